@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { QueuesModule } from './queues/queues.module';
+import { RedisModule } from './redis/redis.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Where JSON log lines go (stdout when absent); tests capture them to assert that no secret is logged. */
+  logDestination?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, logDestination }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, logDestination),
+        RedisModule,
+        QueuesModule,
+        MetricsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

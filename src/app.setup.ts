@@ -1,0 +1,51 @@
+import { BadRequestException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { HttpExceptionFilter } from './common/http/http-exception.filter';
+
+export const BODY_LIMIT = '1mb';
+
+/** "provider.clientSecret must be longer than…" for nested DTOs: every message names its full field path. */
+function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
+    );
+    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+  });
+}
+
+/** Everything an HTTP-facing application needs; shared by main.ts, the demo and the e2e tests. */
+export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.disable('x-powered-by');
+  express.set('trust proxy', 'loopback');
+  express.useBodyParser('json', { limit: BODY_LIMIT });
+  express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.use(helmet());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(flattenValidationErrors(errors)),
+    }),
+  );
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('handover-connector')
+      .setDescription('Bot ↔ Genesys Cloud Open Messaging handover: admin API, bot API and Genesys webhooks.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Endpoint API key' }, 'endpoint-api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { AppConfig } from './config/app-config';
+import { ConfigError } from './config/environment';
+
+async function bootstrap(): Promise<void> {
+  const config = AppConfig.fromEnvironment();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
+    rawBody: true,
+    bufferLogs: true,
+  });
+  configureApp(app);
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  const logger = new Logger('Bootstrap');
+  for (const name of config.insecureDefaults) {
+    logger.warn(`${name} is not set: using an insecure development default (set it before going to production)`);
+  }
+  logger.log(`handover-connector listening on port ${config.port} (${config.publicBaseUrl})`);
+}
+
+bootstrap().catch((err: unknown) => {
+  // Configuration and boot errors end the process with one clear line instead of a stack trace.
+  const message = err instanceof ConfigError ? err.message : `Startup failed: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('service foundation', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers liveness and readiness with a Redis check', async () => {
+    await request(t.app.getHttpServer()).get('/health/live').expect(200, { status: 'ok' });
+    const ready = await request(t.app.getHttpServer()).get('/health/ready').expect(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: expect.objectContaining({ redis: true }) });
+  });
+
+  it('echoes a well-formed X-Request-Id and mints one otherwise', async () => {
+    const echoed = await request(t.app.getHttpServer()).get('/health/live').set('X-Request-Id', 'abc-123');
+    expect(echoed.headers['x-request-id']).toBe('abc-123');
+    const minted = await request(t.app.getHttpServer()).get('/health/live').set('X-Request-Id', 'bad id with spaces');
+    expect(minted.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves the OpenAPI document and UI', async () => {
+    const json = await request(t.app.getHttpServer()).get('/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/health/ready']).toBeDefined();
+    const ui = await request(t.app.getHttpServer()).get('/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('exposes Prometheus metrics including HTTP request counts', async () => {
+    await request(t.app.getHttpServer()).get('/health/live');
+    const res = await request(t.app.getHttpServer()).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toContain('process_cpu_user_seconds_total');
+    expect(res.text).toMatch(/hc_http_requests_total\{method="GET",route="\/health\/live",status="200"\} \d+/);
+  });
+
+  it('sets security headers', async () => {
+    const res = await request(t.app.getHttpServer()).get('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('logs requests as JSON lines with the request id', async () => {
+    await request(t.app.getHttpServer()).get('/health/nothing-here').set('X-Request-Id', 'log-check-1').expect(404);
+    const line = t.logs.lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-check-1');
+    expect(line).toMatchObject({ level: 40, req: { method: 'GET', url: '/health/nothing-here' }, res: { statusCode: 404 } });
+  });
+});
+
+describe('request bodies', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 413 with a JSON error for bodies over 1 MiB', async () => {
+    const body = JSON.stringify({ text: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await request(t.app.getHttpServer()).post('/health/live').set('Content-Type', 'application/json').send(body);
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' });
+  });
+
+  it('answers 400 with a JSON error for malformed JSON', async () => {
+    const res = await request(t.app.getHttpServer()).post('/health/live').set('Content-Type', 'application/json').send('{"a":');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ statusCode: 400, message: expect.stringContaining('JSON') });
+  });
+});

@@ -1,0 +1,70 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { AppConfig } from '../../src/config/app-config';
+import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
+import { LogCapture } from './log-capture';
+import { deleteKeysWithPrefix, TEST_REDIS_URL } from './redis-cleanup';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  logs: LogCapture;
+  /** A plain Redis client for assertions on what is stored. */
+  redis: Redis;
+  /** The key prefix of this app: every key it writes starts with `${prefix}:`. */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** A unique key prefix per test app, so suites never see each other's (or a previous run's) data. */
+export function uniquePrefix(): string {
+  return `hct-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Test environment defaults; anything can be overridden per suite. */
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: uniquePrefix(),
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    PUBLIC_BASE_URL: 'https://connector.example.test',
+    EGRESS_ALLOWLIST: '127.0.0.1,localhost,::1',
+    LOG_LEVEL: 'info',
+    ENDPOINTS_FILE: 'test/fixtures/no-endpoints.yaml',
+    DELIVERY_BACKOFF_MS: '50',
+    ...overrides,
+  };
+}
+
+/** The real application (same configureApp as main.ts) on an ephemeral port, against real Redis. */
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = AppConfig.fromEnvironment(testEnvironment(overrides));
+  const logs = new LogCapture();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, logDestination: logs })],
+  }).compile();
+  const app = moduleRef.createNestApplication({ rawBody: true, bufferLogs: true });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  return {
+    app,
+    config,
+    logs,
+    redis,
+    prefix: config.redisPrefix,
+    async close() {
+      await app.close();
+      await deleteKeysWithPrefix(config.redisPrefix);
+      redis.disconnect();
+    },
+  };
+}
