@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DelayedError, Job, MinimalJob, UnrecoverableError } from 'bullmq';
+import { MetricsService } from '../metrics/metrics.service';
+import type { DrainMailboxJob } from '../queues/queue-names';
+import { DeferDeliveryError, PermanentDeliveryError, RetryAfterError } from './delivery-errors';
+import { LaneHandlers } from './lane-handlers';
+import { SessionMailbox } from './session-mailbox';
+
+/** Entries one drain job delivers before it hands the mailbox to a fresh job, so busy sessions take turns. */
+const BATCH = 50;
+const MAX_BACKOFF_MS = 10 * 60 * 1000;
+
+/**
+ * BullMQ custom backoff: exponential with jitter (half fixed, half random), never shorter than a Retry-After
+ * the receiver asked for.
+ */
+export function relayBackoff(attemptsMade: number, _type: string | undefined, err: Error | undefined, job: MinimalJob | undefined): number {
+  const base = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 1000;
+  const exponential = Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attemptsMade - 1));
+  const jittered = Math.round(exponential / 2 + Math.random() * (exponential / 2));
+  return err instanceof RetryAfterError ? Math.max(jittered, err.retryAfterMs) : jittered;
+}
+
+/**
+ * The drain loop shared by both lanes: deliver the head entry, remove it only once delivered, stop when the
+ * mailbox is empty (which releases it). A failure keeps the head in place and retries the whole job with
+ * backoff, so later entries of the same session wait behind it (order) while other sessions go on (isolation).
+ * When the attempts are used up the head goes to the dead letters and a fresh job takes over the rest.
+ */
+@Injectable()
+export class MailboxDrainer {
+  private readonly logger = new Logger(MailboxDrainer.name);
+
+  constructor(
+    private readonly mailbox: SessionMailbox,
+    private readonly handlers: LaneHandlers,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async drain(job: Job<DrainMailboxJob>, token?: string): Promise<void> {
+    const { lane, endpointId, sessionId } = job.data;
+    const owner = job.id as string;
+    const handler = this.handlers.get(lane);
+    const direction = lane.replace('-', '_');
+
+    for (let delivered = 0; delivered < BATCH; delivered++) {
+      const head = await this.mailbox.peek(lane, endpointId, sessionId, owner);
+      if (head === 'empty' || head === 'not-owner') return;
+      try {
+        await handler.deliver(endpointId, sessionId, head.entry);
+      } catch (err) {
+        if (err instanceof DeferDeliveryError) {
+          await job.moveToDelayed(Date.now() + err.delayMs, token);
+          throw new DelayedError();
+        }
+        const attempts = job.attemptsMade + 1;
+        const permanent = err instanceof PermanentDeliveryError || err instanceof UnrecoverableError;
+        if (!permanent && attempts < (job.opts.attempts ?? 1)) {
+          this.metrics.deliveries.inc({ direction, outcome: 'retried' });
+          throw err;
+        }
+        const reason = err instanceof Error ? err.message : String(err);
+        const deadLetter = await this.mailbox.deadLetter(lane, endpointId, sessionId, owner, head.raw, reason, attempts);
+        if (deadLetter) {
+          this.metrics.deliveries.inc({ direction, outcome: 'dead_lettered' });
+          this.logger.warn(`Dead-lettered ${head.entry.id} of ${endpointId}/${sessionId} (${lane}) after ${attempts} attempt(s): ${reason}`);
+          await handler.onDeadLetter?.(deadLetter).catch((e: Error) => this.logger.warn(`onDeadLetter failed: ${e.message}`));
+        }
+        await this.mailbox.handoff(lane, endpointId, sessionId, owner);
+        return;
+      }
+      await this.mailbox.ack(lane, endpointId, sessionId, owner, head.raw);
+      this.metrics.deliveries.inc({ direction, outcome: 'delivered' });
+      // After a retry this job has spent part of its attempts: the next entry deserves a full budget.
+      if (job.attemptsMade > 0) break;
+    }
+    await this.mailbox.handoff(lane, endpointId, sessionId, owner);
+  }
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { JobName, Lane, QueueName } from '../queues/queue-names';
+import { RedisService } from '../redis/redis.service';
+import { LUA_ACK, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
+
+export interface MailboxEntry<B = unknown> {
+  /** Stable across retries: the bot sees it as `webhook-id`, Genesys as the message id. */
+  id: string;
+  /** Epoch ms when the entry was accepted. */
+  at: number;
+  body: B;
+}
+
+export interface PushOptions {
+  /** Refuse the push when this key was seen within `dedupeTtlSeconds` (idempotent intake). */
+  dedupeKey?: string;
+  dedupeTtlSeconds?: number;
+  /** Refuse the push unless this handover hash exists and is not ended. */
+  requireLiveHandoverKey?: string;
+}
+
+export type PushResult = 'queued' | 'duplicate' | 'rejected';
+
+export interface DeadLetter {
+  id: string;
+  lane: Lane;
+  endpointId: string;
+  sessionId: string;
+  entry: MailboxEntry;
+  reason: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface MailboxKeys {
+  mbox: string;
+  owner: string;
+  active: string;
+  ref: string;
+}
+
+const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 3600;
+
+/**
+ * Per-session ordered mailboxes (see mailbox.lua.ts). This service is the only writer of mailbox keys and the
+ * only producer of drain jobs.
+ */
+@Injectable()
+export class SessionMailbox {
+  private readonly queues: Record<Lane, Queue>;
+
+  constructor(
+    private readonly redis: RedisService,
+    @InjectQueue(QueueName.ToBot) toBot: Queue,
+    @InjectQueue(QueueName.ToAgent) toAgent: Queue,
+  ) {
+    this.queues = { 'to-bot': toBot, 'to-agent': toAgent };
+  }
+
+  keys(lane: Lane, endpointId: string, sessionId: string): MailboxKeys {
+    return {
+      mbox: this.redis.key('mbox', lane, endpointId, sessionId),
+      owner: this.redis.key('mbox-owner', lane, endpointId, sessionId),
+      active: this.redis.key('mbox-active', lane),
+      ref: `${endpointId}/${sessionId}`,
+    };
+  }
+
+  newOwnerId(): string {
+    return `drain-${randomUUID()}`;
+  }
+
+  static entry<B>(prefix: string, body: B): MailboxEntry<B> {
+    return { id: `${prefix}_${randomUUID().replace(/-/g, '')}`, at: Date.now(), body };
+  }
+
+  async push<B>(lane: Lane, endpointId: string, sessionId: string, entry: MailboxEntry<B>, options: PushOptions = {}): Promise<PushResult> {
+    const k = this.keys(lane, endpointId, sessionId);
+    const [status, kick] = (await this.redis.client.eval(
+      LUA_PUSH,
+      5,
+      k.mbox,
+      k.owner,
+      k.active,
+      options.dedupeKey ?? '',
+      options.requireLiveHandoverKey ?? '',
+      JSON.stringify(entry),
+      this.newOwnerId(),
+      k.ref,
+      options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS,
+    )) as [string, string?];
+    if (status === 'dup') return 'duplicate';
+    if (status === 'rejected') return 'rejected';
+    if (kick) await this.kick(lane, endpointId, sessionId, kick);
+    return 'queued';
+  }
+
+  /** Adds the drain job of a new owner. Idempotent: the job id is the owner id. */
+  async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<void> {
+    await this.queues[lane].add(JobName.DrainMailbox, { lane, endpointId, sessionId }, { jobId: ownerId });
+  }
+
+  async peek(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<{ raw: string; entry: MailboxEntry } | 'empty' | 'not-owner'> {
+    const k = this.keys(lane, endpointId, sessionId);
+    const [status, raw] = (await this.redis.client.eval(LUA_PEEK, 3, k.owner, k.mbox, k.active, ownerId, k.ref)) as [string, string?];
+    if (status === 'head' && raw !== undefined) return { raw, entry: JSON.parse(raw) as MailboxEntry };
+    return status === 'empty' ? 'empty' : 'not-owner';
+  }
+
+  async ack(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string): Promise<boolean> {
+    const k = this.keys(lane, endpointId, sessionId);
+    return (await this.redis.client.eval(LUA_ACK, 2, k.owner, k.mbox, ownerId, raw)) === 1;
+  }
+
+  async deadLetter(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string, reason: string, attempts: number): Promise<DeadLetter | undefined> {
+    const k = this.keys(lane, endpointId, sessionId);
+    const record: DeadLetter = {
+      id: `dl_${randomUUID().replace(/-/g, '')}`,
+      lane,
+      endpointId,
+      sessionId,
+      entry: JSON.parse(raw) as MailboxEntry,
+      reason: reason.slice(0, 500),
+      attempts,
+      failedAt: new Date().toISOString(),
+    };
+    const moved = await this.redis.client.eval(
+      LUA_DEAD_LETTER,
+      5,
+      k.owner,
+      k.mbox,
+      this.redis.key('dead-letter', record.id),
+      this.redis.key('dead-letters', endpointId),
+      this.redis.key('dead-letters'),
+      ownerId,
+      raw,
+      record.id,
+      JSON.stringify(record),
+      Date.now(),
+    );
+    return moved === 1 ? record : undefined;
+  }
+
+  /** Passes ownership to a fresh drain job (a new attempt budget, and a turn for other sessions). */
+  async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<void> {
+    const k = this.keys(lane, endpointId, sessionId);
+    const next = this.newOwnerId();
+    if ((await this.redis.client.eval(LUA_HANDOFF, 1, k.owner, ownerId, next)) === 1) {
+      await this.kick(lane, endpointId, sessionId, next);
+    }
+  }
+
+  /**
+   * Recovers mailboxes whose drain job is gone (a crash between taking ownership and adding the job, or a
+   * job that failed outright): re-adds the owner's job, or hands the mailbox to a new one.
+   */
+  async sweep(lane: Lane): Promise<number> {
+    const queue = this.queues[lane];
+    const active = this.redis.key('mbox-active', lane);
+    let recovered = 0;
+    let cursor = '0';
+    do {
+      const [next, refs] = await this.redis.client.sscan(active, cursor, 'COUNT', 500);
+      cursor = next;
+      for (const ref of refs) {
+        const slash = ref.indexOf('/');
+        const [endpointId, sessionId] = [ref.slice(0, slash), ref.slice(slash + 1)];
+        const k = this.keys(lane, endpointId, sessionId);
+        const owner = await this.redis.client.get(k.owner);
+        if (!owner) {
+          // Released while we scanned, or never owned: take it if entries remain.
+          if ((await this.redis.client.llen(k.mbox)) === 0) continue;
+          const fresh = this.newOwnerId();
+          if (await this.redis.client.set(k.owner, fresh, 'NX')) {
+            await this.kick(lane, endpointId, sessionId, fresh);
+            recovered++;
+          }
+          continue;
+        }
+        const job = await queue.getJob(owner);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'missing' || state === 'unknown') {
+          await this.kick(lane, endpointId, sessionId, owner);
+          recovered++;
+        } else if (state === 'failed' || state === 'completed') {
+          await this.handoff(lane, endpointId, sessionId, owner);
+          recovered++;
+        }
+      }
+    } while (cursor !== '0');
+    return recovered;
+  }
+
+  async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
+    const index = endpointId ? this.redis.key('dead-letters', endpointId) : this.redis.key('dead-letters');
+    const [total, ids] = await Promise.all([
+      this.redis.client.zcard(index),
+      this.redis.client.zrange(index, offset, offset + limit - 1),
+    ]);
+    if (ids.length === 0) return { total, items: [] };
+    const raws = await this.redis.client.mget(ids.map((id) => this.redis.key('dead-letter', id)));
+    return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    const raw = await this.redis.client.get(this.redis.key('dead-letter', id));
+    return raw ? (JSON.parse(raw) as DeadLetter) : undefined;
+  }
+
+  /** Puts a dead letter back at the end of its session's mailbox. */
+  async replay(deadLetter: DeadLetter): Promise<boolean> {
+    const { lane, endpointId, sessionId } = deadLetter;
+    const k = this.keys(lane, endpointId, sessionId);
+    const [status, kick] = (await this.redis.client.eval(
+      LUA_REPLAY,
+      6,
+      this.redis.key('dead-letter', deadLetter.id),
+      this.redis.key('dead-letters', endpointId),
+      this.redis.key('dead-letters'),
+      k.mbox,
+      k.owner,
+      k.active,
+      deadLetter.id,
+      this.newOwnerId(),
+      k.ref,
+      JSON.stringify(deadLetter.entry),
+    )) as [string, string?];
+    if (status !== 'queued') return false;
+    if (kick) await this.kick(lane, endpointId, sessionId, kick);
+    return true;
+  }
+}
