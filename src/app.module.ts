@@ -2,9 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { EndpointsModule } from './endpoints/endpoints.module';
+import { HandoverModule } from './handover/handover.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ProvidersModule } from './providers/providers.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -26,6 +29,9 @@ export class AppModule {
         QueuesModule,
         MetricsModule,
         HealthModule,
+        EndpointsModule,
+        ProvidersModule,
+        HandoverModule,
       ],
     };
   }

@@ -23,6 +23,7 @@ export class AppConfig {
   readonly adminRateLimitPerMinute: number;
   readonly authFailuresPerMinute: number;
   readonly shutdownGraceMs: number;
+  readonly agentLeftGraceMs: number;
   /** Development-only defaults that were used because a variable was not set; logged once at startup. */
   readonly insecureDefaults: string[] = [];
 
@@ -43,6 +44,7 @@ export class AppConfig {
     this.adminRateLimitPerMinute = env.ADMIN_RATE_LIMIT_PER_MINUTE;
     this.authFailuresPerMinute = env.AUTH_FAILURES_PER_MINUTE;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
+    this.agentLeftGraceMs = env.AGENT_LEFT_GRACE_MS;
 
     if (env.ADMIN_TOKEN) {
       this.adminToken = env.ADMIN_TOKEN;

@@ -100,6 +100,12 @@ export class EnvironmentVariables {
   @Min(1)
   AUTH_FAILURES_PER_MINUTE: number = 20;
 
+  /** After an agent leaves without a transfer, how long to wait for another agent before ending the handover. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AGENT_LEFT_GRACE_MS: number = 10000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)

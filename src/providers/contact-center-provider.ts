@@ -88,3 +88,11 @@ export interface ContactCenterProvider {
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
 }
+
+/** Our own per-endpoint rate limit is spent for now: not a failure, so the caller waits without using an attempt. */
+export class ProviderThrottledError extends ProviderError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, true, 429, retryAfterMs);
+    this.name = 'ProviderThrottledError';
+  }
+}

@@ -1,0 +1,50 @@
+export const HANDOVER_STATES = ['requested', 'queued', 'active', 'ended'] as const;
+export type HandoverState = (typeof HANDOVER_STATES)[number];
+
+export const END_REASONS = [
+  'agent_ended',
+  'customer_ended',
+  'bot_released',
+  'inactivity_timeout',
+  'queue_timeout',
+  'admin_released',
+  'provider_error',
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** Reasons where the conversation is still open at the provider and we must disconnect it ourselves. */
+export const ENDED_BY_US: ReadonlySet<EndReason> = new Set(['bot_released', 'inactivity_timeout', 'queue_timeout', 'admin_released']);
+
+export interface Handover {
+  id: string;
+  endpointId: string;
+  sessionId: string;
+  userId: string;
+  state: HandoverState;
+  reason?: EndReason;
+  conversationId?: string;
+  agentName?: string;
+  createdAt: string;
+  queuedAt?: string;
+  activeAt?: string;
+  endedAt?: string;
+  lastActivityAt?: string;
+}
+
+export interface Session {
+  endpointId: string;
+  sessionId: string;
+  userId: string;
+  handoverId?: string;
+  updatedAt: string;
+}
+
+export interface TimelineEntry {
+  time: string;
+  /** A state transition ("handover.queued"), a message ("user.message", "agent.message") or a note. */
+  event: string;
+  handoverId?: string;
+  detail?: Record<string, unknown>;
+}
+
+export type TimerKind = 'inactivity' | 'queue-timeout' | 'queue-poll' | 'agent-left';

@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from '../redis/redis.service';
+import { MailboxEntry, SessionMailbox } from '../relay/session-mailbox';
+import { EndReason, Handover, HandoverState, Session, TimelineEntry, TimerKind } from './session.model';
+import { LUA_CLAIM_DUE_TIMERS, LUA_START_HANDOVER, LUA_TRANSITION } from './sessions.lua';
+
+export type StartResult = { status: 'ok' } | { status: 'session-busy'; handoverId: string } | { status: 'user-busy'; sessionId: string };
+
+export interface TransitionRequest {
+  from: readonly HandoverState[];
+  to: HandoverState;
+  fields?: Partial<Record<keyof Handover, string>>;
+  timeline: TimelineEntry;
+  /** Queued for the bot in the same atomic step. */
+  botEntry?: MailboxEntry;
+  /** Queued for the contact center in the same atomic step. */
+  agentEntry?: MailboxEntry;
+}
+
+export type TransitionResult = { status: 'ok'; previous: HandoverState } | { status: 'conflict'; state: HandoverState } | { status: 'missing' };
+
+/** Every session, handover, timeline and timer key lives behind this class. */
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly mailbox: SessionMailbox,
+  ) {}
+
+  private handoverKey(handoverId: string): string {
+    return this.redis.key('handover', handoverId);
+  }
+
+  private sessionKey(endpointId: string, sessionId: string): string {
+    return this.redis.key('session', endpointId, sessionId);
+  }
+
+  private timelineKey(endpointId: string, sessionId: string): string {
+    return this.redis.key('timeline', endpointId, sessionId);
+  }
+
+  private liveUserKey(endpointId: string, userId: string): string {
+    return this.redis.key('live-user', endpointId, userId);
+  }
+
+  private sessionIndexKey(endpointId: string): string {
+    return this.redis.key('sessions', endpointId);
+  }
+
+  private get timersKey(): string {
+    return this.redis.key('timers');
+  }
+
+  /** The guard key for mailbox pushes that must only happen while the handover is live. */
+  liveGuardKey(handoverId: string): string {
+    return this.handoverKey(handoverId);
+  }
+
+  async startHandover(handover: Handover, customerAndRouting: Record<string, string>, timeline: TimelineEntry, openEntry: MailboxEntry): Promise<StartResult> {
+    const { endpointId, sessionId, userId } = handover;
+    const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
+    const now = Date.parse(handover.createdAt);
+    const fields = { ...stringFields(handover), ...customerAndRouting };
+    const [status, value] = (await this.redis.client.eval(
+      LUA_START_HANDOVER,
+      8,
+      this.sessionKey(endpointId, sessionId),
+      this.liveUserKey(endpointId, userId),
+      this.sessionIndexKey(endpointId),
+      this.handoverKey(handover.id),
+      this.timelineKey(endpointId, sessionId),
+      agent.mbox,
+      agent.owner,
+      agent.active,
+      handover.id,
+      sessionId,
+      userId,
+      now,
+      handover.createdAt,
+      JSON.stringify(fields),
+      JSON.stringify(timeline),
+      JSON.stringify(openEntry),
+      this.mailbox.newOwnerId(),
+      agent.ref,
+      this.redis.key('handover', ''),
+    )) as [string, string];
+    if (status === 'session-busy') return { status, handoverId: value };
+    if (status === 'user-busy') return { status, sessionId: value };
+    if (value) await this.mailbox.kick('to-agent', endpointId, sessionId, value);
+    return { status: 'ok' };
+  }
+
+  async transition(handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>, request: TransitionRequest): Promise<TransitionResult> {
+    const { id, endpointId, sessionId, userId } = handover;
+    const bot = this.mailbox.keys('to-bot', endpointId, sessionId);
+    const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
+    const now = new Date(request.timeline.time);
+    const [status, previous, botKick, agentKick] = (await this.redis.client.eval(
+      LUA_TRANSITION,
+      12,
+      this.handoverKey(id),
+      this.sessionKey(endpointId, sessionId),
+      this.timelineKey(endpointId, sessionId),
+      this.timersKey,
+      this.sessionIndexKey(endpointId),
+      this.liveUserKey(endpointId, userId),
+      bot.mbox,
+      bot.owner,
+      bot.active,
+      agent.mbox,
+      agent.owner,
+      agent.active,
+      request.from.join(','),
+      request.to,
+      JSON.stringify(request.fields ?? {}),
+      now.getTime(),
+      now.toISOString(),
+      JSON.stringify(request.timeline),
+      request.botEntry ? JSON.stringify(request.botEntry) : '',
+      request.agentEntry ? JSON.stringify(request.agentEntry) : '',
+      this.mailbox.newOwnerId(),
+      this.mailbox.newOwnerId(),
+      bot.ref,
+      id,
+      sessionId,
+    )) as [string, string?, string?, string?];
+    if (status === 'missing') return { status };
+    if (status === 'conflict') return { status, state: previous as HandoverState };
+    await Promise.all([
+      botKick ? this.mailbox.kick('to-bot', endpointId, sessionId, botKick) : undefined,
+      agentKick ? this.mailbox.kick('to-agent', endpointId, sessionId, agentKick) : undefined,
+    ]);
+    return { status: 'ok', previous: previous as HandoverState };
+  }
+
+  async getHandover(handoverId: string): Promise<Handover | undefined> {
+    const raw = await this.redis.client.hgetall(this.handoverKey(handoverId));
+    return raw.id ? toHandover(raw) : undefined;
+  }
+
+  /** Extra per-handover data stored as JSON fields (customer profile, routing, transcript parts). */
+  async getHandoverField<T>(handoverId: string, field: string): Promise<T | undefined> {
+    const raw = await this.redis.client.hget(this.handoverKey(handoverId), field);
+    return raw ? (JSON.parse(raw) as T) : undefined;
+  }
+
+  async setHandoverFields(handoverId: string, fields: Record<string, string>): Promise<void> {
+    await this.redis.client.hset(this.handoverKey(handoverId), fields);
+  }
+
+  async getSession(endpointId: string, sessionId: string): Promise<Session | undefined> {
+    const raw = await this.redis.client.hgetall(this.sessionKey(endpointId, sessionId));
+    if (!raw.userId) return undefined;
+    return { endpointId, sessionId, userId: raw.userId, handoverId: raw.handoverId, updatedAt: raw.updatedAt };
+  }
+
+  async getSessionField(endpointId: string, sessionId: string, field: string): Promise<string | undefined> {
+    return (await this.redis.client.hget(this.sessionKey(endpointId, sessionId), field)) ?? undefined;
+  }
+
+  async setSessionField(endpointId: string, sessionId: string, field: string, value: string): Promise<void> {
+    await this.redis.client.hset(this.sessionKey(endpointId, sessionId), field, value);
+  }
+
+  /** The session whose handover is live for this user (the provider's customer id) on this endpoint. */
+  async liveSessionOfUser(endpointId: string, userId: string): Promise<string | undefined> {
+    return (await this.redis.client.get(this.liveUserKey(endpointId, userId))) ?? undefined;
+  }
+
+  async mapConversation(conversationId: string, handoverId: string): Promise<void> {
+    await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
+  }
+
+  async handoverOfConversation(conversationId: string): Promise<string | undefined> {
+    return (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
+  }
+
+  async appendTimeline(endpointId: string, sessionId: string, entry: TimelineEntry): Promise<void> {
+    const key = this.timelineKey(endpointId, sessionId);
+    await this.redis.client.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -500, -1).exec();
+  }
+
+  async timeline(endpointId: string, sessionId: string): Promise<TimelineEntry[]> {
+    const raw = await this.redis.client.lrange(this.timelineKey(endpointId, sessionId), 0, -1);
+    return raw.map((r) => JSON.parse(r) as TimelineEntry);
+  }
+
+  /** Sessions of an endpoint, most recently updated first. */
+  async listSessionIds(endpointId: string, limit: number, offset: number): Promise<{ total: number; ids: string[] }> {
+    const key = this.sessionIndexKey(endpointId);
+    const [total, ids] = await Promise.all([this.redis.client.zcard(key), this.redis.client.zrevrange(key, offset, offset + limit - 1)]);
+    return { total, ids };
+  }
+
+  async schedule(kind: TimerKind, handoverId: string, dueAtMs: number): Promise<void> {
+    await this.redis.client.zadd(this.timersKey, dueAtMs, `${kind}|${handoverId}`);
+  }
+
+  async hasTimer(kind: TimerKind, handoverId: string): Promise<boolean> {
+    return (await this.redis.client.zscore(this.timersKey, `${kind}|${handoverId}`)) !== null;
+  }
+
+  async cancelTimer(kind: TimerKind, handoverId: string): Promise<void> {
+    await this.redis.client.zrem(this.timersKey, `${kind}|${handoverId}`);
+  }
+
+  async claimDueTimers(nowMs: number, limit: number): Promise<{ kind: TimerKind; handoverId: string }[]> {
+    const members = (await this.redis.client.eval(LUA_CLAIM_DUE_TIMERS, 1, this.timersKey, nowMs, limit)) as string[];
+    return members.map((m) => {
+      const [kind, handoverId] = m.split('|');
+      return { kind: kind as TimerKind, handoverId };
+    });
+  }
+}
+
+function stringFields(handover: Handover): Record<string, string> {
+  return Object.fromEntries(Object.entries(handover).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+}
+
+function toHandover(raw: Record<string, string>): Handover {
+  return {
+    id: raw.id,
+    endpointId: raw.endpointId,
+    sessionId: raw.sessionId,
+    userId: raw.userId,
+    state: raw.state as HandoverState,
+    reason: (raw.reason || undefined) as EndReason | undefined,
+    conversationId: raw.conversationId || undefined,
+    agentName: raw.agentName || undefined,
+    createdAt: raw.createdAt,
+    queuedAt: raw.queuedAt || undefined,
+    activeAt: raw.activeAt || undefined,
+    endedAt: raw.endedAt || undefined,
+    lastActivityAt: raw.lastActivityAt || undefined,
+  };
+}
