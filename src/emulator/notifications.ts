@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Router, json } from 'express';
+import { WebSocket, WebSocketServer } from 'ws';
+import { GenesysApiError } from './errors';
+import type { LifecycleEvent } from './store';
+import type { NotificationChannelView, NotificationRecord } from './types';
+
+const MAX_TOPICS_PER_CHANNEL = 1000;
+const SOCKET_PATH = /^\/v2\/notifications\/channels\/([^/?]+)$/;
+/** How long a closing socket may take to finish its close handshake before it is cut. */
+const CLOSE_GRACE_MS = 500;
+
+interface Channel {
+  id: string;
+  clientId: string;
+  connectUri: string;
+  expiresAt: number;
+  topics: Set<string>;
+  sockets: Set<WebSocket>;
+  expiryTimer: NodeJS.Timeout;
+}
+
+export interface NotificationOptions {
+  heartbeatIntervalMs: number;
+  channelTtlMs: number;
+}
+
+/** The Genesys detail-event body (`UserStart…`, `UserEnd…`, `CustomerEnd…`, `AfterCallWork…`) of a lifecycle change. */
+export function detailEventBody(event: LifecycleEvent): Record<string, unknown> {
+  const { conversation, participant } = event;
+  const endedMs =
+    participant.endTime && participant.connectedTime
+      ? Date.parse(participant.endTime) - Date.parse(participant.connectedTime)
+      : undefined;
+  return {
+    eventTime: Date.now(),
+    conversationId: conversation.id,
+    participantId: participant.id,
+    sessionId: participant.sessionId,
+    ...(event.disconnectType ? { disconnectType: event.disconnectType.toUpperCase() } : {}),
+    mediaType: 'MESSAGE',
+    provider: 'Open Messaging',
+    direction: 'INBOUND',
+    ani: conversation.customer.id,
+    dnis: conversation.integrationId,
+    addressFrom: conversation.customer.id,
+    addressTo: conversation.integrationId,
+    messageType: 'OPEN',
+    ...(participant.userId ? { userId: participant.userId } : {}),
+    ...(participant.queueId ? { queueId: participant.queueId } : {}),
+    ...(event.topic === 'user.end' || event.topic === 'customer.end' ? { interactingDurationMs: endedMs ?? 0 } : {}),
+    ...(event.topic === 'acw' ? { wrapupDurationMs: 0 } : {}),
+    conversationExternalContactIds: [],
+    conversationExternalOrganizationIds: [],
+  };
+}
+
+export function lifecycleTopicName(event: LifecycleEvent): string {
+  return `v2.detail.events.conversation.${event.conversation.id}.${event.topic}`;
+}
+
+/**
+ * The Notifications API: channels owned by the calling OAuth client, their topic subscriptions, and the WebSocket
+ * at each channel's connectUri that pushes subscribed topics, heartbeats and `v2.system.socket_closing`.
+ */
+export class NotificationHub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly closingTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: NotificationOptions,
+    private readonly onPublished: (record: NotificationRecord) => void,
+  ) {}
+
+  /** Mounted at /api/v2/notifications, behind the bearer check. */
+  router(): Router {
+    const router = Router();
+    router.use(json());
+
+    router.post('/channels', (req, res) => {
+      const channel = this.createChannel(String(res.locals.clientId), req.headers.host ?? '127.0.0.1');
+      res.json({ id: channel.id, connectUri: channel.connectUri, expires: new Date(channel.expiresAt).toISOString() });
+    });
+
+    router.get('/channels', (_req, res) => {
+      const entities = [...this.channels.values()]
+        .filter((c) => c.clientId === res.locals.clientId)
+        .map((c) => ({ id: c.id, connectUri: c.connectUri, expires: new Date(c.expiresAt).toISOString() }));
+      res.json({ entities });
+    });
+
+    router.head('/channels/:channelId', (req, res) => {
+      res.sendStatus(this.ownedChannel(req.params.channelId, res.locals.clientId) ? 200 : 404);
+    });
+
+    router.get('/channels/:channelId/subscriptions', (req, res) => {
+      res.json(topicListing(this.requireChannel(req.params.channelId, res.locals.clientId)));
+    });
+
+    router.put('/channels/:channelId/subscriptions', (req, res) => {
+      const channel = this.requireChannel(req.params.channelId, res.locals.clientId);
+      channel.topics = checkedTopics(new Set(parseTopics(req.body)));
+      res.json(topicListing(channel));
+    });
+
+    router.post('/channels/:channelId/subscriptions', (req, res) => {
+      const channel = this.requireChannel(req.params.channelId, res.locals.clientId);
+      channel.topics = checkedTopics(new Set([...channel.topics, ...parseTopics(req.body)]));
+      res.json(topicListing(channel));
+    });
+
+    router.delete('/channels/:channelId/subscriptions', (req, res) => {
+      this.requireChannel(req.params.channelId, res.locals.clientId).topics.clear();
+      res.sendStatus(204);
+    });
+
+    return router;
+  }
+
+  /** Takes the upgrade when the path is a channel's connectUri; answers 404 for unknown or expired channels. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const match = SOCKET_PATH.exec((req.url ?? '').split('?')[0]);
+    if (!match) return false;
+    const channel = this.channels.get(decodeURIComponent(match[1]));
+    if (!channel) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(channel, ws));
+    return true;
+  }
+
+  publish(topicName: string, eventBody: Record<string, unknown>): void {
+    const frame = JSON.stringify({ topicName, version: '2', eventBody });
+    let deliveredTo = 0;
+    for (const channel of this.channels.values()) {
+      if (!channel.topics.has(topicName)) continue;
+      for (const ws of channel.sockets) {
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        ws.send(frame);
+        deliveredTo += 1;
+      }
+    }
+    this.onPublished({ at: new Date().toISOString(), topicName, eventBody, deliveredTo });
+  }
+
+  /** Cuts every socket without a close frame (as a network failure would). Channels and subscriptions stay. */
+  dropAllSockets(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) {
+      for (const ws of channel.sockets) {
+        ws.terminate();
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /** Sends `v2.system.socket_closing`, then closes every socket. Channels and subscriptions stay. */
+  closeAllSockets(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += this.closeSockets(channel);
+    return count;
+  }
+
+  views(): NotificationChannelView[] {
+    return [...this.channels.values()].map((c) => ({
+      id: c.id,
+      connectUri: c.connectUri,
+      expires: new Date(c.expiresAt).toISOString(),
+      topics: [...c.topics],
+      sockets: c.sockets.size,
+    }));
+  }
+
+  async close(): Promise<void> {
+    const closed = [...this.channels.values()].flatMap((c) => [...c.sockets].map(socketClosed));
+    for (const channel of this.channels.values()) {
+      clearTimeout(channel.expiryTimer);
+      this.closeSockets(channel);
+    }
+    this.channels.clear();
+    await Promise.all(closed);
+    for (const timer of this.closingTimers) clearTimeout(timer);
+    this.closingTimers.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private createChannel(clientId: string, host: string): Channel {
+    const id = randomUUID();
+    const channel: Channel = {
+      id,
+      clientId,
+      connectUri: `ws://${host}/v2/notifications/channels/${id}`,
+      expiresAt: Date.now() + this.options.channelTtlMs,
+      topics: new Set(),
+      sockets: new Set(),
+      expiryTimer: setTimeout(() => this.expire(id), this.options.channelTtlMs),
+    };
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  private expire(id: string): void {
+    const channel = this.channels.get(id);
+    if (!channel) return;
+    this.channels.delete(id);
+    this.closeSockets(channel);
+  }
+
+  private ownedChannel(id: string, clientId: unknown): Channel | undefined {
+    const channel = this.channels.get(id);
+    return channel?.clientId === clientId ? channel : undefined;
+  }
+
+  private requireChannel(id: string, clientId: unknown): Channel {
+    const channel = this.ownedChannel(id, clientId);
+    if (!channel) throw GenesysApiError.notFound(`Channel ${id} not found`);
+    return channel;
+  }
+
+  private attach(channel: Channel, ws: WebSocket): void {
+    channel.sockets.add(ws);
+    const heartbeat = setInterval(() => {
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'WebSocket Heartbeat' } }));
+      }
+    }, this.options.heartbeatIntervalMs);
+    ws.on('message', (data) => {
+      if (/"message"\s*:\s*"ping"/.test(data.toString())) {
+        ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'pong' } }));
+      }
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      channel.sockets.delete(ws);
+    });
+  }
+
+  private closeSockets(channel: Channel): number {
+    const sockets = [...channel.sockets];
+    for (const ws of sockets) {
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ topicName: 'v2.system.socket_closing', eventBody: { message: 'Socket closing' } }));
+        ws.close(1001, 'Socket closing');
+      }
+      const timer = setTimeout(() => {
+        this.closingTimers.delete(timer);
+        ws.terminate();
+      }, CLOSE_GRACE_MS);
+      this.closingTimers.add(timer);
+      ws.once('close', () => {
+        clearTimeout(timer);
+        this.closingTimers.delete(timer);
+      });
+    }
+    return sockets.length;
+  }
+}
+
+function socketClosed(ws: WebSocket): Promise<void> {
+  return ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise((resolve) => ws.once('close', () => resolve()));
+}
+
+function parseTopics(body: unknown): string[] {
+  if (!Array.isArray(body)) throw GenesysApiError.badRequest('The request body must be a list of topics');
+  return body.map((item) => {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || !id) throw GenesysApiError.badRequest('Every topic needs an id');
+    return id;
+  });
+}
+
+function checkedTopics(topics: Set<string>): Set<string> {
+  if (topics.size > MAX_TOPICS_PER_CHANNEL) {
+    throw GenesysApiError.badRequest(`A channel can subscribe to at most ${MAX_TOPICS_PER_CHANNEL} topics`);
+  }
+  return topics;
+}
+
+function topicListing(channel: Channel): { entities: { id: string }[] } {
+  return { entities: [...channel.topics].map((id) => ({ id })) };
+}

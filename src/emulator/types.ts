@@ -1,0 +1,239 @@
+/** Shapes shared by the emulator's parts: options, in-memory records, and what tests and the control API see. */
+
+export interface EmulatorOptions {
+  /** 0 picks an ephemeral port. */
+  port?: number;
+  host?: string;
+  webhookRetryDelayMs?: number;
+  /** Retries after the first attempt (Genesys: 5). */
+  webhookMaxRetries?: number;
+  webhookTimeoutMs?: number;
+  /** How long a disconnected conversation still threads new inbound messages from the same sender (Genesys: 0–72 h). */
+  threadingTimelineSeconds?: number;
+  heartbeatIntervalMs?: number;
+  /** Lifetime of a Notifications API channel (Genesys: 24 h). */
+  notificationChannelTtlMs?: number;
+  /** Also send a `Receipt` webhook (`status: 'Delivered'`) for every new customer message. */
+  inboundReceiptWebhooks?: boolean;
+  oauthClients?: OAuthClientInput[];
+  integrations?: IntegrationInput[];
+  routing?: Partial<RoutingSettings>;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, 'oauthClients' | 'integrations' | 'routing'>> & {
+  oauthClients: OAuthClientInput[];
+  integrations: IntegrationInput[];
+  routing: RoutingSettings;
+};
+
+export interface OAuthClientInput {
+  clientId: string;
+  clientSecret: string;
+  tokenTtlSeconds?: number;
+}
+
+/** The control API's shortcut for an Open Messaging integration. */
+export interface IntegrationInput {
+  id?: string;
+  name?: string;
+  webhookUrl: string;
+  webhookSecret: string;
+  webhookHeaders?: Record<string, string>;
+}
+
+export interface EntityRef {
+  id: string;
+  selfUri: string;
+}
+
+/** Genesys `OpenIntegration`, as the integrations API returns it. */
+export interface OpenIntegration {
+  id: string;
+  name: string;
+  supportedContent: EntityRef;
+  messagingSetting?: EntityRef;
+  outboundNotificationWebhookUrl: string;
+  outboundNotificationWebhookSignatureSecretToken: string;
+  webhookHeaders: Record<string, string>;
+  status: 'Active';
+  recipient: EntityRef;
+  dateCreated: string;
+  dateModified: string;
+  createdBy: EntityRef;
+  modifiedBy: EntityRef;
+  createStatus: 'Completed';
+  selfUri: string;
+}
+
+export interface RoutingSettings {
+  queueId: string;
+  queueName: string;
+  estimatedWaitSeconds: number;
+  agentsIdle: number;
+  agentsInteracting: number;
+  waiting: number;
+}
+
+export interface EmulatedUser {
+  id: string;
+  name: string;
+}
+
+export type IdType = 'Email' | 'Phone' | 'Opaque';
+
+export interface CustomerAddress {
+  id: string;
+  idType: IdType;
+  nickname?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  image?: string;
+}
+
+export type ParticipantPurpose = 'customer' | 'agent' | 'acd';
+export type ParticipantState = 'alerting' | 'connected' | 'disconnected';
+/** Conversation-API spelling; detail events use the upper-case form. */
+export type DisconnectType = 'client' | 'peer' | 'transfer' | 'system';
+
+export interface Participant {
+  id: string;
+  purpose: ParticipantPurpose;
+  state: ParticipantState;
+  /** The participant's communication (session) id, as detail events report it. */
+  sessionId: string;
+  name?: string;
+  userId?: string;
+  queueId?: string;
+  attributes: Record<string, string>;
+  startTime: string;
+  connectedTime?: string;
+  endTime?: string;
+  disconnectType?: DisconnectType;
+}
+
+export type MessageDirection = 'Inbound' | 'Outbound';
+/** Genesys normalized-message `type` (typing is `Event`, quick-reply clicks are `Structured`). */
+export type MessageType = 'Text' | 'Structured' | 'Event' | 'Receipt';
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'skipped';
+
+export interface DeliveryAttempt {
+  at: string;
+  status?: number;
+  error?: string;
+}
+
+export interface DeliveryRecord {
+  messageId: string;
+  url?: string;
+  state: DeliveryState;
+  attempts: DeliveryAttempt[];
+  /** The exact `X-Hub-Signature-256` value sent (same on every attempt). */
+  signature?: string;
+  reason?: string;
+}
+
+export interface LogEntry {
+  seq: number;
+  at: string;
+  direction: MessageDirection;
+  type: MessageType;
+  /** Genesys message id (for receipts: the id of the message they refer to). */
+  id: string;
+  /** Inbound: the normalized message Genesys answered with. Outbound: the webhook body. */
+  payload: Record<string, unknown>;
+  delivery?: DeliveryRecord;
+}
+
+export interface NotificationRecord {
+  at: string;
+  topicName: string;
+  eventBody: Record<string, unknown>;
+  /** How many sockets it was pushed to. */
+  deliveredTo: number;
+}
+
+export type LifecycleTopic = 'user.start' | 'user.end' | 'customer.end' | 'acw';
+
+export interface ConversationView {
+  id: string;
+  integrationId: string;
+  customer: CustomerAddress;
+  state: 'connected' | 'disconnected';
+  customAttributes: Record<string, string>;
+  participants: Participant[];
+  agent: { participantId: string; userId: string; name: string } | null;
+  createdAt: string;
+  endedAt?: string;
+  messages: LogEntry[];
+}
+
+export type FaultMode = '429' | '503' | 'hang';
+
+export interface FaultInput {
+  mode: FaultMode;
+  count: number;
+  retryAfterSeconds?: number;
+  pathPrefix?: string;
+}
+
+export interface ActiveFault extends FaultInput {
+  remaining: number;
+}
+
+export interface ApiCallRecord {
+  at: string;
+  method: string;
+  path: string;
+  status?: number;
+  fault?: FaultMode;
+}
+
+export interface ApiCallStats {
+  tokenRequests: number;
+  tokenRequestsByClient: Record<string, number>;
+  /** Requests per path (no query string), every method together. */
+  countsByPath: Record<string, number>;
+  calls: ApiCallRecord[];
+}
+
+export interface NotificationChannelView {
+  id: string;
+  connectUri: string;
+  expires: string;
+  topics: string[];
+  sockets: number;
+}
+
+export interface EmulatorState {
+  url: string;
+  integrations: OpenIntegration[];
+  conversations: ConversationView[];
+  users: EmulatedUser[];
+  routing: RoutingSettings;
+  faults: ActiveFault[];
+  notificationChannels: NotificationChannelView[];
+  notifications: NotificationRecord[];
+  apiCalls: ApiCallStats;
+}
+
+export interface AgentMessageInput {
+  text?: string;
+  attachments?: { url: string; mime: string; filename?: string }[];
+  quickReplies?: { text: string; payload?: string }[];
+  /** 'Bot' emulates an Architect bot flow writing (no agent needed). */
+  originatingEntity?: 'Human' | 'Bot';
+}
+
+/** Every state change, as the live feed pushes it. */
+export type EmulatorChange =
+  | { type: 'conversation'; conversation: ConversationView }
+  | { type: 'message'; conversationId: string; entry: LogEntry }
+  | { type: 'delivery'; conversationId: string; messageId: string; delivery: DeliveryRecord }
+  | { type: 'notification'; notification: NotificationRecord }
+  | { type: 'integration'; integration: OpenIntegration }
+  | { type: 'integration.deleted'; id: string }
+  | { type: 'routing'; routing: RoutingSettings }
+  | { type: 'faults'; faults: ActiveFault[] }
+  | { type: 'reset' };
