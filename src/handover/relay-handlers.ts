@@ -88,11 +88,12 @@ export class RelayHandlers implements OnModuleInit {
             await this.sessions.mapConversation(conversationId, handover.id);
           }
         }
+        // Watch before announcing "queued": an agent may pick the conversation up at once.
+        if (conversationId) await provider.watchConversation(endpoint, conversationId).catch((err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
         if (await this.lifecycle.markQueued(handover, conversationId)) {
           const interval = endpoint.handoverDefaults.queueUpdateIntervalSeconds;
           if (interval > 0) await this.sessions.schedule('queue-poll', handover.id, Date.now() + interval * 1000);
         }
-        if (conversationId) await provider.watchConversation(endpoint, conversationId).catch((err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
         return;
       }
       case 'message':
