@@ -1,0 +1,204 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PROVIDER_TYPES, ProviderType } from '../endpoint.model';
+import { HasExactlyOneBotTarget, IsAttributeMap, IsGenesysRegion, IsHttpUrl } from './endpoint-validators';
+
+export const ENDPOINT_ID = /^[a-z0-9-]{1,64}$/;
+const WEEK_SECONDS = 7 * 24 * 3600;
+
+/*
+ * An endpoint as the operator describes it (admin API body, one entry of ENDPOINTS_FILE). Stored as given, with
+ * secrets sealed; defaults and region URLs are applied when it is read (see endpoint-record.ts), so a later PATCH
+ * of `region` still takes effect.
+ */
+
+export class CognigyNotifySpec {
+  @ApiProperty({ description: 'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when `apiKey` is set.' })
+  @IsHttpUrl()
+  notifyUrl!: string;
+
+  @ApiPropertyOptional({ description: 'REST API form: sent as X-API-Key. Write-only.', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  apiKey?: string;
+
+  @ApiPropertyOptional({ description: 'REST API form: the endpoint URLToken sent in the body.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  urlToken?: string;
+}
+
+export class BotSpec {
+  @ApiPropertyOptional({ description: 'Standard Webhooks callback receiving agent events. Exactly one of `callbackUrl` or `cognigy`.', example: 'https://bot.example.com/handover-events' })
+  @IsOptional()
+  @IsHttpUrl()
+  callbackUrl?: string;
+
+  @ApiPropertyOptional({ description: 'Signs callbacks (webhook-signature). At least 24 characters; required with `callbackUrl`. Write-only.', minLength: 24, writeOnly: true })
+  @ValidateIf((bot: BotSpec) => bot.callbackUrl != null)
+  @IsString()
+  @MinLength(24, { message: '$property must be at least 24 characters' })
+  callbackSecret?: string;
+
+  @ApiPropertyOptional({ type: CognigyNotifySpec, description: 'Cognigy Notify API instead of a callback.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CognigyNotifySpec)
+  cognigy?: CognigyNotifySpec;
+}
+
+export class ProviderSpec {
+  @ApiProperty({ enum: PROVIDER_TYPES, example: 'genesys-cloud-open-messaging' })
+  @IsIn(PROVIDER_TYPES)
+  type!: ProviderType;
+
+  @ApiPropertyOptional({ description: 'Genesys Cloud region, as host ("mypurecloud.de") or SDK name ("eu_central_1"). Required unless both base URLs are given.', example: 'mypurecloud.de' })
+  @IsGenesysRegion()
+  region?: string;
+
+  @ApiPropertyOptional({ description: 'Overrides the region\'s API base URL.', example: 'https://api.mypurecloud.de' })
+  @IsOptional()
+  @IsHttpUrl()
+  apiBaseUrl?: string;
+
+  @ApiPropertyOptional({ description: 'Overrides the region\'s login base URL.', example: 'https://login.mypurecloud.de' })
+  @IsOptional()
+  @IsHttpUrl()
+  loginBaseUrl?: string;
+
+  @ApiProperty({ description: 'OAuth client (client-credentials grant).' })
+  @IsString()
+  @IsNotEmpty()
+  clientId!: string;
+
+  @ApiProperty({ description: 'OAuth client secret. Write-only.', writeOnly: true })
+  @IsString()
+  @IsNotEmpty()
+  clientSecret!: string;
+
+  @ApiProperty({ description: 'Open Messaging integration id.' })
+  @IsString()
+  @IsNotEmpty()
+  integrationId!: string;
+
+  @ApiPropertyOptional({ description: 'Routing queue used for estimated wait time and availability.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  queueId?: string;
+
+  @ApiProperty({ description: 'Outbound Notification Webhook signature secret token, more than 15 characters. Write-only; a new value keeps the old one valid for WEBHOOK_SECRET_GRACE_SECONDS.', minLength: 16, writeOnly: true })
+  @IsString()
+  @MinLength(16, { message: '$property must be longer than 15 characters' })
+  webhookSecret!: string;
+
+  @ApiPropertyOptional({ description: 'Cap on calls to Genesys for this endpoint.', default: 300, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  rateLimitPerMinute?: number;
+}
+
+export class HandoverDefaultsSpec {
+  @ApiPropertyOptional({ example: 'english' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  language?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['escalation'] })
+  @IsOptional()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  skills?: string[];
+
+  @ApiPropertyOptional({ type: 'integer', example: 1 })
+  @IsOptional()
+  @IsInt()
+  priority?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 256 },
+    description: 'Routing attributes; keys match [A-Za-z0-9_.-]{1,64}, values at most 256 characters.',
+    example: { region: 'Europe' },
+  })
+  @IsOptional()
+  @IsAttributeMap()
+  customAttributes?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'integer', default: 1800, description: 'End an active handover after this long without a message. 0 disables.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(WEEK_SECONDS)
+  inactivityTimeoutSeconds?: number;
+
+  @ApiPropertyOptional({ type: 'integer', default: 1800, description: 'End a handover still waiting for an agent after this long. 0 disables.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(WEEK_SECONDS)
+  queueTimeoutSeconds?: number;
+
+  @ApiPropertyOptional({ type: 'integer', default: 30, description: 'How often the queue position is sent while waiting. 0 disables.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  queueUpdateIntervalSeconds?: number;
+}
+
+export class EndpointSpec {
+  @ApiPropertyOptional({ description: 'Generated when absent.', pattern: ENDPOINT_ID.source, example: 'acme-support' })
+  @IsOptional()
+  @Matches(ENDPOINT_ID, { message: '$property must be 1-64 lowercase letters, digits or "-"' })
+  id?: string;
+
+  @ApiPropertyOptional({ description: 'Display name; defaults to the id.', example: 'ACME support bot' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiProperty({ type: BotSpec })
+  @IsDefined()
+  @HasExactlyOneBotTarget()
+  @ValidateNested()
+  @Type(() => BotSpec)
+  bot!: BotSpec;
+
+  @ApiProperty({ type: ProviderSpec })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ProviderSpec)
+  provider!: ProviderSpec;
+
+  @ApiPropertyOptional({ type: HandoverDefaultsSpec, description: 'Used for every field a handover request leaves out.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HandoverDefaultsSpec)
+  handoverDefaults?: HandoverDefaultsSpec;
+}
+
+/** Only documents the PATCH body: it is a JSON merge patch, validated after merging (see EndpointsService.update). */
+export class EndpointPatch extends PartialType(EndpointSpec) {}
