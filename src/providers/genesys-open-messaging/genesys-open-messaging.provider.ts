@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import {
+  Availability,
+  ContactCenterProvider,
+  CustomerMessage,
+  CustomerProfile,
+  ProviderError,
+  QueueStatus,
+  SentMessage,
+} from '../contact-center-provider';
+import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
+import type { MessageConversation } from './genesys-types';
+import { inboundMessageBody, receiptBody, StructuredResponse, structuredResponseBody, typingEventBody } from './inbound-payloads';
+import { GenesysNotifications } from './notifications/genesys-notifications';
+
+export const GENESYS_OPEN_MESSAGING = 'genesys-cloud-open-messaging' as const;
+
+export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
+  if (endpoint.provider.type !== GENESYS_OPEN_MESSAGING) {
+    throw new ProviderError(`Endpoint ${endpoint.id} is not a Genesys Cloud Open Messaging endpoint`, false);
+  }
+  return endpoint as GenesysEndpoint;
+}
+
+const inbound = (endpoint: GenesysEndpoint, kind: string) =>
+  `/api/v2/conversations/messages/${encodeURIComponent(endpoint.provider.integrationId)}/inbound/open/${kind}`;
+
+/** Genesys Cloud Open Messaging behind the ContactCenterProvider boundary (reference §2, §7). */
+@Injectable()
+export class GenesysOpenMessagingProvider implements ContactCenterProvider {
+  readonly type = GENESYS_OPEN_MESSAGING;
+
+  constructor(
+    private readonly api: GenesysApiClient,
+    private readonly notifications: GenesysNotifications,
+  ) {}
+
+  async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
+    const ep = asGenesysEndpoint(endpoint);
+    if (!message.text && !message.attachments?.length) {
+      throw new ProviderError('A customer message needs text or attachments', false);
+    }
+    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+      method: 'POST',
+      path: inbound(ep, 'message'),
+      query: { prefetchConversationId: 'true' },
+      body: inboundMessageBody(message),
+      operation: 'inbound message',
+    });
+    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+  }
+
+  async sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void> {
+    const ep = asGenesysEndpoint(endpoint);
+    await this.api.call(ep, {
+      method: 'POST',
+      path: inbound(ep, 'event'),
+      body: typingEventBody(customer, time),
+      operation: 'inbound typing event',
+    });
+  }
+
+  async sendReceipt(endpoint: Endpoint, receipt: Parameters<ContactCenterProvider['sendReceipt']>[1]): Promise<void> {
+    const ep = asGenesysEndpoint(endpoint);
+    await this.api.call(ep, {
+      method: 'POST',
+      path: inbound(ep, 'receipt'),
+      body: receiptBody({ ...receipt, time: new Date().toISOString() }),
+      operation: 'inbound receipt',
+    });
+  }
+
+  /** The customer picked a quick reply, button or date offered by a Structured message. */
+  async sendStructuredResponse(endpoint: Endpoint, response: StructuredResponse): Promise<SentMessage> {
+    const ep = asGenesysEndpoint(endpoint);
+    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+      method: 'POST',
+      path: inbound(ep, 'structured/response'),
+      body: structuredResponseBody(response),
+      operation: 'inbound structured response',
+    });
+    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+  }
+
+  /** The conversation's participants, or undefined when Genesys does not know it. */
+  async getConversation(endpoint: Endpoint, conversationId: string): Promise<MessageConversation | undefined> {
+    const ep = asGenesysEndpoint(endpoint);
+    try {
+      return await this.api.json<MessageConversation>(ep, {
+        method: 'GET',
+        path: `/api/v2/conversations/messages/${encodeURIComponent(conversationId)}`,
+        operation: 'get conversation',
+      });
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Idempotent: nothing to do when the customer already left or the conversation is gone. */
+  async disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void> {
+    const ep = asGenesysEndpoint(endpoint);
+    const conversation = await this.getConversation(ep, conversationId);
+    const customers = (conversation?.participants ?? []).filter(
+      (p) => p.purpose === 'customer' && p.state !== 'disconnected' && p.state !== 'terminated',
+    );
+    for (const participant of customers) {
+      try {
+        await this.api.call(ep, {
+          method: 'PATCH',
+          path: `/api/v2/conversations/messages/${encodeURIComponent(conversationId)}/participants/${encodeURIComponent(participant.id)}`,
+          body: { state: 'disconnected' },
+          operation: 'disconnect customer',
+        });
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.status === 404)) throw err;
+      }
+    }
+  }
+
+  /** Estimated wait time of the endpoint's queue (null without a queueId). Genesys gives no queue position. */
+  async getQueueStatus(endpoint: Endpoint, _conversationId: string): Promise<QueueStatus | null> {
+    const ep = asGenesysEndpoint(endpoint);
+    const queueId = ep.provider.queueId;
+    if (!queueId) return null;
+    const ewt = await this.api.json<{ results?: { estimatedWaitTimeSeconds?: number }[] }>(ep, {
+      method: 'GET',
+      path: `/api/v2/routing/queues/${encodeURIComponent(queueId)}/mediatypes/message/estimatedwaittime`,
+      operation: 'estimated wait time',
+    });
+    const seconds = ewt?.results?.find((r) => typeof r.estimatedWaitTimeSeconds === 'number')?.estimatedWaitTimeSeconds;
+    return seconds === undefined ? {} : { estimatedWaitMs: Math.max(0, Math.round(seconds * 1000)) };
+  }
+
+  /**
+   * Whether an agent is idle on the endpoint's queue (observation `oOnQueueUsers`, qualifier IDLE). Without a
+   * queueId Genesys cannot be asked: the answer is "available" and routing decides.
+   */
+  async checkAvailability(endpoint: Endpoint, _query: { skills: string[]; language?: string }): Promise<Availability> {
+    const ep = asGenesysEndpoint(endpoint);
+    const queueId = ep.provider.queueId;
+    if (!queueId) return { available: true };
+    const observations = await this.api.json<{
+      results?: { data?: { metric?: string; qualifier?: string; stats?: { count?: number } }[] }[];
+    }>(ep, {
+      method: 'POST',
+      path: '/api/v2/analytics/queues/observations/query',
+      body: {
+        filter: {
+          type: 'and',
+          predicates: [
+            { type: 'dimension', dimension: 'queueId', operator: 'matches', value: queueId },
+            { type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'message' },
+          ],
+        },
+        metrics: ['oOnQueueUsers'],
+      },
+      operation: 'queue observations',
+    });
+    const idle = (observations?.results ?? [])
+      .flatMap((r) => r.data ?? [])
+      .filter((d) => d.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
+      .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
+    return { available: idle > 0, agentsAvailable: idle };
+  }
+
+  async watchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
+    await this.notifications.watch(asGenesysEndpoint(endpoint), conversationId);
+  }
+
+  async unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
+    await this.notifications.unwatch(asGenesysEndpoint(endpoint), conversationId);
+  }
+}

@@ -1,0 +1,195 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { GenesysEmulator } from '../src/emulator/emulator';
+import type { Endpoint } from '../src/endpoints/endpoint.model';
+import { EndpointsService } from '../src/endpoints/endpoints.service';
+import { ProviderEventBus } from '../src/providers/provider-event-bus';
+import type { ProviderEvent } from '../src/providers/provider-events';
+import { ProviderRegistry } from '../src/providers/provider-registry';
+import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
+import { eventually } from './support/wait-for-jobs';
+
+const CLIENT = { clientId: 'webhook-test-client', clientSecret: 'webhook-test-client-secret' };
+const SECRET = 'genesys-webhook-secret-for-tests-01';
+const INTEGRATION_ID = 'c0ffee00-0000-4000-8000-00000000b001';
+const AGENT_TEXT = 'Hello from Sam, your agent (never logged)';
+
+const sign = (secret: string, raw: string | Buffer) => `sha256=${createHmac('sha256', secret).update(raw).digest('base64')}`;
+
+/** The whole application, with Genesys played by the emulator, which signs and delivers its webhooks for real. */
+describe('Genesys webhook intake', () => {
+  let t: TestApp;
+  let emulator: GenesysEmulator;
+  let endpointId: string;
+  let publish: jest.SpyInstance;
+  const published: { endpointId: string; event: ProviderEvent }[] = [];
+
+  const genesys = () => t.app.get(ProviderRegistry).get('genesys-cloud-open-messaging');
+  const endpoint = (): Promise<Endpoint> => t.app.get(EndpointsService).get(endpointId);
+  const post = (path: string, body: string, signature?: string) => {
+    const req = request(t.app.getHttpServer()).post(path).set('Content-Type', 'application/json');
+    if (signature !== undefined) req.set('X-Hub-Signature-256', signature);
+    return req.send(body);
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    emulator = await GenesysEmulator.start({ port: 0, oauthClients: [CLIENT], webhookRetryDelayMs: 100, webhookMaxRetries: 1 });
+    endpointId = `gw-${randomUUID().slice(0, 8)}`;
+    emulator.addIntegration({ id: INTEGRATION_ID, webhookUrl: `${await t.app.getUrl()}/webhooks/genesys/${endpointId}`, webhookSecret: SECRET });
+    await request(t.app.getHttpServer())
+      .post('/admin/v1/endpoints')
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .send({
+        id: endpointId,
+        name: 'Webhook test',
+        bot: { callbackUrl: 'https://bot.example.test/handover-events', callbackSecret: 'bot-callback-secret-0123456789' },
+        provider: {
+          type: 'genesys-cloud-open-messaging',
+          apiBaseUrl: emulator.url,
+          loginBaseUrl: emulator.url,
+          ...CLIENT,
+          integrationId: INTEGRATION_ID,
+          webhookSecret: SECRET,
+        },
+      })
+      .expect(201);
+    const bus = t.app.get(ProviderEventBus);
+    publish = jest.spyOn(bus, 'publish').mockImplementation(async (id: string, events: ProviderEvent[]) => {
+      for (const event of events) published.push({ endpointId: id, event });
+    });
+  });
+
+  afterAll(async () => {
+    await emulator.close();
+    await t.close();
+  });
+
+  beforeEach(() => {
+    published.length = 0;
+    publish.mockClear();
+  });
+
+  it('relays a real signed agent message and typing from Genesys to the bus, answering 200 {}', async () => {
+    const customerId = `u-${randomUUID()}`;
+    const { conversationId } = await genesys().sendCustomerMessage(await endpoint(), {
+      customer: { id: customerId },
+      messageId: 'm-1',
+      time: new Date().toISOString(),
+      text: 'help',
+    });
+    emulator.joinAgent(conversationId!, { agentName: 'Sam Agent' });
+    emulator.agentTyping(conversationId!);
+    const message = emulator.agentMessage(conversationId!, { text: AGENT_TEXT, quickReplies: [{ text: 'Yes' }, { text: 'No' }] });
+    await emulator.webhooksIdle();
+
+    const deliveries = emulator.webhookDeliveries();
+    expect(deliveries.length).toBeGreaterThanOrEqual(2);
+    for (const delivery of deliveries) expect(delivery).toMatchObject({ state: 'delivered', attempts: [expect.objectContaining({ status: 200 })] });
+    await eventually(() => expect(published.map((p) => p.event.kind).sort()).toEqual(['agent.message', 'agent.typing']));
+    expect(published.every((p) => p.endpointId === endpointId)).toBe(true);
+    expect(published.find((p) => p.event.kind === 'agent.message')?.event).toMatchObject({
+      kind: 'agent.message',
+      providerEventId: message.id,
+      customerId,
+      conversationId,
+      text: AGENT_TEXT,
+      originatingEntity: 'Human',
+      quickReplies: [
+        { text: 'Yes', payload: 'Yes' },
+        { text: 'No', payload: 'No' },
+      ],
+    });
+    expect(t.logs.text()).not.toContain(AGENT_TEXT);
+    expect(t.logs.text()).not.toContain(SECRET);
+  });
+
+  it('verifies the raw bytes: insignificant whitespace passes, a signature over re-serialised JSON does not', async () => {
+    const raw = `{\n  "id" : "ws-1",\n  "type": "Text", "text": "spaced",\n  "channel": { "to": { "id": "u-9" }, "time": "2026-01-01T10:00:00.000Z" }\n}\n`;
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(200, {});
+    expect(published.map((p) => p.event)).toEqual([expect.objectContaining({ kind: 'agent.message', providerEventId: 'ws-1', text: 'spaced', customerId: 'u-9' })]);
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, JSON.stringify(JSON.parse(raw)))).expect(401);
+    expect(publish).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 401 before storing anything for missing, hex, unprefixed or wrongly keyed signatures', async () => {
+    const raw = JSON.stringify({ id: 'bad-1', type: 'Text', text: 'nope', channel: { to: { id: 'u-1' } } });
+    const hex = `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;
+    const unprefixed = createHmac('sha256', SECRET).update(raw).digest('base64');
+    for (const signature of [undefined, hex, unprefixed, sign('some-other-secret-value', raw), 'sha256=']) {
+      const res = await post(`/webhooks/genesys/${endpointId}`, raw, signature);
+      expect(res.status).toBe(401);
+    }
+    await post(`/webhooks/genesys/${endpointId}/events`, raw, hex).expect(401);
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('answers 404 for an unknown endpoint', async () => {
+    const raw = JSON.stringify({ id: 'x', type: 'Text', text: 'x' });
+    await post('/webhooks/genesys/no-such-endpoint', raw, sign(SECRET, raw)).expect(404);
+    await post('/webhooks/genesys/no-such-endpoint/events', raw, sign(SECRET, raw)).expect(404);
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('acknowledges unknown message types without publishing or logging their text', async () => {
+    const raw = JSON.stringify({ id: 'odd-1', type: 'Presence', text: 'secret customer words', channel: { to: { id: 'u-1' } } });
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(200, {});
+    expect(published).toEqual([]);
+    expect(t.logs.text()).toContain("unsupported message type 'Presence'");
+    expect(t.logs.text()).not.toContain('secret customer words');
+  });
+
+  it('maps signed conversation events (single or list) to conversation.signal, with the agent name', async () => {
+    const customer = { id: `u-${randomUUID()}` };
+    const { conversationId } = await genesys().sendCustomerMessage(await endpoint(), { customer, messageId: 'm-e', time: new Date().toISOString(), text: 'hi' });
+    const agent = emulator.joinAgent(conversationId!, { agentName: 'Pat Agent' }).agent!;
+    const topic = (suffix: string) => `v2.detail.events.conversation.${conversationId}.${suffix}`;
+    const agentFields = { conversationId, participantId: agent.participantId, userId: agent.userId };
+    const start = JSON.stringify({ topicName: topic('user.start'), eventBody: { ...agentFields, eventTime: 1767261600000 } });
+    await post(`/webhooks/genesys/${endpointId}/events`, start, sign(SECRET, start)).expect(200, {});
+    const list = JSON.stringify([
+      { topicName: topic('user.end'), eventBody: { ...agentFields, disconnectType: 'TRANSFER', eventTime: 1767261660000 } },
+      { topicName: 'v2.users.someone.presence', eventBody: {} },
+      { topicName: topic('customer.end'), eventBody: { conversationId, participantId: 'p-customer', disconnectType: 'CLIENT', eventTime: 1767261720000 } },
+    ]);
+    await post(`/webhooks/genesys/${endpointId}/events`, list, sign(SECRET, list)).expect(200, {});
+    expect(published.map((p) => p.event)).toEqual([
+      expect.objectContaining({ kind: 'conversation.signal', signal: 'agent.joined', conversationId, agentUserId: agent.userId, agentName: 'Pat Agent' }),
+      expect.objectContaining({ signal: 'agent.left', disconnectType: 'transfer', participantId: agent.participantId }),
+      expect.objectContaining({ signal: 'customer.left', disconnectType: 'client' }),
+    ]);
+  });
+
+  it('accepts the previous secret during rotation', async () => {
+    const NEW_SECRET = 'rotated-genesys-webhook-secret-02';
+    await request(t.app.getHttpServer())
+      .patch(`/admin/v1/endpoints/${endpointId}`)
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .send({ provider: { webhookSecret: NEW_SECRET } })
+      .expect(200);
+    const raw = JSON.stringify({ id: 'rot-1', type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }], channel: { to: { id: 'u-1' } } });
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign(NEW_SECRET, raw)).expect(200);
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(200);
+    await post(`/webhooks/genesys/${endpointId}`, raw, sign('never-was-a-secret-000', raw)).expect(401);
+    expect(published.map((p) => p.event)).toEqual([
+      expect.objectContaining({ kind: 'agent.typing', durationMs: 5000 }),
+      expect.objectContaining({ kind: 'agent.typing', durationMs: 5000 }),
+    ]);
+  });
+
+  it('answers 503 with Retry-After when the events cannot be stored, so Genesys retries', async () => {
+    publish.mockRejectedValueOnce(new Error('Connection is closed.'));
+    const raw = JSON.stringify({ id: 'r-1', type: 'Text', text: 'later', channel: { to: { id: 'u-1' } } });
+    const res = await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('documents both routes under the genesys-webhooks tag with the signature header', async () => {
+    const doc = (await request(t.app.getHttpServer()).get('/docs-json').expect(200)).body;
+    for (const path of ['/webhooks/genesys/{endpointId}', '/webhooks/genesys/{endpointId}/events']) {
+      const op = doc.paths[path].post;
+      expect(op.tags).toEqual(['genesys-webhooks']);
+      expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required: true })]));
+    }
+  });
+});
