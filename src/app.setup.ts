@@ -1,22 +1,12 @@
-import { BadRequestException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
+import { flattenValidationErrors } from './common/http/validation-errors';
 
 export const BODY_LIMIT = '1mb';
-
-/** "provider.clientSecret must be longer than…" for nested DTOs: every message names its full field path. */
-function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
-    );
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
-}
 
 /** Everything an HTTP-facing application needs; shared by main.ts, the demo and the e2e tests. */
 export function configureApp(app: INestApplication): void {

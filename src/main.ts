@@ -14,7 +14,8 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app);
-  app.enableShutdownHooks();
+  // Exit 0 once every shutdown hook ran (workers drained), instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.port);
   const logger = new Logger('Bootstrap');
   for (const name of config.insecureDefaults) {

@@ -147,5 +147,9 @@ describe('SIGKILL mid-stream, then restart', () => {
     // At-least-once across a crash: only an entry in flight at the kill may arrive twice.
     expect(duplicates).toBeLessThanOrEqual(2 * SESSIONS);
     expect([...accepted.values()].flat().length).toBeGreaterThan(SESSIONS * 20);
+
+    // The restarted process watches the live conversations again: an agent ending one is noticed.
+    emulator.endConversation(conversations.get('r0')!);
+    await eventually(() => expect(bot.forSession('r0').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }), { timeoutMs: 15000 });
   }, 180000);
 });

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { EgressPolicy } from '../common/http/egress-policy';
+import { flattenValidationErrors } from '../common/http/validation-errors';
 import { EndpointSpec } from './dto/endpoint-spec.dto';
 import { isPlainObject, mergePatch } from './merge-patch';
 
@@ -10,17 +11,6 @@ export class EndpointSpecError extends Error {
     super(problems.join('; '));
     this.name = 'EndpointSpecError';
   }
-}
-
-/** "provider.clientSecret must be…": the same wording as the HTTP ValidationPipe (see app.setup.ts). */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
-    );
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
 }
 
 /** Outbound URLs an operator may configure; each is checked against the SSRF guard before it is stored. */

@@ -4,6 +4,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { ConversationWatchRestorer } from './conversation-watch-restorer';
 import { EndpointApiKeyGuard } from './endpoint-api-key.guard';
 import { HandoverAdminController } from './handover-admin.controller';
 import { HandoverLifecycle } from './handover-lifecycle';
@@ -18,6 +19,6 @@ import { SessionViews } from './session-views';
 @Module({
   imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, DeliveryModule],
   controllers: [HandoverController, HandoverAdminController],
-  providers: [HandoverService, HandoverLifecycle, ProviderEventIntake, RelayHandlers, HandoverTimers, SessionViews, EndpointApiKeyGuard],
+  providers: [HandoverService, HandoverLifecycle, ProviderEventIntake, RelayHandlers, HandoverTimers, SessionViews, EndpointApiKeyGuard, ConversationWatchRestorer],
 })
 export class HandoverModule {}

@@ -167,6 +167,22 @@ export class SessionsRepository {
     return (await this.redis.client.get(this.liveUserKey(endpointId, userId))) ?? undefined;
   }
 
+  /** Every live handover (one per user with a live handover), in pages. */
+  async *liveHandovers(): AsyncGenerator<Handover> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.key('live-user', '*'), 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const endpointId = key.slice(this.redis.key('live-user', '').length).split(':')[0];
+        const sessionId = await this.redis.client.get(key);
+        const session = sessionId ? await this.getSession(endpointId, sessionId) : undefined;
+        const handover = session?.handoverId ? await this.getHandover(session.handoverId) : undefined;
+        if (handover && handover.state !== 'ended') yield handover;
+      }
+    } while (cursor !== '0');
+  }
+
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
     await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
   }
