@@ -104,12 +104,18 @@ export class RelayHandlers implements OnModuleInit {
         if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
         return;
       case 'receipt':
-        await provider.sendReceipt(endpoint, {
-          customer: command.customer,
-          providerMessageId: command.providerMessageId,
-          status: command.status,
-          reason: command.reason ? { code: 'GeneralError', message: command.reason } : undefined,
-        });
+        await provider
+          .sendReceipt(endpoint, {
+            customer: command.customer,
+            providerMessageId: command.providerMessageId,
+            status: command.status,
+            reason: command.reason ? { code: 'GeneralError', message: command.reason } : undefined,
+          })
+          .catch((err: unknown) => {
+            // A receipt refused for good (e.g. the conversation is closed) is not worth an operator's attention.
+            if (err instanceof ProviderError && !err.retryable) return this.logger.debug(`Receipt not accepted: ${err.message}`);
+            throw err;
+          });
         return;
       case 'disconnect':
         if (!handover.conversationId) return;
