@@ -1,0 +1,2 @@
+export { startDemo, type Demo, type DemoOptions } from './start-demo';
+export { RedisUnavailableError } from './redis';
