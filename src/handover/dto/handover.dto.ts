@@ -14,6 +14,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsAttributeMap, IsHttpUrl } from '../../endpoints/dto/endpoint-validators';
@@ -108,7 +109,8 @@ export class UserMessageDto {
 
   @ApiPropertyOptional({ example: 'Here is my invoice' })
   @HasTextOrAttachments()
-  @IsOptional()
+  // Not @IsOptional(): that would skip HasTextOrAttachments too, and accept `{}` or `{"text": null}` as a message.
+  @ValidateIf((o: UserMessageDto) => o.text !== undefined || !o.attachments?.length)
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   text?: string;
