@@ -73,7 +73,12 @@ export class GenesysWebhookController {
   async outboundMessage(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<Record<string, never>> {
     const { endpoint, body } = await this.authenticate(endpointId, req);
     const { events, skipped } = normaliseOutboundMessage(body);
-    for (const reason of skipped) this.logger.warn(`Genesys webhook for endpoint ${endpoint.id}: skipped ${reason}`);
+    // One line per distinct reason: a message with a huge content array must not turn into one log line per item.
+    const reasons = new Map<string, number>();
+    for (const reason of skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    for (const [reason, n] of [...reasons].slice(0, 10)) {
+      this.logger.warn(`Genesys webhook for endpoint ${endpoint.id}: skipped ${reason}${n > 1 ? ` (${n} times)` : ''}`);
+    }
     await this.bus.publish(endpoint.id, events);
     return {};
   }
