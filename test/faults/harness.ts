@@ -1,0 +1,221 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../src/emulator';
+import { BotReceiver } from '../support/bot-receiver';
+import { ConnectorProcess, freePort } from '../support/connector-process';
+import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET } from '../support/handover-fixture';
+import { eventually } from '../support/wait-for-jobs';
+
+/** Whether the heavy fault scenarios run (`npm run faults` sets it); `npm test` runs only the light ones. */
+export const HEAVY = process.env.FAULTS_HEAVY === '1';
+
+/** One row of RELIABILITY.md, written by a scenario to FAULTS_RESULTS_DIR and collected by bench/faults/run.ts. */
+export interface FaultResult {
+  scenario: string;
+  inFlight: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  statuses: string;
+  notes: string;
+}
+
+export function recordResult(result: FaultResult): void {
+  const dir = process.env.FAULTS_RESULTS_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${result.scenario.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`), JSON.stringify(result, null, 2));
+}
+
+/** A private redis-server (AOF on) on a free port in a temp dir: never the shared one. */
+export class OwnRedis {
+  private child?: ChildProcess;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'hc-faults-redis-'));
+  constructor(readonly port: number) {}
+
+  static async start(): Promise<OwnRedis> {
+    const r = new OwnRedis(await freePort());
+    await r.start();
+    return r;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], {
+      stdio: 'ignore',
+    });
+    await eventually(
+      async () => {
+        const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        try {
+          await c.connect();
+          // Wait until the AOF is loaded (PING answers LOADING otherwise).
+          expect(await c.ping()).toBe('PONG');
+        } finally {
+          c.disconnect();
+        }
+      },
+      { timeoutMs: 10000, intervalMs: 100 },
+    );
+  }
+
+  /** SIGTERM: Redis flushes the AOF and exits. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  client(): Redis {
+    return new Redis({ port: this.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  }
+}
+
+export interface Stack {
+  emulator: GenesysEmulator;
+  bot: BotReceiver;
+  apiKey: string;
+  adminToken: string;
+  endpointId: string;
+  prefix: string;
+  secrets: string[];
+  env(port: number, extra?: Record<string, string>): Record<string, string>;
+  connector(extra?: Record<string, string>): Promise<ConnectorProcess>;
+  /** Opens `n` sessions and has an agent join each; returns session → conversation id. */
+  openSessions(c: ConnectorProcess, n: number, tag: string): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** Emulator + bot + an endpoints file; connectors are child processes pointed at `redisUrl`. */
+export async function createStack(redisUrl: string, opts: { webhookPort?: number } = {}): Promise<Stack> {
+  const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 300, webhookMaxRetries: 200, heartbeatIntervalMs: 1000 });
+  const clientSecret = `faults-client-secret-${randomBytes(8).toString('hex')}`;
+  emulator.addOAuthClient({ clientId: 'faults-client', clientSecret });
+  const bot = await BotReceiver.start(CALLBACK_SECRET);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hc-faults-'));
+  const endpointsFile = path.join(dir, 'endpoints.yaml');
+  const endpointId = 'faults-ep';
+  writeFileSync(
+    endpointsFile,
+    [
+      'endpoints:',
+      `  - id: ${endpointId}`,
+      '    name: Fault test',
+      '    apiKey: ${FAULTS_API_KEY}',
+      '    bot:',
+      `      callbackUrl: ${bot.url}`,
+      `      callbackSecret: ${CALLBACK_SECRET}`,
+      '    provider:',
+      '      type: genesys-cloud-open-messaging',
+      `      apiBaseUrl: ${emulator.url}`,
+      `      loginBaseUrl: ${emulator.url}`,
+      '      clientId: faults-client',
+      `      clientSecret: ${clientSecret}`,
+      `      integrationId: ${INTEGRATION_ID}`,
+      `      queueId: ${DEFAULT_QUEUE_ID}`,
+      `      webhookSecret: ${WEBHOOK_SECRET}`,
+      '      rateLimitPerMinute: 100000',
+    ].join('\n'),
+  );
+  const apiKey = `hck_${randomBytes(32).toString('base64url')}`;
+  const adminToken = `faults-admin-${randomBytes(12).toString('hex')}`;
+  const secretsKey = randomBytes(32).toString('base64');
+  const prefix = `hct-faults-${randomUUID().slice(0, 8)}`;
+  const webhookPort = opts.webhookPort ?? (await freePort());
+  emulator.addIntegration({ id: INTEGRATION_ID, name: 'Faults', webhookUrl: `http://127.0.0.1:${webhookPort}/webhooks/genesys/${endpointId}`, webhookSecret: WEBHOOK_SECRET });
+  const started: ConnectorProcess[] = [];
+  const env = (port: number, extra: Record<string, string> = {}) => ({
+    NODE_ENV: 'test',
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    ADMIN_TOKEN: adminToken,
+    SECRETS_KEY: secretsKey,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    EGRESS_ALLOWLIST: '127.0.0.1,localhost',
+    ENDPOINTS_FILE: endpointsFile,
+    FAULTS_API_KEY: apiKey,
+    DELIVERY_BACKOFF_MS: '200',
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  const stack: Stack = {
+    emulator,
+    bot,
+    apiKey,
+    adminToken,
+    endpointId,
+    prefix,
+    secrets: [clientSecret, WEBHOOK_SECRET, CALLBACK_SECRET, apiKey, adminToken, secretsKey],
+    env,
+    async connector(extra = {}) {
+      const port = extra.PORT ? Number(extra.PORT) : webhookPort;
+      const c = new ConnectorProcess(env(port, extra), port);
+      started.push(c);
+      await c.start(45000);
+      return c;
+    },
+    async openSessions(c, n, tag) {
+      const sessions = Array.from({ length: n }, (_, i) => `${tag}${i}`);
+      for (const s of sessions) {
+        const status = await post(c.url, endpointId, apiKey, '/handovers', { sessionId: s, userId: `u-${s}`, text: 'start' });
+        if (status !== 202) throw new Error(`handover ${s}: ${status}`);
+      }
+      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('handover.queued'))).toHaveLength(n), { timeoutMs: 30000, intervalMs: 100 });
+      const conversations = new Map(sessions.map((s) => [s, emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id]));
+      for (const s of sessions) emulator.joinAgent(conversations.get(s)!, { agentName: 'Sam' });
+      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('agent.joined'))).toHaveLength(n), { timeoutMs: 30000, intervalMs: 100 });
+      return conversations;
+    },
+    async close() {
+      for (const c of started) await c.stop('SIGKILL').catch(() => undefined);
+      await emulator.close();
+      await bot.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+export async function post(base: string, endpointId: string, apiKey: string, p: string, body: unknown): Promise<number> {
+  return fetch(`${base}/v1/endpoints/${endpointId}${p}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10000),
+  })
+    .then((r) => r.status)
+    .catch(() => 0);
+}
+
+/** Jepsen-style counts of one direction of one session: what was acknowledged vs what arrived. */
+export function count(sent: string[], received: string[]): { lost: number; duplicated: number; outOfOrder: number } {
+  const firstSeen = received.filter((t, i) => received.indexOf(t) === i);
+  const got = new Set(received);
+  const lost = sent.filter((t) => !got.has(t)).length;
+  const sentSet = new Set(sent);
+  const inOrder = firstSeen.filter((t) => sentSet.has(t));
+  const expected = sent.filter((t) => got.has(t));
+  let outOfOrder = 0;
+  for (let i = 0; i < inOrder.length; i++) if (inOrder[i] !== expected[i]) outOfOrder++;
+  return { lost, duplicated: received.length - firstSeen.length, outOfOrder };
+}
+
+export function statusSummary(statuses: number[]): string {
+  const m = new Map<number, number>();
+  for (const s of statuses) m.set(s, (m.get(s) ?? 0) + 1);
+  return [...m].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+}

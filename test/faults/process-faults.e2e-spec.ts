@@ -1,0 +1,163 @@
+import { Queue } from 'bullmq';
+import { ConnectorProcess, freePort } from '../support/connector-process';
+import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
+import { QueueName } from '../../src/queues/queue-names';
+import { eventually } from '../support/wait-for-jobs';
+import { count, createStack, HEAVY, OwnRedis, post, recordResult, Stack, statusSummary } from './harness';
+
+const SESSIONS = 8;
+
+function receivedBy(stack: Stack, conversations: Map<string, string>) {
+  const agentReceived = (s: string) =>
+    stack.emulator
+      .conversation(conversations.get(s)!)!
+      .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
+      .map((m) => (m.payload as { text?: string }).text ?? '')
+      .filter((t) => t.includes(' user '));
+  const botReceived = (s: string) => stack.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+  return { agentReceived, botReceived };
+}
+
+function tally(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>) {
+  const { agentReceived, botReceived } = receivedBy(stack, conversations);
+  const total = { lost: 0, duplicated: 0, outOfOrder: 0 };
+  for (const s of conversations.keys()) {
+    for (const c of [count(accepted.get(s)!, agentReceived(s)), count(agentSent.get(s)!, botReceived(s))]) {
+      total.lost += c.lost;
+      total.duplicated += c.duplicated;
+      total.outOfOrder += c.outOfOrder;
+    }
+  }
+  return total;
+}
+
+async function allDelivered(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>, timeoutMs: number) {
+  const { agentReceived, botReceived } = receivedBy(stack, conversations);
+  await eventually(
+    () => {
+      for (const s of conversations.keys()) {
+        expect(new Set(agentReceived(s))).toEqual(new Set(accepted.get(s)));
+        expect(new Set(botReceived(s))).toEqual(new Set(agentSent.get(s)));
+      }
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+describe('fault: connector processes', () => {
+  let redis: OwnRedis;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+  }, 30000);
+
+  afterEach(async () => {
+    await stack?.close();
+    const c = redis.client();
+    await c.flushall();
+    c.disconnect();
+  });
+
+  afterAll(async () => {
+    await redis?.destroy();
+  });
+
+  it('SIGTERM during load: in-flight jobs finish, nothing left active, exit 0 within the grace period', async () => {
+    stack = await createStack(redis.url);
+    const graceMs = 10000;
+    let connector = await stack.connector({ SHUTDOWN_GRACE_MS: String(graceMs) });
+    const conversations = await stack.openSessions(connector, SESSIONS, 'st');
+    const sessions = [...conversations.keys()];
+    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const statuses: number[] = [];
+    // Slow Genesys down (429 + Retry-After on a few calls) so jobs are active when the signal lands.
+    stack.emulator.addFault({ mode: '429', count: 5, retryAfterSeconds: 1 });
+    for (let round = 0; round < 15; round++) {
+      await Promise.all(
+        sessions.map(async (s) => {
+          const text = `${s} user ${round}`;
+          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          statuses.push(status);
+          if (status === 202) accepted.get(s)!.push(text);
+          const agentText = `${s} agent ${round}`;
+          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
+          agentSent.get(s)!.push(agentText);
+        }),
+      );
+    }
+    const started = Date.now();
+    const code = await connector.stop('SIGTERM');
+    const exitMs = Date.now() - started;
+    expect(code).toBe(0);
+    expect(exitMs).toBeLessThan(graceMs + 5000);
+
+    const queues = [QueueName.ToBot, QueueName.ToAgent].map((name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }));
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts('active')));
+    await Promise.all(queues.map((q) => q.close()));
+    const active = counts.reduce((n, c) => n + (c.active ?? 0), 0);
+
+    // A fresh process finishes whatever was still waiting; nothing accepted is lost.
+    connector = await stack.connector({ SHUTDOWN_GRACE_MS: String(graceMs) });
+    await allDelivered(stack, conversations, accepted, agentSent, 60000);
+    const t = tally(stack, conversations, accepted, agentSent);
+    recordResult({
+      scenario: 'SIGTERM during load, then restart',
+      inFlight: [...accepted.values()].flat().length + [...agentSent.values()].flat().length,
+      ...t,
+      statuses: `bot API ${statusSummary(statuses)}; exit code ${code} after ${exitMs} ms (grace ${graceMs} ms); active jobs after exit ${active}`,
+      notes: 'Genesys answered 429 (Retry-After 1 s) to 5 calls during the load',
+    });
+    expect(active).toBe(0);
+    expect(t.lost).toBe(0);
+    expect(t.outOfOrder).toBe(0);
+    expect(t.duplicated).toBe(0);
+    await connector.stop('SIGTERM');
+  }, 180000);
+
+  // The killed process's active jobs are only taken over when their lock expires (BullMQ: 30 s), hence heavy.
+  (HEAVY ? it : it.skip)('two processes on one Redis, one SIGKILLed mid-stream: nothing lost, order kept', async () => {
+    const survivorPort = await freePort();
+    stack = await createStack(redis.url, { webhookPort: survivorPort });
+    const survivor = await stack.connector({ PORT: String(survivorPort) });
+    const victim: ConnectorProcess = await stack.connector({ PORT: String(await freePort()) });
+    const conversations = await stack.openSessions(survivor, SESSIONS, 'tp');
+    const sessions = [...conversations.keys()];
+    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const statuses: number[] = [];
+    let victimAlive = true;
+    for (let round = 0; round < 30; round++) {
+      if (round === 12) {
+        await victim.stop('SIGKILL');
+        victimAlive = false;
+      }
+      await Promise.all(
+        sessions.map(async (s, i) => {
+          // Bot traffic is spread over both processes (a load balancer); after the kill it reaches only the survivor.
+          const target = victimAlive && i % 2 === 0 ? victim : survivor;
+          const text = `${s} user ${round}`;
+          const status = await post(target.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          statuses.push(status);
+          if (status === 202) accepted.get(s)!.push(text);
+          const agentText = `${s} agent ${round}`;
+          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
+          agentSent.get(s)!.push(agentText);
+        }),
+      );
+    }
+    await allDelivered(stack, conversations, accepted, agentSent, 100000);
+    const t = tally(stack, conversations, accepted, agentSent);
+    recordResult({
+      scenario: 'Two connectors on one Redis, one SIGKILLed',
+      inFlight: [...accepted.values()].flat().length + [...agentSent.values()].flat().length,
+      ...t,
+      statuses: `bot API ${statusSummary(statuses)}`,
+      notes: 'jobs held by the killed process resume after the 30 s BullMQ lock expiry',
+    });
+    expect(t.lost).toBe(0);
+    expect(t.outOfOrder).toBe(0);
+    expect(t.duplicated).toBeLessThanOrEqual(2 * SESSIONS);
+  }, 240000);
+});
