@@ -1,0 +1,546 @@
+/**
+ * `npm run bench`: throughput, latency and scale of the connector against a minimal BullMQ relay (the baseline),
+ * in the same run, on a throwaway redis-server. Bounded: every phase has a fixed duration or a timeout; writes
+ * BENCHMARKS.md at the end. Knobs (env): BENCH_POINT_S (10), BENCH_SCALE_SESSIONS (20000), BENCH_SESSIONS (1000).
+ */
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../src/emulator';
+import { botMessages, genesysWebhooks, PointResult, runPoint, WebhookTarget } from './lib/load';
+import { Child, freePort, ROOT, startRedis } from './lib/processes';
+import { evalVsEvalsha } from './lib/eval-vs-evalsha';
+import { callersOf, CpuProfile, InspectorProfiler, selfTimeByArea, topSelfTime } from './lib/profile';
+import { Sink } from './lib/sink';
+import { fmt, percentile, sleep, table } from './lib/stats';
+import { DeliveryTracker } from './lib/tracker';
+
+const POINT_S = Number(process.env.BENCH_POINT_S ?? 10);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
+const SCALE_SESSIONS = Number(process.env.BENCH_SCALE_SESSIONS ?? 20000);
+const CONCURRENCY = '64';
+const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
+const CALLBACK_SECRET = 'bench-callback-secret-0123456789abcdef';
+const INTEGRATION_ID = '6a1b2c3d-0000-4000-8000-0000000be4c4';
+const ENDPOINT = 'bench-ep';
+const API_KEY = `hck_${randomBytes(32).toString('base64url')}`;
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
+const HARD_LIMIT_MS = Number(process.env.BENCH_HARD_LIMIT_S ?? 600) * 1000;
+
+const log = (msg: string) => process.stdout.write(`[bench +${((performance.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`);
+const t0 = performance.now();
+
+interface SetupResult {
+  label: string;
+  count: number;
+  perS: number;
+  reqP50: number;
+  reqP99: number;
+  toGenesysP50: number;
+  toGenesysP99: number;
+  failed: number;
+  missing: number;
+}
+
+const children: Child[] = [];
+
+async function main(): Promise<void> {
+  const hardStop = setTimeout(() => {
+    process.stderr.write('bench: hard time limit reached, stopping\n');
+    for (const c of children) c.proc.kill('SIGKILL');
+    process.exit(2);
+  }, HARD_LIMIT_MS);
+  hardStop.unref();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hc-bench-'));
+  const redis = await startRedis();
+  children.push(redis.child);
+  const redisClient = new Redis(redis.url);
+  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redisClient.info('memory'))![1]);
+  log(`redis-server on ${redis.url}`);
+
+  // ---- the bot (sink), the Genesys emulator, and who tells the tracker what arrived ----------------------------
+  const tracker = new DeliveryTracker();
+  const queued = new Set<string>();
+  const setupPending = new Map<string, number>();
+  let setupLatencies: number[] = [];
+  let setupLastInbound = 0;
+  const sink = await Sink.start((event) => {
+    if (event.type === 'agent.message') tracker.arrive(event.data?.text);
+    else if (event.type === 'handover.queued') queued.add(event.sessionId!);
+    else if (event.type === undefined) tracker.arrive(event.text); // the baseline relays {id, text}
+  });
+  const emulator = await GenesysEmulator.start({ heartbeatIntervalMs: 5000 });
+  emulator.addOAuthClient({ clientId: 'bench-client', clientSecret: 'bench-client-secret' });
+  emulator.onChange((change) => {
+    if (change.type !== 'message' || change.entry.direction !== 'Inbound' || change.entry.type !== 'Text') return;
+    const payload = change.entry.payload as { text?: string; channel?: { from?: { id?: string } } };
+    const userId = payload.channel?.from?.id ?? '';
+    const sentAt = setupPending.get(userId);
+    if (sentAt !== undefined) {
+      setupPending.delete(userId);
+      setupLastInbound = performance.now();
+      setupLatencies.push(setupLastInbound - sentAt);
+      return;
+    }
+    tracker.arrive(payload.text);
+  });
+
+  // ---- the connector, as a production-like separate process ------------------------------------------------------
+  const port = await freePort();
+  const inspectPort = await freePort();
+  const endpointsFile = path.join(dir, 'endpoints.yaml');
+  writeFileSync(
+    endpointsFile,
+    [
+      'endpoints:',
+      `  - id: ${ENDPOINT}`,
+      '    name: Bench',
+      '    apiKey: ${BENCH_API_KEY}',
+      '    bot:',
+      `      callbackUrl: ${sink.url}`,
+      `      callbackSecret: ${CALLBACK_SECRET}`,
+      '    provider:',
+      '      type: genesys-cloud-open-messaging',
+      `      apiBaseUrl: ${emulator.url}`,
+      `      loginBaseUrl: ${emulator.url}`,
+      '      clientId: bench-client',
+      '      clientSecret: bench-client-secret',
+      `      integrationId: ${INTEGRATION_ID}`,
+      `      queueId: ${DEFAULT_QUEUE_ID}`,
+      `      webhookSecret: ${WEBHOOK_SECRET}`,
+      '      rateLimitPerMinute: 100000',
+    ].join('\n'),
+  );
+  const connectorEnv = {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
+    ADMIN_TOKEN,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    EGRESS_ALLOWLIST: '127.0.0.1,localhost',
+    ENDPOINTS_FILE: endpointsFile,
+    BENCH_API_KEY: API_KEY,
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: CONCURRENCY,
+  };
+  const connector = Child.node('src/main.ts', connectorEnv, [`--inspect=127.0.0.1:${inspectPort}`]);
+  children.push(connector);
+  const connectorUrl = `http://127.0.0.1:${port}`;
+  emulator.addIntegration({ id: INTEGRATION_ID, name: 'Bench', webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT}`, webhookSecret: WEBHOOK_SECRET });
+
+  // ---- the baseline, a separate process too --------------------------------------------------------------------
+  const baselinePort = await freePort();
+  const baseline = Child.node('bench/baseline/server.ts', {
+    PORT: String(baselinePort),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'baseline',
+    WEBHOOK_SECRET,
+    SINK_URL: sink.url,
+    WORKER_CONCURRENCY: CONCURRENCY,
+  });
+  children.push(baseline);
+  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+  await Promise.all([connector.waitHttp(`${connectorUrl}/health/ready`, 90000), baseline.waitHttp(baselineUrl, 60000)]);
+  log(`connector ready on ${connectorUrl} (pid ${connector.pid}), baseline on ${baselineUrl} (pid ${baseline.pid})`);
+
+  // ---- handovers -------------------------------------------------------------------------------------------------
+  const userOf = (i: number) => `bench-user-${i}`;
+  const sessionOf = (i: number) => `bench-s-${i}`;
+  let created = 0;
+  const startHandovers = async (label: string, upTo: number, parallel = 32): Promise<SetupResult> => {
+    const from = created;
+    const reqLatencies: number[] = [];
+    setupLatencies = [];
+    let failed = 0;
+    let next = from;
+    const began = performance.now();
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < upTo) {
+          const i = next++;
+          const sent = performance.now();
+          setupPending.set(userOf(i), sent);
+          const status = await fetch(`${connectorUrl}/v1/endpoints/${ENDPOINT}/handovers`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ sessionId: sessionOf(i), userId: userOf(i), text: `I want a human (${i})` }),
+          })
+            .then(async (r) => (await r.arrayBuffer(), r.status))
+            .catch(() => 0);
+          reqLatencies.push(performance.now() - sent);
+          if (status !== 202) failed++;
+        }
+      }),
+    );
+    created = upTo;
+    // Every handover reaches Genesys and then `queued` (bounded wait).
+    const deadline = Date.now() + 120000;
+    while (Date.now() < deadline && (setupPending.size > 0 || queued.size < upTo - failed)) await sleep(100);
+    const missing = setupPending.size;
+    setupPending.clear();
+    const count = upTo - from;
+    return {
+      label,
+      count,
+      perS: (count - failed - missing) / ((setupLastInbound - began) / 1000),
+      reqP50: percentile(reqLatencies, 50),
+      reqP99: percentile(reqLatencies, 99),
+      toGenesysP50: percentile(setupLatencies, 50),
+      toGenesysP99: percentile(setupLatencies, 99),
+      failed,
+      missing: missing + Math.max(0, upTo - failed - queued.size),
+    };
+  };
+  const conversationOf = (i: number) => emulator.conversationFor(INTEGRATION_ID, userOf(i))?.id;
+  const webhookTarget = (n: number): WebhookTarget => ({
+    path: `/webhooks/genesys/${ENDPOINT}`,
+    secret: WEBHOOK_SECRET,
+    integrationId: INTEGRATION_ID,
+    sessions: Array.from({ length: n }, (_, i) => ({ userId: userOf(i), conversationId: conversationOf(i) })),
+  });
+
+  const setups: SetupResult[] = [];
+  type Row = PointResult & { cpuMsPerMsg: number; redisCmdsPerMsg: number };
+  const points: Row[] = [];
+  const commandsProcessed = async () => Number(/total_commands_processed:(\d+)/.exec(await redisClient.info('stats'))![1]);
+  const notes: string[] = [];
+  const point = async (spec: Parameters<typeof runPoint>[0], record = true) => {
+    const cpu0 = { c: connector.cpuSeconds(), b: baseline.cpuSeconds(), r: redis.child.cpuSeconds(), me: process.cpuUsage() };
+    const cmds0 = await commandsProcessed();
+    const pr = await runPoint(spec, tracker);
+    const sut = spec.baseUrl === baselineUrl ? baseline : connector;
+    const sutCpu0 = spec.baseUrl === baselineUrl ? cpu0.b : cpu0.c;
+    const delivered = pr.deliveredPerS > 0 ? tracker.deliveredAcceptedCount() : 0;
+    const r: Row = { ...pr, cpuMsPerMsg: ((sut.cpuSeconds() - sutCpu0) * 1000) / delivered, redisCmdsPerMsg: ((await commandsProcessed()) - cmds0) / delivered };
+    if (record) {
+      points.push(r);
+      const me = process.cpuUsage(cpu0.me);
+      log(
+        `${r.name} [${r.model}]: accepted ${fmt(r.acceptedPerS)}/s delivered ${fmt(r.deliveredPerS)}/s p99 ${fmt(r.p99)} ms e2e p99 ${fmt(r.e2eP99)} ms ` +
+          `lost ${r.lost} dup ${r.duplicates} ooo ${r.outOfOrder} (raw inversions ${r.inversions}) stray ${r.stray} err ${r.errors} | cpu s: connector ${fmt(connector.cpuSeconds() - cpu0.c)} ` +
+          `baseline ${fmt(baseline.cpuSeconds() - cpu0.b)} redis ${fmt(redis.child.cpuSeconds() - cpu0.r)} bench ${fmt((me.user + me.system) / 1e6)}`,
+      );
+    }
+    return r;
+  };
+
+  // Phase 1: 100 live sessions, warm-up, then one agent→bot point (compared with the same point at scale).
+  setups.push(await startHandovers('first 100 handovers', 100));
+  log(`setup 100: ${JSON.stringify(setups[0])}`);
+  const small = webhookTarget(100);
+  await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 }, false);
+  await point({ name: 'warm-up baseline', baseUrl: baselineUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 }, false);
+  await point({ name: 'a2b 100 live sessions', baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: POINT_S, connections: 100, rate: 1000 });
+
+  // Phase 2: SESSIONS live sessions; handover setup measured on the way.
+  const memBefore = await usedMemory();
+  setups.push(await startHandovers(`handovers ${100 + 1}..${SESSIONS}`, SESSIONS));
+  log(`setup ${SESSIONS}: ${JSON.stringify(setups[1])}`);
+  const main = webhookTarget(SESSIONS);
+  for (const rate of [500, 1000]) {
+    await point({ name: `agent→bot connector`, baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate });
+    await point({ name: `agent→bot baseline`, baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate });
+  }
+  const stats0 = await commandStats(redisClient);
+  const satC = await point({ name: 'agent→bot connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+  const satCommands = diffCommandStats(stats0, await commandStats(redisClient), tracker.deliveredAcceptedCount());
+  const satB = await point({ name: 'agent→bot baseline', baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+
+  // Phase 3: user → agent through the bot API.
+  const sessionIds = Array.from({ length: SESSIONS }, (_, i) => sessionOf(i));
+  await point({ name: 'warm-up user→agent', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: 3, connections: 50, rate: 300 }, false);
+  await point({ name: 'user→agent connector', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: POINT_S, connections: 100, rate: 500 });
+  await point({ name: 'user→agent connector', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: POINT_S, connections: 100 });
+
+  // Phase 3b: a second connector process on the same Redis and prefix (a 2-replica deployment): the webhooks still
+  // go to the first one; the BullMQ workers of both drain the mailboxes. Shows whether the second core helps.
+  const port2 = await freePort();
+  const connector2 = Child.node('src/main.ts', { ...connectorEnv, PORT: String(port2), PUBLIC_BASE_URL: `http://127.0.0.1:${port2}` });
+  children.push(connector2);
+  await connector2.waitHttp(`http://127.0.0.1:${port2}/health/ready`, 90000);
+  await sleep(2000);
+  const c2cpu = connector2.cpuSeconds();
+  const twoProc = await point({ name: 'agent→bot 2 connector processes', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+  log(`second connector process CPU during the point: ${fmt(connector2.cpuSeconds() - c2cpu)} s`);
+  await connector2.stop('SIGTERM', 15000);
+
+  // Phase 4: profile the connector's hot path at agent→bot saturation (V8 sampling profiler through the inspector).
+  let profile: CpuProfile | undefined;
+  try {
+    const profiler = await InspectorProfiler.connect(inspectPort);
+    await profiler.start();
+    await point({ name: 'agent→bot connector (profiled)', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 }, false);
+    profile = await profiler.stop();
+    writeFileSync(path.join(dir, 'connector.cpuprofile'), JSON.stringify(profile));
+  } catch (err) {
+    notes.push(`Profiling failed: ${String(err)}`);
+  }
+
+  // Phase 4b: the micro-benchmark behind the suggested EVAL → EVALSHA change (see BENCHMARKS.md).
+  const micro = await evalVsEvalsha(redis.url);
+  log(`eval vs evalsha: ${JSON.stringify(micro)}`);
+
+  // Phase 5: scale — SCALE_SESSIONS live handovers, memory per session, connector RSS, and the 1000/s point again.
+  const rssBefore = connector.rssMb();
+  const memAfterMain = await usedMemory();
+  setups.push(await startHandovers(`handovers ${SESSIONS + 1}..${SCALE_SESSIONS}`, SCALE_SESSIONS, 64));
+  log(`setup ${SCALE_SESSIONS}: ${JSON.stringify(setups[2])}`);
+  await sleep(2000);
+  const memScale = await usedMemory();
+  const bytesPerSession = (memScale - memAfterMain) / (SCALE_SESSIONS - SESSIONS);
+  const rssScale = connector.rssMb();
+  const big = webhookTarget(SCALE_SESSIONS);
+  await point({ name: `a2b ${SCALE_SESSIONS} live sessions`, baseUrl: connectorUrl, factory: genesysWebhooks(big), durationS: POINT_S, connections: 100, rate: 1000 });
+  const keysTotal = await redisClient.dbsize();
+  const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
+
+  // ---- report ------------------------------------------------------------------------------------------------------
+  const rows = points.map((r) => [
+    r.name,
+    r.model,
+    fmt(r.acceptedPerS),
+    fmt(r.deliveredPerS),
+    `${fmt(r.p50)} / ${fmt(r.p99)} / ${fmt(r.p999)}`,
+    `${fmt(r.e2eP50)} / ${fmt(r.e2eP99)} / ${fmt(r.e2eP999)}`,
+    `${r.lost} / ${r.duplicates} / ${r.outOfOrder}`,
+    String(r.errors),
+    fmt(r.cpuMsPerMsg, 2),
+    fmt(r.redisCmdsPerMsg),
+  ]);
+  const relayTable = table(
+    ['point', 'load', 'accepted/s', 'delivered/s', 'request p50/p99/p99.9 ms', 'e2e p50/p99/p99.9 ms', 'lost/dup/ooo', 'errors', 'SUT CPU ms/msg', 'Redis cmds/msg'],
+    rows,
+  );
+  const setupTable = table(
+    ['handover setup', 'count', 'handovers/s', 'API request p50/p99 ms', 'request → inbound at Genesys p50/p99 ms', 'failed', 'missing'],
+    setups.map((s) => [s.label, String(s.count), fmt(s.perS), `${fmt(s.reqP50)} / ${fmt(s.reqP99)}`, `${fmt(s.toGenesysP50)} / ${fmt(s.toGenesysP99)}`, String(s.failed), String(s.missing)]),
+  );
+  const ratio = satC.deliveredPerS / satB.deliveredPerS;
+  notes.push(
+    `2 connector processes (webhooks to one, workers in both): ${fmt(twoProc.deliveredPerS)} delivered/s = ${(twoProc.deliveredPerS / satB.deliveredPerS).toFixed(2)}× the baseline (1 process: ${ratio.toFixed(2)}×).`,
+  );
+  const at1000 = points.find((p) => p.name === 'agent→bot connector' && p.model === 'open 1000/s')!;
+  const connectorPoints = points.filter((p) => !p.name.includes('baseline'));
+  notes.push('SUT CPU ms/msg = CPU seconds of the process under test during the point / delivered messages (the second process of the 2-process point is not included). Redis cmds/msg = total_commands_processed delta / delivered messages, whole Redis (both systems\' idle polling included, so low-rate points read higher).');
+  const correctness = connectorPoints.every((p) => p.lost === 0 && p.duplicates === 0 && p.outOfOrder === 0);
+  const smallPoint = points.find((p) => p.name === 'a2b 100 live sessions')!;
+  const bigPoint = points[points.length - 1];
+  const scaleTable = table(
+    ['scale', 'value'],
+    [
+      ['live handovers in Redis', String(SCALE_SESSIONS)],
+      [`Redis used_memory delta per session (sessions ${SESSIONS + 1}..${SCALE_SESSIONS}, idle after setup)`, `${fmt(bytesPerSession)} bytes`],
+      ['Redis used_memory total / keys', `${fmt(memScale / 1048576)} MB / ${keysTotal} keys (baseline queue included)`],
+      [`connector RSS with ${SESSIONS} / ${SCALE_SESSIONS} live`, `${fmt(rssBefore)} MB / ${fmt(rssScale)} MB`],
+      ['Redis used_memory before phase 2', `${fmt(memBefore / 1048576)} MB`],
+      [`agent→bot 1000/s with 100 vs ${SCALE_SESSIONS} live: e2e p50/p99 ms`, `${fmt(smallPoint.e2eP50)}/${fmt(smallPoint.e2eP99)} vs ${fmt(bigPoint.e2eP50)}/${fmt(bigPoint.e2eP99)}`],
+      [`agent→bot 1000/s with 100 vs ${SCALE_SESSIONS} live: request p99 ms`, `${fmt(smallPoint.p99)} vs ${fmt(bigPoint.p99)}`],
+    ],
+  );
+  const commandTable = table(
+    ['Redis command (incl. calls inside scripts)', 'calls / delivered message', 'Redis µs / message'],
+    satCommands.slice(0, 12).map((c) => [c.command, fmt(c.perMsg, 2), fmt(c.usecPerMsg, 1)]),
+  );
+  const keyTable = table(
+    ['connector key kind (prefix:<kind>:…)', 'keys', 'bytes (MEMORY USAGE)', 'bytes / live session'],
+    keyBreakdown.map((k) => [k.kind, String(k.keys), String(k.bytes), fmt(k.bytes / SCALE_SESSIONS)]),
+  );
+  const targets = table(
+    ['target (issue 6)', 'measured', 'met'],
+    [
+      ['agent→bot ≥ 0.6× baseline throughput at saturation', `${ratio.toFixed(2)}× (${fmt(satC.deliveredPerS)} vs ${fmt(satB.deliveredPerS)} delivered/s)`, ratio >= 0.6 ? 'yes' : 'NO'],
+      ['1,000 msg/s fixed rate: e2e p99 ≤ 50 ms', `${fmt(at1000.e2eP99)} ms (accepted ${fmt(at1000.acceptedPerS)}/s)`, at1000.e2eP99 <= 50 && at1000.acceptedPerS >= 950 ? 'yes' : 'NO'],
+      ['zero lost / duplicated / out-of-order (connector points)', connectorPoints.map((p) => `${p.lost}/${p.duplicates}/${p.outOfOrder}`).join(', '), correctness ? 'yes' : 'NO'],
+      ['≤ 2 KB Redis per idle session', `${fmt(bytesPerSession)} bytes`, bytesPerSession <= 2048 ? 'yes' : 'NO'],
+    ],
+  );
+  let profileText = 'No profile (see notes).';
+  if (profile) {
+    const top = topSelfTime(profile, 20);
+    const areas = selfTimeByArea(profile).slice(0, 15);
+    profileText = [
+      'Self time by area (share of samples):',
+      '',
+      table(['area', 'self %'], areas.map((a) => [a.area, a.pct.toFixed(1)])),
+      '',
+      'Top self-time functions:',
+      '',
+      table(['function', 'where', 'self ms', 'self %'], top.map((t) => [t.fn, t.where, fmt(t.ms), t.pct.toFixed(1)])),
+      '',
+      ...top
+        .filter((t) => !t.where && !t.fn.startsWith('('))
+        .slice(0, 3)
+        .flatMap((t) => [`Callers of native \`${t.fn}\` (first JS frame up the stack, share of its samples):`, '', table(['caller', '%'], callersOf(profile!, t.fn, 6).map((c) => [c.caller, c.pct.toFixed(1)])), '']),
+    ].join('\n');
+  }
+  const microTable = table(
+    ['mailbox script LUA_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
+    [
+      ['EVAL (script text every call, as src/relay/session-mailbox.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
+      ['EVALSHA (ioredis defineCommand)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
+      ['EVAL, client with enableAutoPipelining', fmt(micro.autoPipelined.perS), fmt(micro.autoPipelined.cpuUsPerCall)],
+    ],
+  );
+  const machine = machineInfo();
+  const report = `${relayTable}\n\n${setupTable}\n\n${scaleTable}\n\n${targets}\n`;
+  process.stdout.write(`\n${report}\n`);
+  const existing = (() => {
+    try {
+      return readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const analysis = /<!-- analysis -->[\s\S]*<!-- \/analysis -->/.exec(existing)?.[0] ?? '<!-- analysis -->\n<!-- /analysis -->';
+  writeFileSync(
+    path.join(ROOT, 'BENCHMARKS.md'),
+    `# Benchmarks
+
+Generated by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString()}. Re-run it to refresh every figure below;
+the hand-written reading between the analysis markers is kept.
+
+## Machine
+
+${machine}
+
+## Method
+
+- Command: \`npm run bench\` (= \`ts-node --transpile-only bench/run.ts\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}).
+- A throwaway \`redis-server --save '' --appendonly no\` on a free port; the connector as a separate process
+  (\`node --require ts-node/register/transpile-only src/main.ts\`, NODE_ENV=production, LOG_LEVEL=warn,
+  WORKER_CONCURRENCY=${CONCURRENCY}, endpoint from an ENDPOINTS_FILE, rateLimitPerMinute 100,000 (the validated maximum), inspector port open
+  for the profile); the baseline (bench/baseline/server.ts) as another process on the same Redis, same concurrency.
+- The bench process holds the load generator (autocannon 8, programmatic, a unique signed message per request), the
+  recording sink bot (both systems deliver to it) and the Genesys emulator (handover setup, notifications, receipts,
+  and the user → agent destination). All on the same ${os.cpus().length} cores: the bench process competes for CPU.
+- Open model = bench/lib/load.ts \`openLoad\`: every request scheduled at start + i/rate on an undici pool, whatever
+  is in flight; request latency measured from the scheduled instant (no coordinated omission). autocannon's
+  \`overallRate\` was tried first and dropped: it is a per-connection quota per second sent back to back (bursts);
+  closed model = 100 connections, no rate. ${POINT_S} s per point after a 5 s warm-up per system. Messages round robin over
+  the live sessions; each text carries \`point|session|seq|sendTime\`: end-to-end = send → received by the sink (agent→bot)
+  or recorded by the emulator (user→agent). lost = accepted (2xx) but not delivered after the drain (≤ 30 s, or 5 s
+  without progress); ooo = a message delivered before an earlier message of its session that had been acknowledged (2xx) before it was sent (messages in flight together carry no order promise; their raw inversions are printed in the log only); the baseline has no ordering guarantee (concurrent worker).
+- delivered/s = unique deliveries / (first send → last delivery). Throughput ratio uses delivered/s at saturation.
+
+## Results
+
+### Relay
+
+${relayTable}
+
+### Handover setup
+
+${setupTable}
+
+### Scale
+
+${scaleTable}
+
+Where the bytes are (every connector key, MEMORY USAGE, grouped by the segment after the prefix):
+
+${keyTable}
+
+### Targets
+
+${targets}
+
+### Redis commands per message (agent→bot connector saturation point, INFO commandstats delta)
+
+${commandTable}
+
+### Profile (agent→bot saturation, ${POINT_S} s, V8 sampling profiler 1 ms)
+
+${profileText}
+
+### Redis client call cost (micro-benchmark, same Redis)
+
+${microTable}
+
+${notes.length ? `### Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
+## Where the time goes
+
+${analysis}
+`,
+  );
+  log('BENCHMARKS.md written');
+
+  // ---- teardown ------------------------------------------------------------------------------------------------
+  await Promise.all([connector.stop('SIGTERM', 15000), baseline.stop('SIGTERM', 10000)]);
+  redisClient.disconnect();
+  await redis.child.stop('SIGTERM', 5000);
+  await emulator.close();
+  await sink.close();
+  rmSync(dir, { recursive: true, force: true });
+  clearTimeout(hardStop);
+}
+
+async function commandStats(client: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const m of (await client.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) out.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
+  return out;
+}
+
+function diffCommandStats(before: Map<string, { calls: number; usec: number }>, after: Map<string, { calls: number; usec: number }>, messages: number) {
+  return [...after.entries()]
+    .map(([command, a]) => {
+      const b = before.get(command) ?? { calls: 0, usec: 0 };
+      return { command, perMsg: (a.calls - b.calls) / messages, usecPerMsg: (a.usec - b.usec) / messages };
+    })
+    .filter((c) => c.perMsg > 0)
+    .sort((x, y) => y.perMsg - x.perMsg);
+}
+
+/** MEMORY USAGE of every key under `prefix`, grouped by the key segment after it (bounded: at most 400k keys). */
+async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: string; keys: number; bytes: number }[]> {
+  const kinds = new Map<string, { keys: number; bytes: number }>();
+  let cursor = '0';
+  let seen = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = client.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+    const sizes = (await pipeline.exec()) ?? [];
+    keys.forEach((key, i) => {
+      const kind = key.slice(prefix.length + 1).split(':')[0];
+      const entry = kinds.get(kind) ?? { keys: 0, bytes: 0 };
+      entry.keys++;
+      entry.bytes += Number(sizes[i]?.[1] ?? 0);
+      kinds.set(kind, entry);
+    });
+    seen += keys.length;
+  } while (cursor !== '0' && seen < 400000);
+  return [...kinds.entries()].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.bytes - a.bytes);
+}
+
+function machineInfo(): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? 'unknown';
+  const redisVersion = execSync('redis-server --version').toString().trim();
+  return table(
+    ['item', 'value'],
+    [
+      ['nproc', String(os.cpus().length)],
+      ['CPU', model],
+      ['memory', `${(os.totalmem() / 1073741824).toFixed(1)} GB`],
+      ['node', process.version],
+      ['redis', redisVersion],
+      ['os', `${os.type()} ${os.release()}`],
+    ],
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    for (const c of children) c.proc.kill('SIGKILL');
+    process.exit(1);
+  },
+);
