@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../src/emulator';
+import { GenesysEmulator } from '../src/emulator';
 import { BotReceiver } from './support/bot-receiver';
 import { ConnectorProcess, freePort } from './support/connector-process';
-import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET } from './support/handover-fixture';
+import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET, writeEmulatorEndpointsFile } from './support/handover-fixture';
 import { deleteKeysWithPrefix, TEST_REDIS_URL } from './support/redis-cleanup';
 import { eventually } from './support/wait-for-jobs';
 
@@ -27,28 +27,7 @@ describe('SIGKILL mid-stream, then restart', () => {
     bot = await BotReceiver.start(CALLBACK_SECRET);
     dir = mkdtempSync(path.join(tmpdir(), 'hc-restart-'));
     const endpointsFile = path.join(dir, 'endpoints.yaml');
-    writeFileSync(
-      endpointsFile,
-      [
-        'endpoints:',
-        '  - id: restart-ep',
-        '    name: Restart test',
-        '    apiKey: ${RESTART_API_KEY}',
-        '    bot:',
-        `      callbackUrl: ${bot.url}`,
-        `      callbackSecret: ${CALLBACK_SECRET}`,
-        '    provider:',
-        '      type: genesys-cloud-open-messaging',
-        `      apiBaseUrl: ${emulator.url}`,
-        `      loginBaseUrl: ${emulator.url}`,
-        '      clientId: restart-client',
-        '      clientSecret: restart-client-secret',
-        `      integrationId: ${INTEGRATION_ID}`,
-        `      queueId: ${DEFAULT_QUEUE_ID}`,
-        `      webhookSecret: ${WEBHOOK_SECRET}`,
-        '      rateLimitPerMinute: 100000',
-      ].join('\n'),
-    );
+    writeEmulatorEndpointsFile(endpointsFile, { id: 'restart-ep', name: 'Restart test', apiKeyVariable: 'RESTART_API_KEY', botUrl: bot.url, emulatorUrl: emulator.url, clientId: 'restart-client', clientSecret: 'restart-client-secret' });
     const port = await freePort();
     env = {
       NODE_ENV: 'test',

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../src/emulator';
+import { GenesysEmulator } from '../../src/emulator';
 import { BotReceiver } from '../support/bot-receiver';
 import { ConnectorProcess, freePort } from '../support/connector-process';
-import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET } from '../support/handover-fixture';
+import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET, writeEmulatorEndpointsFile } from '../support/handover-fixture';
 import { eventually } from '../support/wait-for-jobs';
 
 /** Whether the heavy fault scenarios run (`npm run faults` sets it); `npm test` runs only the light ones. */
@@ -109,28 +109,7 @@ export async function createStack(redisUrl: string, opts: { webhookPort?: number
   const dir = mkdtempSync(path.join(tmpdir(), 'hc-faults-'));
   const endpointsFile = path.join(dir, 'endpoints.yaml');
   const endpointId = 'faults-ep';
-  writeFileSync(
-    endpointsFile,
-    [
-      'endpoints:',
-      `  - id: ${endpointId}`,
-      '    name: Fault test',
-      '    apiKey: ${FAULTS_API_KEY}',
-      '    bot:',
-      `      callbackUrl: ${bot.url}`,
-      `      callbackSecret: ${CALLBACK_SECRET}`,
-      '    provider:',
-      '      type: genesys-cloud-open-messaging',
-      `      apiBaseUrl: ${emulator.url}`,
-      `      loginBaseUrl: ${emulator.url}`,
-      '      clientId: faults-client',
-      `      clientSecret: ${clientSecret}`,
-      `      integrationId: ${INTEGRATION_ID}`,
-      `      queueId: ${DEFAULT_QUEUE_ID}`,
-      `      webhookSecret: ${WEBHOOK_SECRET}`,
-      '      rateLimitPerMinute: 100000',
-    ].join('\n'),
-  );
+  writeEmulatorEndpointsFile(endpointsFile, { id: endpointId, name: 'Fault test', apiKeyVariable: 'FAULTS_API_KEY', botUrl: bot.url, emulatorUrl: emulator.url, clientId: 'faults-client', clientSecret });
   const apiKey = `hck_${randomBytes(32).toString('base64url')}`;
   const adminToken = `faults-admin-${randomBytes(12).toString('hex')}`;
   const secretsKey = randomBytes(32).toString('base64');

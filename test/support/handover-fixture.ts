@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import request from 'supertest';
 import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../src/emulator';
 import { BotReceiver } from './bot-receiver';
@@ -65,4 +66,36 @@ export async function createHandoverFixture(
       await bot.close();
     },
   };
+}
+
+/**
+ * Writes an ENDPOINTS_FILE with one endpoint wired to an emulator and a bot, for connectors started as child
+ * processes. The API key is a `${variable}` reference, resolved from the child's environment at boot.
+ */
+export function writeEmulatorEndpointsFile(
+  file: string,
+  endpoint: { id: string; name: string; apiKeyVariable: string; botUrl: string; emulatorUrl: string; clientId: string; clientSecret: string },
+): void {
+  writeFileSync(
+    file,
+    [
+      'endpoints:',
+      `  - id: ${endpoint.id}`,
+      `    name: ${endpoint.name}`,
+      `    apiKey: \${${endpoint.apiKeyVariable}}`,
+      '    bot:',
+      `      callbackUrl: ${endpoint.botUrl}`,
+      `      callbackSecret: ${CALLBACK_SECRET}`,
+      '    provider:',
+      '      type: genesys-cloud-open-messaging',
+      `      apiBaseUrl: ${endpoint.emulatorUrl}`,
+      `      loginBaseUrl: ${endpoint.emulatorUrl}`,
+      `      clientId: ${endpoint.clientId}`,
+      `      clientSecret: ${endpoint.clientSecret}`,
+      `      integrationId: ${INTEGRATION_ID}`,
+      `      queueId: ${DEFAULT_QUEUE_ID}`,
+      `      webhookSecret: ${WEBHOOK_SECRET}`,
+      '      rateLimitPerMinute: 100000',
+    ].join('\n'),
+  );
 }
