@@ -76,18 +76,3 @@ export async function provideRedis(url = DEFAULT_REDIS_URL): Promise<DemoRedis> 
   if (!started) throw new RedisUnavailableError();
   return started;
 }
-
-/** Deletes every key under `prefix:` (the demo's keys are throwaway even in a shared Redis). */
-export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis({ ...redisOptionsFromUrl(url), maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}

@@ -10,7 +10,8 @@ import { watchJobs } from './job-watcher';
 import { LiveStream } from './live-stream';
 import { CALLBACK_PATH, playgroundApp } from './playground-server';
 import { pickPort } from './ports';
-import { deleteKeysWithPrefix, provideRedis } from './redis';
+import { deleteKeysWithPrefix } from '../redis/redis-connection';
+import { provideRedis } from './redis';
 import { Timeline } from './timeline';
 
 export const DEMO_ENDPOINTS_FILE = join(__dirname, '..', '..', 'config', 'demo-endpoints.yaml');

@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not URLs). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -12,4 +12,19 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     db: db ? Number(db) : 0,
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
+}
+
+/** Deletes every key under `prefix:` (a demo's or a test run's throwaway namespace). */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis({ ...redisOptionsFromUrl(url), maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
 }

@@ -198,3 +198,15 @@ export function statusSummary(statuses: number[]): string {
   for (const s of statuses) m.set(s, (m.get(s) ?? 0) + 1);
   return [...m].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
 }
+
+/** What the agent (user messages at the emulator) and the bot (agent messages) received, per session, in arrival order. */
+export function receivedBy(stack: Stack, conversations: Map<string, string>) {
+  const agentReceived = (s: string) =>
+    stack.emulator
+      .conversation(conversations.get(s)!)!
+      .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
+      .map((m) => (m.payload as { text?: string }).text ?? '')
+      .filter((t) => t.includes(' user '));
+  const botReceived = (s: string) => stack.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+  return { agentReceived, botReceived };
+}

@@ -3,20 +3,9 @@ import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
 import { QueueName } from '../../src/queues/queue-names';
 import { eventually } from '../support/wait-for-jobs';
-import { count, createStack, HEAVY, OwnRedis, post, recordResult, Stack, statusSummary } from './harness';
+import { count, createStack, HEAVY, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
 
 const SESSIONS = 8;
-
-function receivedBy(stack: Stack, conversations: Map<string, string>) {
-  const agentReceived = (s: string) =>
-    stack.emulator
-      .conversation(conversations.get(s)!)!
-      .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
-      .map((m) => (m.payload as { text?: string }).text ?? '')
-      .filter((t) => t.includes(' user '));
-  const botReceived = (s: string) => stack.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
-  return { agentReceived, botReceived };
-}
 
 function tally(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>) {
   const { agentReceived, botReceived } = receivedBy(stack, conversations);

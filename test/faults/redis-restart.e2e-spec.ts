@@ -1,7 +1,7 @@
 import { INTEGRATION_ID } from '../support/handover-fixture';
 import { ConnectorProcess } from '../support/connector-process';
 import { eventually } from '../support/wait-for-jobs';
-import { count, createStack, OwnRedis, post, recordResult, Stack, statusSummary } from './harness';
+import { count, createStack, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
 
 const SESSIONS = 8;
 const ROUNDS = 24;
@@ -71,13 +71,7 @@ describe('fault: Redis restarted mid-stream', () => {
     expect(readyWhileDown.every((s) => s === 503)).toBe(true);
     expect(afterStatuses.every((s) => s === 202)).toBe(true);
 
-    const agentReceived = (s: string) =>
-      stack.emulator
-        .conversation(conversations.get(s)!)!
-        .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
-        .map((m) => (m.payload as { text?: string }).text ?? '')
-        .filter((t) => t.includes(' user '));
-    const botReceived = (s: string) => stack.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+    const { agentReceived, botReceived } = receivedBy(stack, conversations);
 
     await eventually(
       () => {
