@@ -43,9 +43,8 @@ export class MailboxDrainer {
     const handler = this.handlers.get(lane);
     const direction = lane.replace('-', '_');
 
-    for (let delivered = 0; delivered < BATCH; delivered++) {
-      const head = await this.mailbox.peek(lane, endpointId, sessionId, owner);
-      if (head === 'empty' || head === 'not-owner') return;
+    let head = await this.mailbox.peek(lane, endpointId, sessionId, owner);
+    for (let delivered = 1; head !== 'empty' && head !== 'not-owner'; delivered++) {
       try {
         await handler.deliver(endpointId, sessionId, head.entry);
       } catch (err) {
@@ -69,11 +68,14 @@ export class MailboxDrainer {
         await this.mailbox.handoff(lane, endpointId, sessionId, owner);
         return;
       }
-      await this.mailbox.ack(lane, endpointId, sessionId, owner, head.raw);
+      head = await this.mailbox.ackAndPeek(lane, endpointId, sessionId, owner, head.raw);
       this.metrics.deliveries.inc({ direction, outcome: 'delivered' });
+      const more = head !== 'empty' && head !== 'not-owner';
       // After a retry this job has spent part of its attempts: the next entry deserves a full budget.
-      if (job.attemptsMade > 0) break;
+      if (more && (delivered >= BATCH || job.attemptsMade > 0)) {
+        await this.mailbox.handoff(lane, endpointId, sessionId, owner);
+        return;
+      }
     }
-    await this.mailbox.handoff(lane, endpointId, sessionId, owner);
   }
 }

@@ -33,27 +33,36 @@ local kick = mailbox_push(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[1], ARGV[2])
 return {'queued', kick or ''}
 `;
 
+/** The head entry, or (when the mailbox is empty) release it: the owner lets go only of an empty mailbox. */
+const HEAD_OR_RELEASE = `
+local function head_or_release(owner, mbox, active, ref)
+  local head = redis.call('LINDEX', mbox, 0)
+  if head then return {'head', head} end
+  redis.call('DEL', owner)
+  redis.call('SREM', active, ref)
+  return {'empty'}
+end
+`;
+
 /**
  * KEYS: owner, mbox, active   ARGV: me, ref
  * Returns {'not-owner'} | {'empty'} (and the mailbox is released) | {'head', entry}
  */
-export const LUA_PEEK = `
+export const LUA_PEEK = `${HEAD_OR_RELEASE}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'not-owner'} end
-local head = redis.call('LINDEX', KEYS[2], 0)
-if not head then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[3], ARGV[2])
-  return {'empty'}
-end
-return {'head', head}
+return head_or_release(KEYS[1], KEYS[2], KEYS[3], ARGV[2])
 `;
 
-/** KEYS: owner, mbox   ARGV: me, entry → 1 when the head was this entry and is now removed. */
-export const LUA_ACK = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[2] then return 0 end
+/**
+ * Removes the delivered head and returns the next one, so a drain costs one round trip per entry.
+ * KEYS: owner, mbox, active   ARGV: me, delivered entry, ref
+ * Returns {'not-owner'} (nothing removed) | {'empty'} (and the mailbox is released) | {'head', next entry}
+ */
+export const LUA_ACK_NEXT = `${HEAD_OR_RELEASE}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'not-owner'} end
+if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[2] then return {'not-owner'} end
 redis.call('LPOP', KEYS[2])
-return 1
+return head_or_release(KEYS[1], KEYS[2], KEYS[3], ARGV[3])
 `;
 
 /**

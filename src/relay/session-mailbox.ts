@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { JobName, Lane, QueueName } from '../queues/queue-names';
 import { RedisService } from '../redis/redis.service';
-import { LUA_ACK, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
+import { LUA_ACK_NEXT, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
 
 export interface MailboxEntry<B = unknown> {
   /** Stable across retries: the bot sees it as `webhook-id`, Genesys as the message id. */
@@ -35,6 +35,15 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+/** The head entry of a mailbox, `empty` (the mailbox was released) or `not-owner` (another drain job owns it). */
+export type MailboxHead = { raw: string; entry: MailboxEntry } | 'empty' | 'not-owner';
+
+function toHead(reply: unknown): MailboxHead {
+  const [status, raw] = reply as [string, string?];
+  if (status === 'head' && raw !== undefined) return { raw, entry: JSON.parse(raw) as MailboxEntry };
+  return status === 'empty' ? 'empty' : 'not-owner';
+}
+
 export interface MailboxKeys {
   mbox: string;
   owner: string;
@@ -42,7 +51,8 @@ export interface MailboxKeys {
   ref: string;
 }
 
-const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 3600;
+/** How long an intake de-duplication key (a provider message id, a bot messageId) is remembered. */
+export const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 /**
  * Per-session ordered mailboxes (see mailbox.lua.ts). This service is the only writer of mailbox keys and the
@@ -90,7 +100,7 @@ export class SessionMailbox {
       JSON.stringify(entry),
       this.newOwnerId(),
       k.ref,
-      options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS,
+      options.dedupeTtlSeconds ?? DEDUPE_TTL_SECONDS,
     )) as [string, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected') return 'rejected';
@@ -103,16 +113,15 @@ export class SessionMailbox {
     await this.queues[lane].add(JobName.DrainMailbox, { lane, endpointId, sessionId }, { jobId: ownerId });
   }
 
-  async peek(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<{ raw: string; entry: MailboxEntry } | 'empty' | 'not-owner'> {
+  async peek(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<MailboxHead> {
     const k = this.keys(lane, endpointId, sessionId);
-    const [status, raw] = (await this.redis.client.eval(LUA_PEEK, 3, k.owner, k.mbox, k.active, ownerId, k.ref)) as [string, string?];
-    if (status === 'head' && raw !== undefined) return { raw, entry: JSON.parse(raw) as MailboxEntry };
-    return status === 'empty' ? 'empty' : 'not-owner';
+    return toHead(await this.redis.client.eval(LUA_PEEK, 3, k.owner, k.mbox, k.active, ownerId, k.ref));
   }
 
-  async ack(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string): Promise<boolean> {
+  /** Removes the delivered head (only if it still is the head and `ownerId` still owns the mailbox) and peeks the next. */
+  async ackAndPeek(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string): Promise<MailboxHead> {
     const k = this.keys(lane, endpointId, sessionId);
-    return (await this.redis.client.eval(LUA_ACK, 2, k.owner, k.mbox, ownerId, raw)) === 1;
+    return toHead(await this.redis.client.eval(LUA_ACK_NEXT, 3, k.owner, k.mbox, k.active, ownerId, raw, k.ref));
   }
 
   async deadLetter(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string, reason: string, attempts: number): Promise<DeadLetter | undefined> {
