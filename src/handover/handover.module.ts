@@ -5,6 +5,7 @@ import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ConversationWatchRestorer } from './conversation-watch-restorer';
+import { DeliveryReceipts } from './delivery-receipts';
 import { EndpointApiKeyGuard } from './endpoint-api-key.guard';
 import { HandoverAdminController } from './handover-admin.controller';
 import { HandoverLifecycle } from './handover-lifecycle';
@@ -19,6 +20,6 @@ import { SessionViews } from './session-views';
 @Module({
   imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, DeliveryModule],
   controllers: [HandoverController, HandoverAdminController],
-  providers: [HandoverService, HandoverLifecycle, ProviderEventIntake, RelayHandlers, HandoverTimers, SessionViews, EndpointApiKeyGuard, ConversationWatchRestorer],
+  providers: [HandoverService, HandoverLifecycle, ProviderEventIntake, RelayHandlers, DeliveryReceipts, HandoverTimers, SessionViews, EndpointApiKeyGuard, ConversationWatchRestorer],
 })
 export class HandoverModule {}

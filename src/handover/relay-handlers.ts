@@ -6,10 +6,11 @@ import { ContactCenterProvider, ProviderError, ProviderThrottledError } from '..
 import { ProviderRegistry } from '../providers/provider-registry';
 import { DeferDeliveryError, PermanentDeliveryError, RetryAfterError } from '../relay/delivery-errors';
 import { LaneHandlers } from '../relay/lane-handlers';
-import { DeadLetter, MailboxEntry, SessionMailbox } from '../relay/session-mailbox';
+import type { DeadLetter, MailboxEntry } from '../relay/session-mailbox';
 import { ENDED_BY_US, EndReason, Handover } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import type { AgentCommand, BotLaneBody } from './agent-commands';
+import { DeliveryReceipts } from './delivery-receipts';
 import { HandoverLifecycle } from './handover-lifecycle';
 
 /** Provider failures in the relay's terms: wait (our own rate limit), retry (after Retry-After), or give up. */
@@ -38,8 +39,8 @@ export class RelayHandlers implements OnModuleInit {
     private readonly providers: ProviderRegistry,
     private readonly sessions: SessionsRepository,
     private readonly lifecycle: HandoverLifecycle,
-    private readonly mailbox: SessionMailbox,
     private readonly callbacks: BotCallbackClient,
+    private readonly receipts: DeliveryReceipts,
   ) {}
 
   onModuleInit(): void {
@@ -104,18 +105,7 @@ export class RelayHandlers implements OnModuleInit {
         if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
         return;
       case 'receipt':
-        await provider
-          .sendReceipt(endpoint, {
-            customer: command.customer,
-            providerMessageId: command.providerMessageId,
-            status: command.status,
-            reason: command.reason ? { code: 'GeneralError', message: command.reason } : undefined,
-          })
-          .catch((err: unknown) => {
-            // A receipt refused for good (e.g. the conversation is closed) is not worth an operator's attention.
-            if (err instanceof ProviderError && !err.retryable) return this.logger.debug(`Receipt not accepted: ${err.message}`);
-            throw err;
-          });
+        await this.receipts.send(endpoint.id, command);
         return;
       case 'disconnect':
         if (!handover.conversationId) return;
@@ -139,19 +129,10 @@ export class RelayHandlers implements OnModuleInit {
   private async toBot(endpointId: string, entry: MailboxEntry<BotLaneBody>): Promise<void> {
     const endpoint = await this.endpoint(endpointId);
     await this.callbacks.send(endpoint, entry.body.event);
-    if (entry.body.receiptFor) await this.pushReceipt(entry.body, 'Delivered');
+    await this.receipts.report(entry.body, 'Delivered');
   }
 
   private async botEventDeadLettered(deadLetter: DeadLetter): Promise<void> {
-    const body = deadLetter.entry.body as BotLaneBody;
-    if (body.receiptFor) await this.pushReceipt(body, 'Failed', deadLetter.reason);
-  }
-
-  /** Tells the contact center whether the agent's message reached the bot (Genesys Delivered/Failed receipts). */
-  private async pushReceipt(body: BotLaneBody, status: 'Delivered' | 'Failed', reason?: string): Promise<void> {
-    const { event, receiptFor } = body;
-    if (!receiptFor) return;
-    const command: AgentCommand = { kind: 'receipt', handoverId: event.handoverId, customer: receiptFor.customer, providerMessageId: receiptFor.providerMessageId, status, reason };
-    await this.mailbox.push('to-agent', event.endpointId, event.sessionId, this.lifecycle.agentEntry(command));
+    await this.receipts.report(deadLetter.entry.body as BotLaneBody, 'Failed', deadLetter.reason);
   }
 }
