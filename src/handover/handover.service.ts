@@ -5,22 +5,14 @@ import type { Endpoint } from '../endpoints/endpoint.model';
 import type { Availability, CustomerProfile, RoutingData } from '../providers/contact-center-provider';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { RedisService } from '../redis/redis.service';
-import { SessionMailbox } from '../relay/session-mailbox';
 import { Handover, HandoverState } from '../sessions/session.model';
-import { SessionsRepository } from '../sessions/sessions.repository';
-import type { AgentCommand } from './agent-commands';
+import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../sessions/sessions.repository';
 import { StartHandoverDto, UserMessageDto } from './dto/handover.dto';
 import { HandoverLifecycle } from './handover-lifecycle';
 import { entryMark, splitText, transcriptMessages, unsentEntries } from './transcript';
 
 /** Longest text sent to Genesys in one message (the agent-side limit for open messaging is 4000). */
 export const PROVIDER_TEXT_LIMIT = 4000;
-
-export interface LiveHandover {
-  endpoint: Endpoint;
-  handover: Handover;
-  customer: CustomerProfile;
-}
 
 /** The bot API: start a handover, relay the user's messages and typing, release, read state, check availability. */
 @Injectable()
@@ -29,7 +21,6 @@ export class HandoverService {
     private readonly endpoints: EndpointsService,
     private readonly sessions: SessionsRepository,
     private readonly lifecycle: HandoverLifecycle,
-    private readonly mailbox: SessionMailbox,
     private readonly providers: ProviderRegistry,
     private readonly redis: RedisService,
   ) {}
@@ -70,26 +61,27 @@ export class HandoverService {
   }
 
   async sendMessage(endpointId: string, sessionId: string, dto: UserMessageDto): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
-    const live = await this.requireLive(endpointId, sessionId);
+    const { endpoint, handover } = await this.liveHandover(endpointId, sessionId);
     const messageId = dto.messageId ?? `msg-${randomUUID()}`;
-    const command: AgentCommand = { kind: 'message', handoverId: live.handover.id, customer: live.customer, messageId, text: dto.text, attachments: dto.attachments ?? [] };
-    const result = await this.push(live, command, dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined);
-    if (result === 'queued') {
-      await this.sessions.appendTimeline(endpointId, sessionId, this.lifecycle.timeline(live.handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }));
-      await this.touch(live);
-    }
-    return { sessionId, handoverId: live.handover.id, messageId, duplicate: result === 'duplicate' };
+    const result = await this.queue(handover, {
+      lane: 'to-agent',
+      entry: this.lifecycle.agentEntry({ kind: 'message', handoverId: handover.id, customer: handover.customer, messageId, text: dto.text, attachments: dto.attachments ?? [] }),
+      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined,
+      timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
+      activity: this.activity(endpoint),
+    });
+    return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
   }
 
   async sendTyping(endpointId: string, sessionId: string): Promise<void> {
-    const live = await this.requireLive(endpointId, sessionId);
-    await this.push(live, { kind: 'typing', handoverId: live.handover.id, customer: live.customer });
+    const { handover } = await this.liveHandover(endpointId, sessionId);
+    await this.queue(handover, { lane: 'to-agent', entry: this.lifecycle.agentEntry({ kind: 'typing', handoverId: handover.id, customer: handover.customer }) });
   }
 
   async release(endpointId: string, sessionId: string, reason: 'bot_released' | 'admin_released'): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
-    const live = await this.requireLive(endpointId, sessionId);
-    if (!(await this.lifecycle.end(live.handover, reason))) throw new ConflictException(`Session ${sessionId} has no live handover`);
-    return { sessionId, handoverId: live.handover.id, state: 'ended' };
+    const { handover } = await this.liveHandover(endpointId, sessionId);
+    if (!(await this.lifecycle.end(handover, reason))) throw new ConflictException(`Session ${sessionId} has no live handover`);
+    return { sessionId, handoverId: handover.id, state: 'ended' };
   }
 
   async availability(endpointId: string, skills: string[], language: string | undefined): Promise<Availability> {
@@ -97,34 +89,31 @@ export class HandoverService {
     return this.providers.get(endpoint.provider.type).checkAvailability(endpoint, { skills, language });
   }
 
-  /** Resets the inactivity timer: a message went one way or the other. */
-  async touch({ endpoint, handover }: Pick<LiveHandover, 'endpoint' | 'handover'>): Promise<void> {
-    const now = Date.now();
-    await this.sessions.setHandoverFields(handover.id, { lastActivityAt: new Date(now).toISOString() });
+  /** A message went one way or the other: what resets the inactivity timer. */
+  activity(endpoint: Endpoint): { at: Date; inactivityDueAtMs?: number } {
+    const at = new Date();
     const seconds = endpoint.handoverDefaults.inactivityTimeoutSeconds;
-    if (seconds > 0) await this.sessions.schedule('inactivity', handover.id, now + seconds * 1000);
+    return { at, inactivityDueAtMs: seconds > 0 ? at.getTime() + seconds * 1000 : undefined };
   }
 
-  async requireLive(endpointId: string, sessionId: string): Promise<LiveHandover> {
+  /** Resets the inactivity timer outside a message (an agent joined). */
+  async touch(endpoint: Endpoint, handoverId: string): Promise<void> {
+    const { at, inactivityDueAtMs } = this.activity(endpoint);
+    await this.sessions.setHandoverFields(handoverId, { lastActivityAt: at.toISOString() });
+    if (inactivityDueAtMs !== undefined) await this.sessions.schedule('inactivity', handoverId, inactivityDueAtMs);
+  }
+
+  /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
+  private async liveHandover(endpointId: string, sessionId: string): Promise<{ endpoint: Endpoint; handover: HandoverIdentity }> {
     const endpoint = await this.endpoints.get(endpointId);
-    const session = await this.sessions.getSession(endpointId, sessionId);
-    if (!session) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);
-    const handover = session.handoverId ? await this.sessions.getHandover(session.handoverId) : undefined;
-    if (!handover || handover.state === 'ended') throw new ConflictException(`Session ${sessionId} has no live handover`);
-    const customer = (await this.sessions.getHandoverField<CustomerProfile>(handover.id, 'customer')) ?? { id: handover.userId };
-    return { endpoint, handover, customer };
+    const handover = await this.sessions.identityOfSession(endpointId, sessionId);
+    if (!handover) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);
+    return { endpoint, handover };
   }
 
-
-  private push(live: LiveHandover, command: AgentCommand, dedupeKey?: string) {
-    return this.mailbox
-      .push('to-agent', live.handover.endpointId, live.handover.sessionId, this.lifecycle.agentEntry(command), {
-        dedupeKey,
-        requireLiveHandoverKey: this.sessions.liveGuardKey(live.handover.id),
-      })
-      .then((result) => {
-        if (result === 'rejected') throw new ConflictException(`Session ${live.handover.sessionId} has no live handover`);
-        return result;
-      });
+  private async queue(handover: HandoverIdentity, request: QueueMessageRequest): Promise<QueueMessageResult> {
+    const result = await this.sessions.queueMessage(handover, request);
+    if (result === 'rejected') throw new ConflictException(`Session ${handover.sessionId} has no live handover`);
+    return result;
   }
 }

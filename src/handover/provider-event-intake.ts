@@ -2,19 +2,13 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { EndpointsService } from '../endpoints/endpoints.service';
 import type { Endpoint } from '../endpoints/endpoint.model';
-import type { CustomerProfile } from '../providers/contact-center-provider';
 import { ProviderEventBus } from '../providers/provider-event-bus';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../providers/provider-events';
 import { RedisService } from '../redis/redis.service';
-import { SessionMailbox } from '../relay/session-mailbox';
 import type { Handover } from '../sessions/session.model';
-import { SessionsRepository } from '../sessions/sessions.repository';
-import type { BotLaneBody } from './agent-commands';
+import { HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../sessions/sessions.repository';
 import { HandoverLifecycle } from './handover-lifecycle';
 import { HandoverService } from './handover.service';
-import type { MailboxEntry } from '../relay/session-mailbox';
-
-const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
@@ -30,7 +24,6 @@ export class ProviderEventIntake implements OnModuleInit {
     private readonly sessions: SessionsRepository,
     private readonly lifecycle: HandoverLifecycle,
     private readonly handovers: HandoverService,
-    private readonly mailbox: SessionMailbox,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {}
@@ -42,71 +35,82 @@ export class ProviderEventIntake implements OnModuleInit {
   async accept(endpointId: string, events: ProviderEvent[]): Promise<void> {
     const endpoint = await this.endpoints.get(endpointId);
     for (const event of events) {
+      if (event.kind === 'agent.message' || event.kind === 'agent.typing') {
+        await this.relayToBot(endpoint, event);
+        continue;
+      }
       const handover = await this.findHandover(endpointId, event);
       if (!handover || handover.endpointId !== endpointId || handover.state === 'ended') {
         this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
         continue;
       }
-      switch (event.kind) {
-        case 'agent.message':
-          await this.agentMessage(endpoint, handover, event);
-          break;
-        case 'agent.typing':
-          await this.pushToBot(handover, event, this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent: agentOf(handover) }));
-          break;
-        case 'receipt':
-          if (event.status === 'Failed') {
-            await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'provider.receipt_failed', { providerMessageId: event.providerEventId, reasons: event.reasons }));
-          }
-          break;
-        case 'conversation.signal':
-          await this.signal(endpoint, handover, event);
-          break;
+      if (event.kind === 'receipt') {
+        if (event.status === 'Failed') {
+          await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'provider.receipt_failed', { providerMessageId: event.providerEventId, reasons: event.reasons }));
+        }
+      } else {
+        await this.signal(endpoint, handover, event);
       }
     }
   }
 
   private async findHandover(endpointId: string, event: ProviderEvent): Promise<Handover | undefined> {
-    const byConversation = event.conversationId ? await this.sessions.handoverOfConversation(event.conversationId) : undefined;
-    if (byConversation) return this.sessions.getHandover(byConversation);
+    const identity = await this.findIdentity(endpointId, event);
+    return identity ? this.sessions.getHandover(identity.id) : undefined;
+  }
+
+  private async findIdentity(endpointId: string, event: ProviderEvent): Promise<HandoverIdentity | undefined> {
+    const byConversation = event.conversationId ? await this.sessions.identityOfConversation(event.conversationId) : undefined;
+    if (byConversation) return byConversation;
     if (!event.customerId) return undefined;
     const sessionId = await this.sessions.liveSessionOfUser(endpointId, event.customerId);
-    const session = sessionId ? await this.sessions.getSession(endpointId, sessionId) : undefined;
-    return session?.handoverId ? this.sessions.getHandover(session.handoverId) : undefined;
+    return sessionId ? this.sessions.identityOfSession(endpointId, sessionId) : undefined;
   }
 
-  private async agentMessage(endpoint: Endpoint, handover: Handover, event: AgentMessageEvent): Promise<void> {
-    // The first message of a human agent is proof enough that one joined, even before the notification.
-    if (event.originatingEntity !== 'Bot' && handover.state !== 'active') {
-      await this.lifecycle.agentJoined(handover, event.agentName);
-      handover = (await this.sessions.getHandover(handover.id)) ?? handover;
+  /**
+   * The hot path: one atomic script checks the handover is live, de-duplicates, queues the event for the bot and
+   * records it. The first message of a human agent is proof enough that one joined, even before the notification:
+   * the script then answers `inactive` and the join is recorded (and announced to the bot) first.
+   */
+  private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent): Promise<void> {
+    const handover = await this.findIdentity(endpoint.id, event);
+    if (!handover || handover.endpointId !== endpoint.id) {
+      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+      return;
     }
-    const customer = (await this.sessions.getHandoverField<CustomerProfile>(handover.id, 'customer')) ?? { id: handover.userId };
-    const entry = this.lifecycle.botEntry(
-      handover,
-      'agent.message',
-      {
-        text: event.text,
-        attachments: event.attachments,
-        quickReplies: event.quickReplies,
-        ...(event.cards.length > 0 ? { cards: event.cards } : {}),
-        ...(event.datePicker ? { datePicker: event.datePicker } : {}),
-        agent: event.agentName ? { name: event.agentName } : agentOf(handover),
-      },
-      { providerMessageId: event.providerEventId, customer },
-    );
-    if ((await this.pushToBot(handover, event, entry)) === 'queued') {
-      await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'agent.message', { providerMessageId: event.providerEventId, text: event.text, attachments: event.attachments.length }));
-      await this.handovers.touch({ endpoint, handover });
+    const named = event.kind === 'agent.message' ? event.agentName : undefined;
+    const agentName = named ?? (await this.sessions.getHandoverField(handover.id, 'agentName'));
+    const agent = agentName ? { name: agentName } : {};
+    const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
+    const request: QueueMessageRequest =
+      event.kind === 'agent.typing'
+        ? { lane: 'to-bot', dedupeKey, entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }) }
+        : {
+            lane: 'to-bot',
+            dedupeKey,
+            requireActive: event.originatingEntity !== 'Bot',
+            entry: this.lifecycle.botEntry(
+              handover,
+              'agent.message',
+              {
+                text: event.text,
+                attachments: event.attachments,
+                quickReplies: event.quickReplies,
+                ...(event.cards.length > 0 ? { cards: event.cards } : {}),
+                ...(event.datePicker ? { datePicker: event.datePicker } : {}),
+                agent,
+              },
+              { providerMessageId: event.providerEventId, customer: handover.customer },
+            ),
+            timeline: this.lifecycle.timeline(handover, 'agent.message', { providerMessageId: event.providerEventId, text: event.text, attachments: event.attachments.length }),
+            activity: this.handovers.activity(endpoint),
+          };
+    let result = await this.sessions.queueMessage(handover, request);
+    if (result === 'inactive') {
+      await this.lifecycle.agentJoined(handover, named);
+      result = await this.sessions.queueMessage(handover, { ...request, requireActive: false });
     }
-  }
-
-  private pushToBot(handover: Handover, event: AgentMessageEvent | AgentTypingEvent, entry: MailboxEntry<BotLaneBody>) {
-    return this.mailbox.push('to-bot', handover.endpointId, handover.sessionId, entry, {
-      dedupeKey: this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId),
-      dedupeTtlSeconds: DEDUPE_TTL_SECONDS,
-      requireLiveHandoverKey: this.sessions.liveGuardKey(handover.id),
-    });
+    if (result === 'rejected') this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
   }
 
   /**
@@ -117,7 +121,7 @@ export class ProviderEventIntake implements OnModuleInit {
     switch (event.signal) {
       case 'agent.joined':
         await this.sessions.cancelTimer('agent-left', handover.id);
-        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.handovers.touch({ endpoint, handover });
+        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.handovers.touch(endpoint, handover.id);
         break;
       case 'agent.left':
         if (event.disconnectType === 'transfer') {
@@ -135,8 +139,4 @@ export class ProviderEventIntake implements OnModuleInit {
         break;
     }
   }
-}
-
-function agentOf(handover: Handover): { name?: string } {
-  return handover.agentName ? { name: handover.agentName } : {};
 }

@@ -70,6 +70,30 @@ return {'ok', state, bot_kick, agent_kick}
 `;
 
 /**
+ * Queues a message of a live handover on one of its lanes, and records it, in one round trip: refuses unless
+ * the handover is live (and, when asked, active), de-duplicates, appends to the mailbox, then the timeline entry
+ * and the activity (lastActivityAt, and the inactivity timer when one is due).
+ * KEYS: handover, mbox, owner, active, dedupe ('' for none), timeline, timers
+ * ARGV: entry, new owner, ref, dedupe ttl seconds, require active ('1' or ''), timeline json ('' for none),
+ *       now iso ('' to leave the activity alone), inactivity due ms ('' for none), handover id
+ * Returns {'rejected'} | {'inactive', state} | {'dup'} | {'queued', kick owner or ''}
+ */
+export const LUA_QUEUE_MESSAGE = `${LUA_MAILBOX_PUSH}
+local state = redis.call('HGET', KEYS[1], 'state')
+if (not state) or state == 'ended' then return {'rejected'} end
+if ARGV[5] == '1' and state ~= 'active' then return {'inactive', state} end
+if KEYS[5] ~= '' and not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[4])) then return {'dup'} end
+local kick = mailbox_push(KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[1], ARGV[2])
+if ARGV[6] ~= '' then
+  redis.call('RPUSH', KEYS[6], ARGV[6])
+  redis.call('LTRIM', KEYS[6], -${TIMELINE_LIMIT}, -1)
+end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[7]) end
+if ARGV[8] ~= '' then redis.call('ZADD', KEYS[7], ARGV[8], 'inactivity|' .. ARGV[9]) end
+return {'queued', kick or ''}
+`;
+
+/**
  * Claims due timers: removes and returns up to ARGV[2] members due at ARGV[1]; each is fired by exactly one
  * process. KEYS: timers.
  */

@@ -1,8 +1,37 @@
 import { Injectable } from '@nestjs/common';
+import { LruCache } from '../common/lru-cache';
+import type { CustomerProfile } from '../providers/contact-center-provider';
+import type { Lane } from '../queues/queue-names';
 import { RedisService } from '../redis/redis.service';
-import { MailboxEntry, SessionMailbox } from '../relay/session-mailbox';
+import { DEDUPE_TTL_SECONDS, MailboxEntry, SessionMailbox } from '../relay/session-mailbox';
 import { EndReason, Handover, HandoverState, Session, TimelineEntry, TimerKind } from './session.model';
-import { LUA_CLAIM_DUE_TIMERS, LUA_START_HANDOVER, LUA_TRANSITION } from './sessions.lua';
+import { LUA_CLAIM_DUE_TIMERS, LUA_QUEUE_MESSAGE, LUA_START_HANDOVER, LUA_TRANSITION } from './sessions.lua';
+
+/** What never changes once a handover exists: whose it is, and the customer profile the provider knows. */
+export interface HandoverIdentity {
+  id: string;
+  endpointId: string;
+  sessionId: string;
+  userId: string;
+  customer: CustomerProfile;
+}
+
+export interface QueueMessageRequest {
+  lane: Lane;
+  entry: MailboxEntry;
+  /** Refuse as a duplicate when this key was queued within DEDUPE_TTL_SECONDS. */
+  dedupeKey?: string;
+  /** Refuse with `inactive` unless an agent has joined (the handover is `active`). */
+  requireActive?: boolean;
+  timeline?: TimelineEntry;
+  /** The message counts as activity: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
+  activity?: { at: Date; inactivityDueAtMs?: number };
+}
+
+export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive';
+
+/** Handover identities kept in memory per process (a few hundred bytes each, the most recently used first). */
+const IDENTITY_CACHE_SIZE = 50_000;
 
 export type StartResult = { status: 'ok' } | { status: 'session-busy'; handoverId: string } | { status: 'user-busy'; sessionId: string };
 
@@ -22,6 +51,9 @@ export type TransitionResult = { status: 'ok'; previous: HandoverState } | { sta
 /** Every session, handover, timeline and timer key lives behind this class. */
 @Injectable()
 export class SessionsRepository {
+  private readonly identities = new LruCache<string, HandoverIdentity>(IDENTITY_CACHE_SIZE);
+  private readonly conversations = new LruCache<string, string>(IDENTITY_CACHE_SIZE);
+
   constructor(
     private readonly redis: RedisService,
     private readonly mailbox: SessionMailbox,
@@ -138,10 +170,69 @@ export class SessionsRepository {
     return raw.id ? toHandover(raw) : undefined;
   }
 
-  /** Extra per-handover data stored as JSON fields (customer profile, routing, transcript parts). */
-  async getHandoverField<T>(handoverId: string, field: string): Promise<T | undefined> {
-    const raw = await this.redis.client.hget(this.handoverKey(handoverId), field);
-    return raw ? (JSON.parse(raw) as T) : undefined;
+  /** Cached: a handover's identity never changes, so only its state is read, inside queueMessage. */
+  async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
+    const cached = this.identities.get(handoverId);
+    if (cached) return cached;
+    const [id, endpointId, sessionId, userId, customer] = await this.redis.client.hmget(this.handoverKey(handoverId), 'id', 'endpointId', 'sessionId', 'userId', 'customer');
+    if (!id || !endpointId || !sessionId || !userId) return undefined;
+    const identity: HandoverIdentity = { id, endpointId, sessionId, userId, customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId } };
+    this.identities.set(handoverId, identity);
+    return identity;
+  }
+
+  /** The identity of the handover a provider conversation belongs to (a conversation never changes hands). */
+  async identityOfConversation(conversationId: string): Promise<HandoverIdentity | undefined> {
+    let handoverId = this.conversations.get(conversationId);
+    if (!handoverId) {
+      handoverId = (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
+      if (!handoverId) return undefined;
+      this.conversations.set(conversationId, handoverId);
+    }
+    return this.identity(handoverId);
+  }
+
+  /** The identity of the session's current (or last) handover. */
+  async identityOfSession(endpointId: string, sessionId: string): Promise<HandoverIdentity | undefined> {
+    const handoverId = await this.redis.client.hget(this.sessionKey(endpointId, sessionId), 'handoverId');
+    return handoverId ? this.identity(handoverId) : undefined;
+  }
+
+  /**
+   * Queues a message of a live handover on one of its lanes with its timeline entry and activity, atomically
+   * and in one round trip (plus the drain job when nobody owned the mailbox).
+   */
+  async queueMessage(handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId'>, request: QueueMessageRequest): Promise<QueueMessageResult> {
+    const { id, endpointId, sessionId } = handover;
+    const k = this.mailbox.keys(request.lane, endpointId, sessionId);
+    const [status, kick] = (await this.redis.client.eval(
+      LUA_QUEUE_MESSAGE,
+      7,
+      this.handoverKey(id),
+      k.mbox,
+      k.owner,
+      k.active,
+      request.dedupeKey ?? '',
+      this.timelineKey(endpointId, sessionId),
+      this.timersKey,
+      JSON.stringify(request.entry),
+      this.mailbox.newOwnerId(),
+      k.ref,
+      DEDUPE_TTL_SECONDS,
+      request.requireActive ? '1' : '',
+      request.timeline ? JSON.stringify(request.timeline) : '',
+      request.activity ? request.activity.at.toISOString() : '',
+      request.activity?.inactivityDueAtMs ?? '',
+      id,
+    )) as [string, string?];
+    if (status === 'dup') return 'duplicate';
+    if (status === 'rejected' || status === 'inactive') return status;
+    if (kick) await this.mailbox.kick(request.lane, endpointId, sessionId, kick);
+    return 'queued';
+  }
+
+  async getHandoverField(handoverId: string, field: keyof Handover): Promise<string | undefined> {
+    return (await this.redis.client.hget(this.handoverKey(handoverId), field)) || undefined;
   }
 
   async setHandoverFields(handoverId: string, fields: Record<string, string>): Promise<void> {
@@ -185,10 +276,6 @@ export class SessionsRepository {
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
     await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
-  }
-
-  async handoverOfConversation(conversationId: string): Promise<string | undefined> {
-    return (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
   }
 
   async appendTimeline(endpointId: string, sessionId: string, entry: TimelineEntry): Promise<void> {
