@@ -2,17 +2,19 @@ import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/c
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { flattenValidationErrors } from './common/http/validation-errors';
+import { AppLogger } from './logging/app-logger';
 
 export const BODY_LIMIT = '1mb';
 
 /** Everything an HTTP-facing application needs; shared by main.ts, the demo and the e2e tests. */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  express.useLogger(app.get(Logger));
+  express.useLogger(app.get(AppLogger));
   express.disable('x-powered-by');
+  // API answers are tiny and never revalidated: no ETag hashing per response.
+  express.set('etag', false);
   express.set('trust proxy', 'loopback');
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });

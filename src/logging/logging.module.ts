@@ -1,48 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import pino, { DestinationStream } from 'pino';
 import { AppConfig } from '../config/app-config';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
-
-/** Reuses a caller's X-Request-Id when it is well-formed, otherwise mints one; echoed on the response. */
-function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  res.setHeader('x-request-id', id);
-  return id;
-}
+import { AppLogger, PINO } from './app-logger';
+import { RequestLogMiddleware } from './request-log.middleware';
 
 /**
- * Structured JSON logs (pino) with a request id. Request headers and bodies are never logged: they carry
- * API keys, admin tokens, signatures and customer text.
+ * Structured JSON logs (pino) for the application and one line per HTTP request. No per-request logger or
+ * async context: both cost every request CPU even when nothing is logged.
  */
 @Module({})
-export class LoggingModule {
+export class LoggingModule implements NestModule {
   static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
-    const options = {
-      level: config.logLevel,
-      genReqId: requestId,
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    };
+    const logger = destination ? pino({ level: config.logLevel }, destination) : pino({ level: config.logLevel });
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: destination ? [options, destination] : options,
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-        }),
-      ],
-      exports: [LoggerModule],
+      global: true,
+      providers: [{ provide: PINO, useValue: logger }, AppLogger, RequestLogMiddleware],
+      exports: [PINO, AppLogger],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestLogMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }
