@@ -1,13 +1,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../test/support/connector-process';
 import { sleep } from './stats';
 
 export { freePort };
 
-export const ROOT = path.resolve(__dirname, '../..');
+/** The compiled tree this file runs from (`npm run bench` compiles bench/, src/ and test/support/ first). */
+const BUILD_ROOT = path.resolve(__dirname, '../..');
 
+/** The repository: where BENCHMARKS.md is written. */
+export const ROOT = (() => {
+  for (let dir = BUILD_ROOT; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package-lock.json'))) return dir;
+  }
+  throw new Error(`No repository above ${BUILD_ROOT}`);
+})();
 
 /** A child process the bench owns: output kept for error messages, stopped by its own pid only. */
 export class Child {
@@ -25,12 +33,13 @@ export class Child {
     this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
   }
 
-  /** A TypeScript entry point under ts-node (transpile only), with extra node flags (e.g. --cpu-prof). */
+  /**
+   * A compiled entry point (e.g. `src/main` → <build>/src/main.js, what `npm run start:prod` runs), with extra node
+   * flags. Not under ts-node: it loads node's repl and with it the domain module, whose async hook slows every
+   * promise of the process.
+   */
   static node(entry: string, env: Record<string, string>, nodeFlags: string[] = []): Child {
-    return new Child(process.execPath, [...nodeFlags, '--require', 'ts-node/register/transpile-only', entry], {
-      TS_NODE_PROJECT: 'tsconfig.json',
-      ...env,
-    });
+    return new Child(process.execPath, [...nodeFlags, path.join(BUILD_ROOT, `${entry}.js`)], env);
   }
 
   get pid(): number {
