@@ -127,3 +127,34 @@ describe('handover timeouts', () => {
     expect(f.bot.forSession('it').filter((e) => e.type === 'handover.ended')).toHaveLength(1);
   });
 });
+
+describe('delivery receipts with DELIVERED_RECEIPTS=false', () => {
+  let f: HandoverFixture;
+  const bot = (path: string) => request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
+  const receipts = (conversationId: string) =>
+    f.emulator.conversation(conversationId)!.messages.filter((m) => m.type === 'Receipt').map((m) => (m.payload as { id?: string; status?: string }));
+
+  beforeAll(async () => {
+    f = await createHandoverFixture({ env: { DELIVERED_RECEIPTS: 'false' } });
+  });
+
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('sends no Delivered receipt, but still a Failed one for a message the bot refused', async () => {
+    await bot('/handovers').send({ sessionId: 'rc', userId: 'u-rc', text: 'hello' }).expect(202);
+    await eventually(() => expect(f.bot.typesFor('rc')).toContain('handover.queued'));
+    const conversation = f.emulator.conversationFor(INTEGRATION_ID, 'u-rc')!;
+    f.emulator.joinAgent(conversation.id, { agentName: 'Sam' });
+    await eventually(() => expect(f.bot.typesFor('rc')).toContain('agent.joined'));
+
+    f.emulator.agentMessage(conversation.id, { text: 'reaches the bot' });
+    await eventually(() => expect(f.bot.forSession('rc').some((e) => e.type === 'agent.message')).toBe(true));
+    // The bot refuses the next one for good (a 4xx): it is dead-lettered and Genesys hears it failed.
+    f.bot.failNext(1, 400);
+    f.emulator.agentMessage(conversation.id, { text: 'refused by the bot' });
+    await eventually(() => expect(receipts(conversation.id)).toEqual([expect.objectContaining({ status: 'Failed' })]));
+    expect(f.bot.forSession('rc').filter((e) => e.type === 'agent.message')).toHaveLength(1);
+  });
+});

@@ -24,6 +24,7 @@ export class AppConfig {
   readonly authFailuresPerMinute: number;
   readonly shutdownGraceMs: number;
   readonly agentLeftGraceMs: number;
+  readonly deliveredReceipts: boolean;
   /** Development-only defaults that were used because a variable was not set; logged once at startup. */
   readonly insecureDefaults: string[] = [];
 
@@ -45,6 +46,7 @@ export class AppConfig {
     this.authFailuresPerMinute = env.AUTH_FAILURES_PER_MINUTE;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.agentLeftGraceMs = env.AGENT_LEFT_GRACE_MS;
+    this.deliveredReceipts = env.DELIVERED_RECEIPTS === 'true';
 
     if (env.ADMIN_TOKEN) {
       this.adminToken = env.ADMIN_TOKEN;

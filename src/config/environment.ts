@@ -110,6 +110,10 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1000)
   SHUTDOWN_GRACE_MS: number = 25000;
+
+  /** Tell the contact center when an agent's message reached the bot (one API call per message). Failed receipts are always sent. */
+  @IsIn(['true', 'false'])
+  DELIVERED_RECEIPTS: string = 'true';
 }
 
 export class ConfigError extends Error {}

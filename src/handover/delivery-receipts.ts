@@ -18,7 +18,8 @@ const MAX_IN_FLIGHT = 256;
  * background: no job of their own, and a slow or throttled contact center never holds up the bot lane. Only a
  * receipt that cannot go at once (throttled, a transient failure, too many in flight, shutting down) is queued
  * on the session's to-agent lane, which retries it with backoff. A receipt in flight when the process dies is
- * lost; the message itself was delivered, Genesys only keeps showing it as sent.
+ * lost; the message itself was delivered, Genesys only keeps showing it as sent. DELIVERED_RECEIPTS=false saves
+ * the call per agent message (and its share of the endpoint's Genesys rate limit); Failed receipts are always sent.
  */
 @Injectable()
 export class DeliveryReceipts implements BeforeApplicationShutdown {
@@ -37,7 +38,7 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   /** Resolves once the receipt is sending in the background or queued; never throws for a background failure. */
   async report(body: BotLaneBody, status: 'Delivered' | 'Failed', reason?: string): Promise<void> {
     const { event, receiptFor } = body;
-    if (!receiptFor) return;
+    if (!receiptFor || (status === 'Delivered' && !this.config.deliveredReceipts)) return;
     const command: ReceiptCommand = { kind: 'receipt', handoverId: event.handoverId, customer: receiptFor.customer, providerMessageId: receiptFor.providerMessageId, status, reason };
     if (this.closing || this.inFlight.size >= MAX_IN_FLIGHT) return this.queue(event.endpointId, event.sessionId, command);
     const sending: Promise<void> = this.send(event.endpointId, command)
