@@ -2,7 +2,7 @@
  * `npm run bench`: throughput, latency and scale of the connector against a minimal BullMQ relay (the baseline),
  * in the same run, on a throwaway redis-server. Bounded: every phase has a fixed duration or a timeout; writes
  * BENCHMARKS.md at the end. Knobs (env): BENCH_POINT_S (10), BENCH_SCALE_SESSIONS (100000), BENCH_SESSIONS (1000),
- * BENCH_COMPARE_RATE (400: the agent→bot rate compared with 100 and with SCALE_SESSIONS live sessions),
+ * BENCH_COMPARE_RATE (200: the agent→bot rate compared with 100 and with SCALE_SESSIONS live sessions),
  * BENCH_QUICK=1 (for iterating on the hot path: only the agent→bot points and the profile, printed, nothing written).
  */
 import { execSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import { DeliveryTracker } from './lib/tracker';
 const POINT_S = Number(process.env.BENCH_POINT_S ?? 10);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
 const SCALE_SESSIONS = Number(process.env.BENCH_SCALE_SESSIONS ?? 100000);
-const COMPARE_RATE = Number(process.env.BENCH_COMPARE_RATE ?? 400);
+const COMPARE_RATE = Number(process.env.BENCH_COMPARE_RATE ?? 200);
 const CONCURRENCY = '64';
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789abcdef';
 const CALLBACK_SECRET = 'bench-callback-secret-0123456789abcdef';
@@ -124,6 +124,10 @@ async function main(): Promise<void> {
       `      queueId: ${DEFAULT_QUEUE_ID}`,
       `      webhookSecret: ${WEBHOOK_SECRET}`,
       '      rateLimitPerMinute: 100000',
+      // Queue updates poll Genesys every interval per queued conversation: with 100,000 queued sessions that alone
+      // would be 3,333 calls/s, so the bench turns them off (see BENCHMARKS.md).
+      '    handoverDefaults:',
+      '      queueUpdateIntervalSeconds: 0',
     ].join('\n'),
   );
   const connectorEnv = {
@@ -195,8 +199,8 @@ async function main(): Promise<void> {
       }),
     );
     created = upTo;
-    // Every handover reaches Genesys and then `queued` (bounded wait).
-    const deadline = Date.now() + 120000;
+    // Every handover reaches Genesys and then `queued` (bounded wait: the openings queue up behind the requests).
+    const deadline = Date.now() + Math.max(120000, (upTo - from) * 10);
     while (Date.now() < deadline && (setupPending.size > 0 || queued.size < upTo - failed)) await sleep(100);
     const missing = setupPending.size;
     setupPending.clear();
@@ -292,7 +296,10 @@ async function main(): Promise<void> {
 
   // Phase 3a: what the Delivered receipts cost (one extra Genesys call per agent message): the saturation point
   // again with DELIVERED_RECEIPTS=false, same Redis, sessions and port; then back to the defaults.
-  const ready = () => connector.waitHttp(`${connectorUrl}/health/ready`, 90000);
+  const ready = async () => {
+    await connector.waitHttp(`${connectorUrl}/health/ready`, 90000);
+    await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 50, rate: 500 }, false);
+  };
   await connector.stop('SIGTERM', 30000);
   connector = startConnector({ DELIVERED_RECEIPTS: 'false' });
   await ready();
@@ -346,6 +353,8 @@ async function main(): Promise<void> {
   await point({ name: compareName(SCALE_SESSIONS), baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: POINT_S, connections: 100, rate: COMPARE_RATE });
   const keysTotal = await redisClient.dbsize();
   const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
+  const idleSample = Array.from({ length: 200 }, (_, k) => sessionOf(SESSIONS + Math.floor(((SCALE_SESSIONS - SESSIONS) * k) / 200)));
+  const footprint = await idleSessionFootprint(redisClient, connectorEnv.REDIS_PREFIX, ENDPOINT, idleSample);
 
   // ---- report ------------------------------------------------------------------------------------------------------
   const rows = points.map((r) => [
@@ -396,6 +405,10 @@ async function main(): Promise<void> {
   const commandTable = table(
     ['Redis command (incl. calls inside scripts)', 'calls / delivered message', 'Redis µs / message'],
     satCommands.slice(0, 12).map((c) => [c.command, fmt(c.perMsg, 2), fmt(c.usecPerMsg, 1)]),
+  );
+  const footprintTable = table(
+    ['key of one idle session (MEMORY USAGE, mean of 200)', 'bytes'],
+    [...footprint.map((f) => [f.key, fmt(f.bytes)]), ['total', fmt(footprint.reduce((sum, f) => sum + f.bytes, 0))]],
   );
   const keyTable = table(
     ['connector key kind (prefix:<kind>:…)', 'keys', 'bytes (MEMORY USAGE)', 'bytes / live session'],
@@ -465,7 +478,7 @@ ${machine}
 - Command: \`npm run bench\` (= \`tsc -p tsconfig.bench.json && node bench/results/build/bench/run.js\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}, BENCH_COMPARE_RATE=${COMPARE_RATE}).
 - A throwaway \`redis-server --save '' --appendonly no\` on a free port; the connector as a separate process
   (the compiled build with the flags of \`npm run start:prod\`: \`node ${START_PROD_FLAGS.join(' ')} …/src/main.js\`; NODE_ENV=production,
-  LOG_LEVEL=warn, WORKER_CONCURRENCY=${CONCURRENCY}, endpoint from an ENDPOINTS_FILE, rateLimitPerMinute 100,000 (the validated
+  LOG_LEVEL=warn, WORKER_CONCURRENCY=${CONCURRENCY}, endpoint from an ENDPOINTS_FILE, queue updates off (queueUpdateIntervalSeconds 0: they poll Genesys per queued conversation), rateLimitPerMinute 100,000 (the validated
   maximum), inspector port open for the profile); the baseline (bench/baseline/server.ts, compiled, same flags) as another
   process on the same Redis, same concurrency. Nothing runs under ts-node: it loads node's repl and with it the domain module,
   which puts a hook on every promise and callback (about 4 % of the connector's profile under ts-node), unlike production.
@@ -495,7 +508,12 @@ ${setupTable}
 
 ${scaleTable}
 
-Where the bytes are (every connector key, MEMORY USAGE, grouped by the segment after the prefix):
+One idle session's own keys (sorted-set members shared by all sessions are counted as the set's bytes per member):
+
+${footprintTable}
+
+Every connector key, MEMORY USAGE, grouped by the segment after the prefix (the first ${SESSIONS} sessions carry the
+relay points' traffic: long timelines, de-duplication keys):
 
 ${keyTable}
 
@@ -570,6 +588,32 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
     seen += keys.length;
   } while (cursor !== '0' && seen < 2000000);
   return [...kinds.entries()].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shared sorted sets. */
+async function idleSessionFootprint(client: Redis, prefix: string, endpointId: string, sessionIds: string[]): Promise<{ key: string; bytes: number }[]> {
+  const usage = async (key: string) => Number((await client.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
+  const totals = new Map<string, number>();
+  const add = (key: string, bytes: number) => totals.set(key, (totals.get(key) ?? 0) + bytes / sessionIds.length);
+  for (const sessionId of sessionIds) {
+    const sessionKey = `${prefix}:session:${endpointId}:${sessionId}`;
+    const [userId, handoverId] = await client.hmget(sessionKey, 'userId', 'handoverId');
+    const conversationId = await client.hget(`${prefix}:handover:${handoverId}`, 'conversationId');
+    add('session (hash)', await usage(sessionKey));
+    add('handover (hash)', await usage(`${prefix}:handover:${handoverId}`));
+    add('timeline (list)', await usage(`${prefix}:timeline:${endpointId}:${sessionId}`));
+    add('live-user (string)', await usage(`${prefix}:live-user:${endpointId}:${userId}`));
+    add('conversation → handover (string)', await usage(`${prefix}:conversation:${conversationId}`));
+  }
+  for (const [name, key] of [
+    ['sessions index (zset, per member)', `${prefix}:sessions:${endpointId}`],
+    ['timers (zset, per member × members per session)', `${prefix}:timers`],
+  ]) {
+    const members = await client.zcard(key);
+    const perSession = key.endsWith(':timers') ? members / (await client.zcard(`${prefix}:sessions:${endpointId}`)) : 1;
+    totals.set(name, members > 0 ? ((await usage(key)) / members) * perSession : 0);
+  }
+  return [...totals.entries()].map(([key, bytes]) => ({ key, bytes }));
 }
 
 function machineInfo(): string {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EndpointsService } from '../endpoints/endpoints.service';
 import type { Endpoint } from '../endpoints/endpoint.model';
@@ -45,7 +45,8 @@ export class HandoverService {
     if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
 
     const now = new Date().toISOString();
-    const handover: Handover = { id: `ho_${randomUUID().replace(/-/g, '')}`, endpointId, sessionId: dto.sessionId, userId: dto.userId, state: 'requested', createdAt: now, lastActivityAt: now };
+    // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
+    const handover: Handover = { id: `ho_${randomBytes(16).toString('base64url')}`, endpointId, sessionId: dto.sessionId, userId: dto.userId, state: 'requested', createdAt: now, lastActivityAt: now };
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
     const result = await this.sessions.startHandover(
       handover,
