@@ -227,6 +227,18 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       expect(await provider.checkAvailability(ep, { skills: ['billing'] })).toEqual({ available: true, agentsAvailable: 2 });
       expect(await provider.getQueueStatus(endpoint({ queueId: undefined }), 'any')).toBeNull();
     });
+
+    it('asks for the estimated wait once per queue for all its conversations (Genesys estimates it per queue)', async () => {
+      const ep = endpoint();
+      const ewtCalls = () => emulator.apiCalls().calls.filter((c) => c.path.endsWith('/estimatedwaittime')).length;
+      emulator.setRouting({ estimatedWaitSeconds: 30 });
+      const before = ewtCalls();
+      const statuses = await Promise.all(Array.from({ length: 50 }, () => provider.getQueueStatus(ep, randomUUID())));
+      expect(statuses).toEqual(Array.from({ length: 50 }, () => ({ estimatedWaitMs: 30000 })));
+      expect(ewtCalls() - before).toBe(1);
+      expect(await provider.getQueueStatus(endpoint(), 'another endpoint')).toEqual({ estimatedWaitMs: 30000 });
+      expect(ewtCalls() - before).toBe(2);
+    });
   });
 
   describe('resilience', () => {
@@ -265,24 +277,24 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const fresh = { clientId: `client-${randomUUID()}`, clientSecret: 'fresh-client-secret-value' };
       emulator.addOAuthClient(fresh);
       const ep = endpoint(fresh);
-      await Promise.all(Array.from({ length: 20 }, () => provider.getQueueStatus(ep, 'x')));
+      await Promise.all(Array.from({ length: 20 }, () => provider.checkAvailability(ep, { skills: [] })));
       expect(emulator.apiCalls().tokenRequestsByClient[fresh.clientId]).toBe(1);
 
       emulator.revokeTokens();
-      await provider.getQueueStatus(ep, 'x');
+      await provider.checkAvailability(ep, { skills: [] });
       const after = emulator.apiCalls();
       expect(after.tokenRequestsByClient[fresh.clientId]).toBe(2);
-      expect(after.calls.filter((c) => c.path.endsWith('/estimatedwaittime')).slice(-2).map((c) => c.status)).toEqual([401, 200]);
+      expect(after.calls.filter((c) => c.path.endsWith('/observations/query')).slice(-2).map((c) => c.status)).toEqual([401, 200]);
     });
 
     it('enforces the endpoint rate limit through Redis before calling Genesys', async () => {
       const fresh = { clientId: `client-${randomUUID()}`, clientSecret: 'fresh-client-secret-value' };
       emulator.addOAuthClient(fresh);
       const ep = endpoint({ ...fresh, rateLimitPerMinute: 2 });
-      await provider.getQueueStatus(ep, 'x');
-      await provider.getQueueStatus(ep, 'x');
+      await provider.checkAvailability(ep, { skills: [] });
+      await provider.checkAvailability(ep, { skills: [] });
       const before = emulator.apiCalls().calls.length;
-      const err = await provider.getQueueStatus(ep, 'x').catch((e: unknown) => e);
+      const err = await provider.checkAvailability(ep, { skills: [] }).catch((e: unknown) => e);
       expect(err).toMatchObject({ retryable: true, status: 429 });
       expect(err).toBeInstanceOf(ProviderThrottledError);
       expect((err as ProviderError).retryAfterMs).toBeGreaterThan(50_000);

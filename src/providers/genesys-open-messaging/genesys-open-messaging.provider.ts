@@ -23,6 +23,9 @@ export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   return endpoint as GenesysEndpoint;
 }
 
+/** How long one estimated-wait answer serves every queued conversation of a queue. */
+const QUEUE_STATUS_TTL_MS = 5000;
+
 const inbound = (endpoint: GenesysEndpoint, kind: string) =>
   `/api/v2/conversations/messages/${encodeURIComponent(endpoint.provider.integrationId)}/inbound/open/${kind}`;
 
@@ -30,6 +33,7 @@ const inbound = (endpoint: GenesysEndpoint, kind: string) =>
 @Injectable()
 export class GenesysOpenMessagingProvider implements ContactCenterProvider {
   readonly type = GENESYS_OPEN_MESSAGING;
+  private readonly queueStatuses = new Map<string, { expiresAt: number; status: Promise<QueueStatus> }>();
 
   constructor(
     private readonly api: GenesysApiClient,
@@ -120,10 +124,24 @@ export class GenesysOpenMessagingProvider implements ContactCenterProvider {
   }
 
   /** Estimated wait time of the endpoint's queue (null without a queueId). Genesys gives no queue position. */
+  /**
+   * Genesys estimates the wait per queue, not per conversation: every queued conversation of an endpoint shares one
+   * answer for QUEUE_STATUS_TTL_MS, so polling costs one call per queue and interval, not one per conversation.
+   */
   async getQueueStatus(endpoint: Endpoint, _conversationId: string): Promise<QueueStatus | null> {
     const ep = asGenesysEndpoint(endpoint);
     const queueId = ep.provider.queueId;
     if (!queueId) return null;
+    const key = `${ep.id}|${ep.provider.apiBaseUrl}|${queueId}`;
+    const cached = this.queueStatuses.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.status;
+    const status = this.fetchQueueStatus(ep, queueId);
+    this.queueStatuses.set(key, { expiresAt: Date.now() + QUEUE_STATUS_TTL_MS, status });
+    status.catch(() => this.queueStatuses.delete(key));
+    return status;
+  }
+
+  private async fetchQueueStatus(ep: GenesysEndpoint, queueId: string): Promise<QueueStatus> {
     const ewt = await this.api.json<{ results?: { estimatedWaitTimeSeconds?: number }[] }>(ep, {
       method: 'GET',
       path: `/api/v2/routing/queues/${encodeURIComponent(queueId)}/mediatypes/message/estimatedwaittime`,
