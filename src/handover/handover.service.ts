@@ -6,7 +6,7 @@ import type { Availability, CustomerProfile, RoutingData } from '../providers/co
 import { ProviderRegistry } from '../providers/provider-registry';
 import { RedisService } from '../redis/redis.service';
 import { Handover, HandoverState } from '../sessions/session.model';
-import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../sessions/sessions.repository';
+import { Activity, HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../sessions/sessions.repository';
 import { StartHandoverDto, UserMessageDto } from './dto/handover.dto';
 import { HandoverLifecycle } from './handover-lifecycle';
 import { entryMark, splitText, transcriptMessages, unsentEntries } from './transcript';
@@ -90,8 +90,8 @@ export class HandoverService {
     return this.providers.get(endpoint.provider.type).checkAvailability(endpoint, { skills, language });
   }
 
-  /** A message went one way or the other: what resets the inactivity timer. */
-  activity(endpoint: Endpoint): { at: Date; inactivityDueAtMs?: number } {
+  /** What a message (either way) does to the endpoint's inactivity timer, as of now. */
+  activity(endpoint: Endpoint): Activity {
     const at = new Date();
     const seconds = endpoint.handoverDefaults.inactivityTimeoutSeconds;
     return { at, inactivityDueAtMs: seconds > 0 ? at.getTime() + seconds * 1000 : undefined };

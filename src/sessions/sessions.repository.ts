@@ -16,6 +16,12 @@ export interface HandoverIdentity {
   customer: CustomerProfile;
 }
 
+/** A message went one way or the other: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
+export interface Activity {
+  at: Date;
+  inactivityDueAtMs?: number;
+}
+
 export interface QueueMessageRequest {
   lane: Lane;
   entry: MailboxEntry;
@@ -24,8 +30,7 @@ export interface QueueMessageRequest {
   /** Refuse with `inactive` unless an agent has joined (the handover is `active`). */
   requireActive?: boolean;
   timeline?: TimelineEntry;
-  /** The message counts as activity: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
-  activity?: { at: Date; inactivityDueAtMs?: number };
+  activity?: Activity;
 }
 
 export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive';
