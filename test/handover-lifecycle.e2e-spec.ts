@@ -83,6 +83,9 @@ describe('handover lifecycle through the Genesys emulator', () => {
     await eventually(() => expect(f.bot.forSession('s-story').filter((e) => e.type === 'agent.joined').map((e) => (e.data as { agent: { name?: string } }).agent.name)).toEqual(['Sam', 'Kim']));
     await new Promise((r) => setTimeout(r, 500));
     expect(f.bot.typesFor('s-story')).not.toContain('handover.ended');
+    // Messages after the transfer carry the new agent's name (read from the handover as each one is queued).
+    f.emulator.agentMessage(conversation.id, { text: 'Kim here, taking over' });
+    await eventually(() => expect(f.bot.forSession('s-story').find((e) => e.type === 'agent.message' && (e.data as { text?: string }).text === 'Kim here, taking over')?.data).toMatchObject({ agent: { name: 'Kim' } }));
 
     // The agent ends: the bot gets handover.ended(agent_ended) exactly once, after everything else.
     f.emulator.endConversation(conversation.id);

@@ -150,6 +150,27 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     expect(items.find((d) => d.sessionId === 'perm')).toMatchObject({ attempts: 1, reason: 'receiver said 400' });
   });
 
+  it('starts a drain from the head its job carries only on a first, unstalled run', async () => {
+    const k = mailbox.keys('to-bot', 'ep', 'carried');
+    const redis = (mailbox as unknown as { redis: { client: import('ioredis').Redis } }).redis.client;
+    const current = JSON.stringify(SessionMailbox.entry('evt', { seq: 2 }));
+    await redis.rpush(k.mbox, current);
+    await redis.set(k.owner, 'drain-carried');
+    // What the job was added with; by a retry or a stalled re-run it may have been delivered and removed already.
+    const carried = JSON.stringify(SessionMailbox.entry('evt', { seq: 1 }));
+    const job = (run: { attemptsMade?: number; stalledCounter?: number }) => ({
+      id: 'drain-carried',
+      data: { lane: 'to-bot' as const, endpointId: 'ep', sessionId: 'carried', head: carried },
+      attemptsMade: 0,
+      stalledCounter: 0,
+      ...run,
+    });
+    expect(await mailbox.firstHead(job({}))).toMatchObject({ raw: carried });
+    expect(await mailbox.firstHead(job({ attemptsMade: 1 }))).toMatchObject({ raw: current });
+    expect(await mailbox.firstHead(job({ stalledCounter: 1 }))).toMatchObject({ raw: current });
+    await redis.del(k.mbox, k.owner);
+  });
+
   it('recovers a mailbox whose drain job was lost (crash between push and job add)', async () => {
     const k = mailbox.keys('to-bot', 'ep', 'orphan');
     const redis = (mailbox as unknown as { redis: { client: import('ioredis').Redis } }).redis.client;

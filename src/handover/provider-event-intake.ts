@@ -6,7 +6,7 @@ import { ProviderEventBus } from '../providers/provider-event-bus';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../providers/provider-events';
 import { RedisService } from '../redis/redis.service';
 import type { Handover } from '../sessions/session.model';
-import { HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../sessions/sessions.repository';
+import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../sessions/sessions.repository';
 import { HandoverLifecycle } from './handover-lifecycle';
 import { HandoverService } from './handover.service';
 
@@ -79,8 +79,7 @@ export class ProviderEventIntake implements OnModuleInit {
       return;
     }
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
-    const agentName = named ?? (await this.sessions.getHandoverField(handover.id, 'agentName'));
-    const agent = agentName ? { name: agentName } : {};
+    const agent = named ? { name: named } : CURRENT_AGENT;
     const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'

@@ -22,6 +22,11 @@ export interface DrainMailboxJob {
   lane: Lane;
   endpointId: string;
   sessionId: string;
+  /**
+   * The mailbox's head entry (raw) when the job was added by the push that took ownership of an empty mailbox:
+   * the first run delivers it without reading it back. Absent for jobs added by a handoff or the sweep.
+   */
+  head?: string;
 }
 
 export interface JobPayloads {

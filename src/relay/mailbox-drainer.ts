@@ -43,7 +43,7 @@ export class MailboxDrainer {
     const handler = this.handlers.get(lane);
     const direction = lane.replace('-', '_');
 
-    let head = await this.mailbox.peek(lane, endpointId, sessionId, owner);
+    let head = await this.mailbox.firstHead(job);
     for (let delivered = 1; head !== 'empty' && head !== 'not-owner'; delivered++) {
       try {
         await handler.deliver(endpointId, sessionId, head.entry);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
-import { JobName, Lane, QueueName } from '../queues/queue-names';
+import type { Job, Queue } from 'bullmq';
+import { DrainMailboxJob, JobName, Lane, QueueName } from '../queues/queue-names';
 import { RedisService } from '../redis/redis.service';
 import { LUA_ACK_NEXT, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
 
@@ -89,6 +89,7 @@ export class SessionMailbox {
 
   async push<B>(lane: Lane, endpointId: string, sessionId: string, entry: MailboxEntry<B>, options: PushOptions = {}): Promise<PushResult> {
     const k = this.keys(lane, endpointId, sessionId);
+    const rawEntry = JSON.stringify(entry);
     const [status, kick] = (await this.redis.client.eval(
       LUA_PUSH,
       5,
@@ -97,20 +98,35 @@ export class SessionMailbox {
       k.active,
       options.dedupeKey ?? '',
       options.requireLiveHandoverKey ?? '',
-      JSON.stringify(entry),
+      rawEntry,
       this.newOwnerId(),
       k.ref,
       options.dedupeTtlSeconds ?? DEDUPE_TTL_SECONDS,
     )) as [string, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected') return 'rejected';
-    if (kick) await this.kick(lane, endpointId, sessionId, kick);
+    if (kick) await this.kick(lane, endpointId, sessionId, kick, rawEntry);
     return 'queued';
   }
 
-  /** Adds the drain job of a new owner. Idempotent: the job id is the owner id. */
-  async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<void> {
-    await this.queues[lane].add(JobName.DrainMailbox, { lane, endpointId, sessionId }, { jobId: ownerId });
+  /**
+   * Adds the drain job of a new owner. Idempotent: the job id is the owner id. `head` is the raw entry that made
+   * the caller the owner of an empty mailbox (so it is the head); the job delivers it without a peek.
+   */
+  async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string, head?: string): Promise<void> {
+    const job: DrainMailboxJob = head === undefined ? { lane, endpointId, sessionId } : { lane, endpointId, sessionId, head };
+    await this.queues[lane].add(JobName.DrainMailbox, job, { jobId: ownerId });
+  }
+
+  /**
+   * The head a drain job starts from: the one it carries on its first run (it was the head when the job was
+   * added, and only this job can remove it), otherwise read from the mailbox. A retried or stalled run always
+   * reads it: the carried entry may have been delivered and removed by an earlier run.
+   */
+  async firstHead(job: Pick<Job<DrainMailboxJob>, 'id' | 'data' | 'attemptsMade' | 'stalledCounter'>): Promise<MailboxHead> {
+    const { lane, endpointId, sessionId, head } = job.data;
+    if (head !== undefined && job.attemptsMade === 0 && job.stalledCounter === 0) return toHead(['head', head]);
+    return this.peek(lane, endpointId, sessionId, job.id as string);
   }
 
   async peek(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<MailboxHead> {
@@ -223,6 +239,7 @@ export class SessionMailbox {
   async replay(deadLetter: DeadLetter): Promise<boolean> {
     const { lane, endpointId, sessionId } = deadLetter;
     const k = this.keys(lane, endpointId, sessionId);
+    const rawEntry = JSON.stringify(deadLetter.entry);
     const [status, kick] = (await this.redis.client.eval(
       LUA_REPLAY,
       6,
@@ -235,10 +252,10 @@ export class SessionMailbox {
       deadLetter.id,
       this.newOwnerId(),
       k.ref,
-      JSON.stringify(deadLetter.entry),
+      rawEntry,
     )) as [string, string?];
     if (status !== 'queued') return false;
-    if (kick) await this.kick(lane, endpointId, sessionId, kick);
+    if (kick) await this.kick(lane, endpointId, sessionId, kick, rawEntry);
     return true;
   }
 }

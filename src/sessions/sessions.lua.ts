@@ -73,24 +73,36 @@ return {'ok', state, bot_kick, agent_kick}
  * Queues a message of a live handover on one of its lanes, and records it, in one round trip: refuses unless
  * the handover is live (and, when asked, active), de-duplicates, appends to the mailbox, then the timeline entry
  * and the activity (lastActivityAt, and the inactivity timer when one is due).
+ * When ARGV[10] is set, the entry is ARGV[1] .. the handover's current agent as JSON .. ARGV[10] (see
+ * CURRENT_AGENT in sessions.repository.ts), and the completed entry is returned with the kick.
  * KEYS: handover, mbox, owner, active, dedupe ('' for none), timeline, timers
- * ARGV: entry, new owner, ref, dedupe ttl seconds, require active ('1' or ''), timeline json ('' for none),
- *       now iso ('' to leave the activity alone), inactivity due ms ('' for none), handover id
- * Returns {'rejected'} | {'inactive', state} | {'dup'} | {'queued', kick owner or ''}
+ * ARGV: entry (or the part before the agent), new owner, ref, dedupe ttl seconds, require active ('1' or ''),
+ *       timeline json ('' for none), now iso ('' to leave the activity alone), inactivity due ms ('' for none),
+ *       handover id, the part of the entry after the agent ('' when it has no agent to fill in)
+ * Returns {'rejected'} | {'inactive', state} | {'dup'} | {'queued', kick owner or '', completed entry or ''}
  */
 export const LUA_QUEUE_MESSAGE = `${LUA_MAILBOX_PUSH}
 local state = redis.call('HGET', KEYS[1], 'state')
 if (not state) or state == 'ended' then return {'rejected'} end
 if ARGV[5] == '1' and state ~= 'active' then return {'inactive', state} end
 if KEYS[5] ~= '' and not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[4])) then return {'dup'} end
-local kick = mailbox_push(KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[1], ARGV[2])
+local entry = ARGV[1]
+local completed = ''
+if ARGV[10] ~= '' then
+  local name = redis.call('HGET', KEYS[1], 'agentName')
+  local agent = '{}'
+  if name and name ~= '' then agent = '{"name":' .. cjson.encode(name) .. '}' end
+  entry = ARGV[1] .. agent .. ARGV[10]
+  completed = entry
+end
+local kick = mailbox_push(KEYS[2], KEYS[3], KEYS[4], ARGV[3], entry, ARGV[2])
 if ARGV[6] ~= '' then
   redis.call('RPUSH', KEYS[6], ARGV[6])
   redis.call('LTRIM', KEYS[6], -${TIMELINE_LIMIT}, -1)
 end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[7]) end
 if ARGV[8] ~= '' then redis.call('ZADD', KEYS[7], ARGV[8], 'inactivity|' .. ARGV[9]) end
-return {'queued', kick or ''}
+return {'queued', kick or '', completed}
 `;
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LruCache } from '../common/lru-cache';
 import type { CustomerProfile } from '../providers/contact-center-provider';
@@ -34,6 +35,16 @@ export interface QueueMessageRequest {
 }
 
 export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive';
+
+/**
+ * Stands for the handover's current agent (`{ name }`, or `{}` before one is known) in an entry given to
+ * queueMessage, which fills it in inside its atomic step: the name (which changes on a transfer) is read where it
+ * is kept, at the moment the message is queued, without a round trip of its own. It serialises to a random
+ * per-process token that no sender can guess, so a message's own text can never be mistaken for it.
+ */
+const AGENT_TOKEN = `current-agent-${randomBytes(16).toString('hex')}`;
+const AGENT_TOKEN_JSON = JSON.stringify(AGENT_TOKEN);
+export const CURRENT_AGENT: { name?: string; toJSON(): string } = Object.freeze({ toJSON: () => AGENT_TOKEN });
 
 /** Handover identities kept in memory per process (a few hundred bytes each, the most recently used first). */
 const IDENTITY_CACHE_SIZE = 50_000;
@@ -98,6 +109,7 @@ export class SessionsRepository {
     const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
     const now = Date.parse(handover.createdAt);
     const fields = { ...stringFields(handover), ...customerAndRouting };
+    const rawOpen = JSON.stringify(openEntry);
     const [status, value] = (await this.redis.client.eval(
       LUA_START_HANDOVER,
       8,
@@ -116,14 +128,14 @@ export class SessionsRepository {
       handover.createdAt,
       JSON.stringify(fields),
       JSON.stringify(timeline),
-      JSON.stringify(openEntry),
+      rawOpen,
       this.mailbox.newOwnerId(),
       agent.ref,
       this.redis.key('handover', ''),
     )) as [string, string];
     if (status === 'session-busy') return { status, handoverId: value };
     if (status === 'user-busy') return { status, sessionId: value };
-    if (value) await this.mailbox.kick('to-agent', endpointId, sessionId, value);
+    if (value) await this.mailbox.kick('to-agent', endpointId, sessionId, value, rawOpen);
     return { status: 'ok' };
   }
 
@@ -132,6 +144,8 @@ export class SessionsRepository {
     const bot = this.mailbox.keys('to-bot', endpointId, sessionId);
     const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
     const now = new Date(request.timeline.time);
+    const rawBot = request.botEntry ? JSON.stringify(request.botEntry) : '';
+    const rawAgent = request.agentEntry ? JSON.stringify(request.agentEntry) : '';
     const [status, previous, botKick, agentKick] = (await this.redis.client.eval(
       LUA_TRANSITION,
       12,
@@ -153,8 +167,8 @@ export class SessionsRepository {
       now.getTime(),
       now.toISOString(),
       JSON.stringify(request.timeline),
-      request.botEntry ? JSON.stringify(request.botEntry) : '',
-      request.agentEntry ? JSON.stringify(request.agentEntry) : '',
+      rawBot,
+      rawAgent,
       this.mailbox.newOwnerId(),
       this.mailbox.newOwnerId(),
       bot.ref,
@@ -164,8 +178,8 @@ export class SessionsRepository {
     if (status === 'missing') return { status };
     if (status === 'conflict') return { status, state: previous as HandoverState };
     await Promise.all([
-      botKick ? this.mailbox.kick('to-bot', endpointId, sessionId, botKick) : undefined,
-      agentKick ? this.mailbox.kick('to-agent', endpointId, sessionId, agentKick) : undefined,
+      botKick ? this.mailbox.kick('to-bot', endpointId, sessionId, botKick, rawBot) : undefined,
+      agentKick ? this.mailbox.kick('to-agent', endpointId, sessionId, agentKick, rawAgent) : undefined,
     ]);
     return { status: 'ok', previous: previous as HandoverState };
   }
@@ -210,7 +224,10 @@ export class SessionsRepository {
   async queueMessage(handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId'>, request: QueueMessageRequest): Promise<QueueMessageResult> {
     const { id, endpointId, sessionId } = handover;
     const k = this.mailbox.keys(request.lane, endpointId, sessionId);
-    const [status, kick] = (await this.redis.client.eval(
+    const raw = JSON.stringify(request.entry);
+    const agentAt = raw.indexOf(AGENT_TOKEN_JSON);
+    const [beforeAgent, afterAgent] = agentAt < 0 ? [raw, ''] : [raw.slice(0, agentAt), raw.slice(agentAt + AGENT_TOKEN_JSON.length)];
+    const [status, kick, completed] = (await this.redis.client.eval(
       LUA_QUEUE_MESSAGE,
       7,
       this.handoverKey(id),
@@ -220,7 +237,7 @@ export class SessionsRepository {
       request.dedupeKey ?? '',
       this.timelineKey(endpointId, sessionId),
       this.timersKey,
-      JSON.stringify(request.entry),
+      beforeAgent,
       this.mailbox.newOwnerId(),
       k.ref,
       DEDUPE_TTL_SECONDS,
@@ -229,15 +246,12 @@ export class SessionsRepository {
       request.activity ? request.activity.at.toISOString() : '',
       request.activity?.inactivityDueAtMs ?? '',
       id,
-    )) as [string, string?];
+      afterAgent,
+    )) as [string, string?, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected' || status === 'inactive') return status;
-    if (kick) await this.mailbox.kick(request.lane, endpointId, sessionId, kick);
+    if (kick) await this.mailbox.kick(request.lane, endpointId, sessionId, kick, completed || raw);
     return 'queued';
-  }
-
-  async getHandoverField(handoverId: string, field: keyof Handover): Promise<string | undefined> {
-    return (await this.redis.client.hget(this.handoverKey(handoverId), field)) || undefined;
   }
 
   async setHandoverFields(handoverId: string, fields: Record<string, string>): Promise<void> {
