@@ -29,6 +29,11 @@ describe('OutboundHttp', () => {
           res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
         } else if (req.url === '/hang') {
           // never answers; the client's deadline must fire
+        } else if (req.url === '/trickle') {
+          // headers at once, then a body byte every 50 ms for ever: only a whole-request deadline stops it
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          const drip = setInterval(() => res.write('.'), 50);
+          res.on('close', () => clearInterval(drip));
         } else if (req.url === '/text') {
           res.writeHead(200, { 'content-type': 'text/plain' }).end('plain');
         } else {
@@ -76,11 +81,14 @@ describe('OutboundHttp', () => {
     }
   });
 
-  it('fails with a timeout error when the server does not answer in time', async () => {
+  it.each([
+    ['the server does not answer', '/hang'],
+    ['the body never ends (the deadline covers the whole request)', '/trickle'],
+  ])('fails with a timeout error in time when %s', async (_case, path) => {
     const http = client();
     try {
       const started = Date.now();
-      await expect(http.request({ method: 'GET', url: `${base}/hang`, timeoutMs: 200 })).rejects.toBeInstanceOf(OutboundTimeoutError);
+      await expect(http.request({ method: 'GET', url: `${base}${path}`, timeoutMs: 300 })).rejects.toBeInstanceOf(OutboundTimeoutError);
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await http.onApplicationShutdown();

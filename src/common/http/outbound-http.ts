@@ -150,7 +150,12 @@ export class OutboundHttp implements OnApplicationShutdown {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const url = new URL(req.url);
     const host = url.host;
+    // One plain timer for the whole request: AbortSignal.timeout costs ~10 µs of CPU per call (a weak timer and
+    // a finalizer), which showed up on the relay's hot path (two outbound calls per agent message).
+    const abort = new AbortController();
+    const deadline = setTimeout(() => abort.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await this.agent.request({
         origin: url.origin,
@@ -158,18 +163,15 @@ export class OutboundHttp implements OnApplicationShutdown {
         method: req.method,
         headers,
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: abort.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-    } catch (err) {
-      throw this.translate(err, req.method, host, timeoutMs);
-    }
-    let text: string;
-    try {
       text = await readLimited(res.body, MAX_RESPONSE_BYTES);
     } catch (err) {
       throw this.translate(err, req.method, host, timeoutMs);
+    } finally {
+      clearTimeout(deadline);
     }
     return {
       status: res.statusCode,
