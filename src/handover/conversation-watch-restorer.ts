@@ -4,6 +4,13 @@ import { ProviderRegistry } from '../providers/provider-registry';
 import { SessionsRepository } from '../sessions/sessions.repository';
 
 /**
+ * Watches started together: a notification channel coalesces the subscriptions asked for at once into one call, so
+ * this many conversations cost a few calls per channel instead of one each (each carrying the channel's whole topic
+ * list: restoring one at a time was quadratic, and took minutes for tens of thousands of live handovers).
+ */
+const RESTORE_CONCURRENCY = 1000;
+
+/**
  * Conversation watches (Genesys notification subscriptions) live in process memory. After a restart, or in a
  * newly started replica, re-watch every live handover so that an agent ending it is still noticed.
  */
@@ -24,16 +31,24 @@ export class ConversationWatchRestorer implements OnApplicationBootstrap {
 
   async restore(): Promise<number> {
     let watched = 0;
+    const inFlight = new Set<Promise<void>>();
     for await (const handover of this.sessions.liveHandovers()) {
-      if (!handover.conversationId) continue;
+      const { conversationId } = handover;
+      if (!conversationId) continue;
       const endpoint = await this.endpoints.find(handover.endpointId);
       if (!endpoint) continue;
-      await this.providers
+      const watching: Promise<void> = this.providers
         .get(endpoint.provider.type)
-        .watchConversation(endpoint, handover.conversationId)
-        .then(() => watched++)
-        .catch((err: Error) => this.logger.warn(`Cannot watch conversation ${handover.conversationId}: ${err.message}`));
+        .watchConversation(endpoint, conversationId)
+        .then(
+          () => void watched++,
+          (err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`),
+        )
+        .finally(() => inFlight.delete(watching));
+      inFlight.add(watching);
+      if (inFlight.size >= RESTORE_CONCURRENCY) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     if (watched > 0) this.logger.log(`Watching ${watched} live conversation(s) again`);
     return watched;
   }

@@ -277,20 +277,29 @@ export class SessionsRepository {
     return (await this.redis.client.get(this.liveUserKey(endpointId, userId))) ?? undefined;
   }
 
-  /** Every live handover (one per user with a live handover), in pages. */
+  /** Every live handover (one per user with a live handover), read a page of up to 1000 at a time. */
   async *liveHandovers(): AsyncGenerator<Handover> {
+    const prefix = this.redis.key('live-user', '');
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.key('live-user', '*'), 'COUNT', 1000);
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
-      for (const key of keys) {
-        const endpointId = key.slice(this.redis.key('live-user', '').length).split(':')[0];
-        const sessionId = await this.redis.client.get(key);
-        const session = sessionId ? await this.getSession(endpointId, sessionId) : undefined;
-        const handover = session?.handoverId ? await this.getHandover(session.handoverId) : undefined;
-        if (handover && handover.state !== 'ended') yield handover;
+      if (keys.length === 0) continue;
+      const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
+      const sessions = keys.flatMap((key, i) => (sessionIds[i] ? [this.sessionKey(key.slice(prefix.length).split(':')[0], sessionIds[i])] : []));
+      const handoverIds = (await this.pipelined(sessions.map((key) => ['hget', key, 'handoverId']))).filter((id): id is string => !!id);
+      const raws = await this.pipelined<Record<string, string>>(handoverIds.map((id) => ['hgetall', this.handoverKey(id)]));
+      for (const raw of raws) {
+        if (raw?.id && raw.state !== 'ended') yield toHandover(raw);
       }
     } while (cursor !== '0');
+  }
+
+  /** Runs the commands in one round trip; a command that failed reads as null. */
+  private async pipelined<T = string>(commands: string[][]): Promise<(T | null)[]> {
+    if (commands.length === 0) return [];
+    const results = (await this.redis.client.pipeline(commands).exec()) ?? [];
+    return results.map(([err, value]) => (err ? null : (value as T)));
   }
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {

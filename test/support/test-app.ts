@@ -19,6 +19,9 @@ export interface TestApp {
   redis: Redis;
   /** The key prefix of this app: every key it writes starts with `${prefix}:`. */
   prefix: string;
+  /** Closes the application (workers drained) and keeps its keys, for another app on the same prefix. Idempotent. */
+  stop(): Promise<void>;
+  /** stop(), then deletes every key under the prefix. */
   close(): Promise<void>;
 }
 
@@ -55,16 +58,21 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= app.close().finally(() => redis.disconnect());
+    return stopping;
+  };
   return {
     app,
     config,
     logs,
     redis,
     prefix: config.redisPrefix,
+    stop,
     async close() {
-      await app.close();
+      await stop();
       await deleteKeysWithPrefix(config.redisPrefix);
-      redis.disconnect();
     },
   };
 }

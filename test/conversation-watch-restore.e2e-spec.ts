@@ -1,0 +1,56 @@
+import request from 'supertest';
+import { createHandoverFixture, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
+import { createTestApp, TestApp } from './support/test-app';
+import { eventually } from './support/wait-for-jobs';
+
+/** Conversation watches live in process memory: a replica (or a restart) must watch every live handover again. */
+describe('a new replica watches the live conversations again', () => {
+  const LIVE = 150;
+  let f: HandoverFixture;
+  let replica: TestApp | undefined;
+
+  beforeAll(async () => {
+    f = await createHandoverFixture();
+  });
+
+  afterAll(async () => {
+    // The replica shares the fixture's keys: stop it without deleting them; the fixture deletes them.
+    await replica?.stop();
+    await f.close();
+  });
+
+  it('subscribes every conversation in a few calls per channel, and notices an agent ending one', async () => {
+    const sessions = Array.from({ length: LIVE }, (_, i) => `watch-${i}`);
+    for (const sessionId of sessions) {
+      await request(f.t.app.getHttpServer())
+        .post(`/v1/endpoints/${f.endpointId}/handovers`)
+        .set('Authorization', `Bearer ${f.apiKey}`)
+        .send({ sessionId, userId: `u-${sessionId}`, text: 'a human, please' })
+        .expect(202);
+    }
+    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('handover.queued'))).toHaveLength(LIVE), { timeoutMs: 30000 });
+    const conversationIds = sessions.map((s) => f.emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id);
+    const callsBefore = f.emulator.apiCalls().calls.length;
+    const channelsBefore = new Set(f.emulator.state().notificationChannels.map((c) => c.id));
+
+    replica = await createTestApp({ REDIS_PREFIX: f.t.prefix, SECRETS_KEY: f.t.config.secretsKey.toString('base64'), AGENT_LEFT_GRACE_MS: '300' });
+    await eventually(() => expect(replica!.logs.lines.some((l) => l.includes(`Watching ${LIVE} live conversation(s) again`))).toBe(true), { timeoutMs: 20000 });
+
+    const replicaChannels = f.emulator.state().notificationChannels.filter((c) => !channelsBefore.has(c.id));
+    const subscribed = replicaChannels.flatMap((c) => c.topics).join('\n');
+    for (const id of conversationIds) expect(subscribed).toContain(id);
+    const subscriptionCalls = f.emulator
+      .apiCalls()
+      .calls.slice(callsBefore)
+      .filter((c) => /\/notifications\/channels\/[^/]+\/subscriptions$/.test(c.path));
+    // One call per conversation (each with the channel's whole topic list) before the restore ran them together.
+    expect(subscriptionCalls.length).toBeLessThanOrEqual(5);
+
+    // The original process stops: only the replica's watch can tell that the agent ended the conversation.
+    await f.t.stop();
+    f.emulator.joinAgent(conversationIds[0], { agentName: 'Sam' });
+    await eventually(() => expect(f.bot.typesFor(sessions[0])).toContain('agent.joined'));
+    f.emulator.endConversation(conversationIds[0]);
+    await eventually(() => expect(f.bot.forSession(sessions[0]).at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }));
+  });
+});
