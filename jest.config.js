@@ -12,7 +12,8 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 60000,
     },
   ],
+  // A global option (Jest ignores it inside a project): the e2e specs wait on real Redis, HTTP and child processes.
+  testTimeout: 60000,
 };
