@@ -58,11 +58,17 @@ export class Child {
 
   /** User+system CPU seconds consumed so far (from /proc). */
   cpuSeconds(): number {
+    const { user, system } = this.cpuSplit();
+    return user + system;
+  }
+
+  /** User and system CPU seconds consumed so far (from /proc). */
+  cpuSplit(): { user: number; system: number } {
     try {
       const f = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
+      return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
     } catch {
-      return NaN;
+      return { user: NaN, system: NaN };
     }
   }
 
