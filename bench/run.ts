@@ -290,7 +290,15 @@ async function main(): Promise<void> {
       return r;
     };
     const runBaseline = () => point({ name: `agent→bot baseline${suffix}`, baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
-    const [c, b] = pair % 2 === 1 ? [await runConnector(), await runBaseline()] : (([b2, c2]) => [c2, b2])([await runBaseline(), await runConnector()]);
+    let c: Row;
+    let b: Row;
+    if (pair % 2 === 1) {
+      c = await runConnector();
+      b = await runBaseline();
+    } else {
+      b = await runBaseline();
+      c = await runConnector();
+    }
     saturation.push({ connector: c, baseline: b, ratio: c.deliveredPerS / b.deliveredPerS });
   }
   const medianPair = [...saturation].sort((x, y) => x.ratio - y.ratio)[Math.floor(saturation.length / 2)];

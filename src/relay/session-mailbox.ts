@@ -114,7 +114,7 @@ export class SessionMailbox {
    * the caller the owner of an empty mailbox (so it is the head); the job delivers it without a peek.
    */
   async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string, head?: string): Promise<void> {
-    const job: DrainMailboxJob = head === undefined ? { lane, endpointId, sessionId } : { lane, endpointId, sessionId, head };
+    const job: DrainMailboxJob = { lane, endpointId, sessionId, head };
     await this.queues[lane].add(JobName.DrainMailbox, job, { jobId: ownerId });
   }
 

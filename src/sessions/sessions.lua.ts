@@ -74,7 +74,7 @@ return {'ok', state, bot_kick, agent_kick}
  * the handover is live (and, when asked, active), de-duplicates, appends to the mailbox, then the timeline entry
  * and the activity (lastActivityAt, and the inactivity timer when one is due).
  * When ARGV[10] is set, the entry is ARGV[1] .. the handover's current agent as JSON .. ARGV[10] (see
- * CURRENT_AGENT in sessions.repository.ts), and the completed entry is returned with the kick.
+ * CURRENT_AGENT in sessions.repository.ts), and the completed entry is returned with a kick (the drain job carries it).
  * KEYS: handover, mbox, owner, active, dedupe ('' for none), timeline, timers
  * ARGV: entry (or the part before the agent), new owner, ref, dedupe ttl seconds, require active ('1' or ''),
  *       timeline json ('' for none), now iso ('' to leave the activity alone), inactivity due ms ('' for none),
@@ -93,9 +93,9 @@ if ARGV[10] ~= '' then
   local agent = '{}'
   if name and name ~= '' then agent = '{"name":' .. cjson.encode(name) .. '}' end
   entry = ARGV[1] .. agent .. ARGV[10]
-  completed = entry
 end
 local kick = mailbox_push(KEYS[2], KEYS[3], KEYS[4], ARGV[3], entry, ARGV[2])
+if kick and ARGV[10] ~= '' then completed = entry end
 if ARGV[6] ~= '' then
   redis.call('RPUSH', KEYS[6], ARGV[6])
   redis.call('LTRIM', KEYS[6], -${TIMELINE_LIMIT}, -1)
