@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
 import { percentile, sleep } from './stats';
 
 export interface JobCost {
@@ -16,8 +17,7 @@ export interface JobCost {
  * their CPU per message.
  */
 export async function bullmqJobCost(redisUrl: string, rate: number, seconds = 8): Promise<JobCost> {
-  const url = new URL(redisUrl);
-  const connection = { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null };
+  const connection = { ...redisOptionsFromUrl(redisUrl), maxRetriesPerRequest: null };
   const prefix = `job-cost-${rate}`;
   const queue = new Queue('cost', { connection, prefix });
   const latencies: number[] = [];
