@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../src/emulator';
+import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../tools/emulators/genesys-cloud';
 import { botMessages, genesysWebhooks, PointResult, runPoint, WebhookTarget } from './lib/load';
 import { Child, freePort, ROOT, startRedis } from './lib/processes';
 import { bullmqJobCost } from './lib/bullmq-job-cost';

@@ -4,12 +4,12 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { HandoverModule } from './handover/handover.module';
-import { HealthModule } from './health/health.module';
-import { LoggingModule } from './logging/logging.module';
-import { MetricsModule } from './metrics/metrics.module';
-import { ProvidersModule } from './providers/providers.module';
-import { QueuesModule } from './queues/queues.module';
-import { RedisModule } from './redis/redis.module';
+import { HealthModule } from './infrastructure/health/health.module';
+import { LoggingModule } from './infrastructure/logging/logging.module';
+import { MetricsModule } from './infrastructure/metrics/metrics.module';
+import { ProvidersModule } from './contact-center/contact-center.module';
+import { QueuesModule } from './relay/queues.module';
+import { RedisModule } from './infrastructure/redis/redis.module';
 
 export interface AppModuleOptions {
   config: AppConfig;

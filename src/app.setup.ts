@@ -2,9 +2,9 @@ import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/c
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { HttpExceptionFilter } from './common/http/http-exception.filter';
-import { flattenValidationErrors } from './common/http/validation-errors';
-import { AppLogger } from './logging/app-logger';
+import { HttpExceptionFilter } from './infrastructure/http/http-exception.filter';
+import { flattenValidationErrors } from './infrastructure/http/validation-errors';
+import { AppLogger } from './infrastructure/logging/app-logger';
 
 export const BODY_LIMIT = '1mb';
 

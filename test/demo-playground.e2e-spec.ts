@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startDemo, type Demo } from '../src/demo';
+import { startDemo, type Demo } from '../tools/demo';
 import { TEST_REDIS_URL } from './support/redis-cleanup';
 import { uniquePrefix } from './support/test-app';
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { GenesysEmulator } from '../src/emulator';
+import { GenesysEmulator } from '../tools/emulators/genesys-cloud';
 
 /** The Genesys Cloud emulator over real HTTP and WebSocket (no Redis, no Nest). */
 

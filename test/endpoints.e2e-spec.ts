@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { sha256Hex } from '../src/common/crypto/tokens';
+import { sha256Hex } from '../src/infrastructure/crypto/tokens';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { eventually } from './support/wait-for-jobs';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';

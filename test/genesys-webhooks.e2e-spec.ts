@@ -1,11 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { GenesysEmulator } from '../src/emulator/emulator';
+import { GenesysEmulator } from '../tools/emulators/genesys-cloud/emulator';
 import type { Endpoint } from '../src/endpoints/endpoint.model';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
-import { ProviderEventBus } from '../src/providers/provider-event-bus';
-import type { ProviderEvent } from '../src/providers/provider-events';
-import { ProviderRegistry } from '../src/providers/provider-registry';
+import { ProviderEventBus } from '../src/contact-center/provider-event-bus';
+import type { ProviderEvent } from '../src/contact-center/provider-events';
+import { ProviderRegistry } from '../src/contact-center/provider-registry';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import { eventually } from './support/wait-for-jobs';
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GenesysEmulator } from '../src/emulator';
+import { GenesysEmulator } from '../tools/emulators/genesys-cloud';
 import { BotReceiver } from './support/bot-receiver';
 import { ConnectorProcess, freePort } from './support/connector-process';
 import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET, writeEmulatorEndpointsFile } from './support/handover-fixture';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
-import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
+import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { percentile, sleep } from './stats';
 
 export interface JobCost {

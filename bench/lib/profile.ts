@@ -83,7 +83,7 @@ export function selfTimeByArea(profile: CpuProfile): { area: string; pct: number
     const { url, functionName } = byId.get(id)!.callFrame;
     let area: string;
     const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    const src = /\/src\/([^/]+)/.exec(url);
+    const src = /\/src\/([^/]+(?:\/[^/.]+(?=\/))?)/.exec(url);
     if (nm) area = nm[1];
     else if (src) area = `src/${src[1]}`;
     else if (url.startsWith('node:')) area = 'node internals';

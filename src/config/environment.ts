@@ -23,7 +23,7 @@ const toInt = ({ value }: { value: unknown }) =>
  * part of the public interface.
  */
 export class EnvironmentVariables {
-  @IsIn(['development', 'production', 'test', 'demo'])
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV: string = 'development';
 
   @Transform(toInt)

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { SecretBox } from '../common/crypto/secret-box';
-import { regionBaseUrls } from '../providers/genesys-open-messaging/regions';
+import type { SecretBox } from '../infrastructure/crypto/secret-box';
+import { regionBaseUrls } from '../contact-center/genesys-cloud-open-messaging/regions';
 import type { EndpointSpec } from './dto/endpoint-spec.dto';
 import type { Endpoint } from './endpoint.model';
 

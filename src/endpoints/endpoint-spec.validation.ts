@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { EgressPolicy } from '../common/http/egress-policy';
-import { flattenValidationErrors } from '../common/http/validation-errors';
+import type { EgressPolicy } from '../infrastructure/http/egress-policy';
+import { flattenValidationErrors } from '../infrastructure/http/validation-errors';
 import { EndpointSpec } from './dto/endpoint-spec.dto';
 import { isPlainObject, mergePatch } from './merge-patch';
 

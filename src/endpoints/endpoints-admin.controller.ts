@@ -11,7 +11,7 @@ import {
   ApiParam,
   ApiPayloadTooLargeResponse,
 } from '@nestjs/swagger';
-import { AdminApi } from '../admin/admin-api.decorator';
+import { AdminApi } from '../auth/admin-api.decorator';
 import { AppConfig } from '../config/app-config';
 import { EndpointPatch, EndpointSpec } from './dto/endpoint-spec.dto';
 import { ApiKeyView, CreatedEndpointView, EndpointView, toEndpointView } from './dto/endpoint-view.dto';

@@ -1,4 +1,4 @@
-import { EgressPolicy } from '../common/http/egress-policy';
+import { EgressPolicy } from '../infrastructure/http/egress-policy';
 import { parseEndpointSpec } from './endpoint-spec.validation';
 import { parseEndpointsFile } from './endpoints-file';
 

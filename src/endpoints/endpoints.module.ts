@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AdminModule } from '../admin/admin.module';
+import { AdminModule } from '../auth/admin.module';
 import { EndpointsAdminController } from './endpoints-admin.controller';
 import { EndpointsSeeder } from './endpoints.seeder';
 import { EndpointsService } from './endpoints.service';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
-import { SecretBox } from '../common/crypto/secret-box';
-import { constantTimeEqual, newApiKey, sha256Hex } from '../common/crypto/tokens';
-import { EgressPolicy } from '../common/http/egress-policy';
+import { SecretBox } from '../infrastructure/crypto/secret-box';
+import { constantTimeEqual, newApiKey, sha256Hex } from '../infrastructure/crypto/tokens';
+import { EgressPolicy } from '../infrastructure/http/egress-policy';
 import { AppConfig } from '../config/app-config';
-import { RedisService } from '../redis/redis.service';
+import { RedisService } from '../infrastructure/redis/redis.service';
 import type { EndpointSpec } from './dto/endpoint-spec.dto';
 import { EndpointRecord, EndpointRecords } from './endpoint-record';
 import { EndpointSpecError, parseEndpointSpec } from './endpoint-spec.validation';

@@ -1,20 +1,20 @@
 import { Module } from '@nestjs/common';
-import { AdminModule } from '../admin/admin.module';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { AdminModule } from '../auth/admin.module';
+import { DeliveryModule } from '../bot/bot.module';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
-import { SessionsModule } from '../sessions/sessions.module';
-import { ConversationWatchRestorer } from './conversation-watch-restorer';
-import { DeliveryReceipts } from './delivery-receipts';
-import { EndpointApiKeyGuard } from './endpoint-api-key.guard';
-import { HandoverAdminController } from './handover-admin.controller';
-import { HandoverLifecycle } from './handover-lifecycle';
-import { HandoverTimers } from './handover-timers';
-import { HandoverController } from './handover.controller';
-import { HandoverService } from './handover.service';
-import { ProviderEventIntake } from './provider-event-intake';
-import { RelayHandlers } from './relay-handlers';
-import { SessionViews } from './session-views';
+import { SessionsModule } from './store/sessions.module';
+import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
+import { DeliveryReceipts } from './lanes/delivery-receipts';
+import { EndpointApiKeyGuard } from '../auth/endpoint-api-key.guard';
+import { HandoverAdminController } from './operator/sessions-admin.controller';
+import { HandoverLifecycle } from './domain/handover-lifecycle';
+import { HandoverTimers } from './timers/handover-timers';
+import { HandoverController } from './bot-api/handover.controller';
+import { HandoverService } from './bot-api/handover.service';
+import { ProviderEventIntake } from './provider-intake/provider-event-intake';
+import { RelayHandlers } from './lanes/relay-handlers';
+import { SessionViews } from './operator/session-views';
 
 /** The handover lifecycle: bot API, provider events in, relay both ways, timers, operator views. */
 @Module({

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Lane } from '../queues/queue-names';
+import type { Lane } from './relay-queues';
 import type { DeadLetter, MailboxEntry } from './session-mailbox';
 
 /** Delivers one mailbox entry to its destination; throws a delivery error (delivery-errors.ts) on failure. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, MinimalJob, UnrecoverableError } from 'bullmq';
-import { MetricsService } from '../metrics/metrics.service';
-import type { DrainMailboxJob } from '../queues/queue-names';
+import { MetricsService } from '../infrastructure/metrics/metrics.service';
+import type { DrainMailboxJob } from './relay-queues';
 import { DeferDeliveryError, PermanentDeliveryError, RetryAfterError } from './delivery-errors';
 import { LaneHandlers } from './lane-handlers';
 import { SessionMailbox } from './session-mailbox';

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Lane } from '../queues/queue-names';
+import type { Lane } from './relay-queues';
 import { SessionMailbox } from './session-mailbox';
 
 const SWEEP_INTERVAL_MS = 15000;

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { JOBS_BY_QUEUE, Lane, QueueName } from '../queues/queue-names';
+import { JOBS_BY_QUEUE, Lane, QueueName } from './relay-queues';
 import { LaneHandlers } from './lane-handlers';
 import { MailboxDrainer } from './mailbox-drainer';
 import { MailboxSweeper } from './mailbox-sweeper';

@@ -2,8 +2,8 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { AppConfig } from '../config/app-config';
-import { ReadinessService } from '../health/readiness.service';
-import { DrainMailboxJob, JobName, QueueName } from '../queues/queue-names';
+import { ReadinessService } from '../infrastructure/health/readiness.service';
+import { DrainMailboxJob, JobName, QueueName } from './relay-queues';
 import { MailboxDrainer, relayBackoff } from './mailbox-drainer';
 
 /** Both lanes share this worker; the subclasses only bind it to their queue. */

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { DrainMailboxJob, JobName, Lane, QueueName } from '../queues/queue-names';
-import { RedisService } from '../redis/redis.service';
+import { DrainMailboxJob, JobName, Lane, QueueName } from './relay-queues';
+import { RedisService } from '../infrastructure/redis/redis.service';
 import { LUA_ACK_NEXT, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
 
 export interface MailboxEntry<B = unknown> {

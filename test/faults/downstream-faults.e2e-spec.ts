@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { GenesysEmulator } from '../../src/emulator';
+import { GenesysEmulator } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from '../support/bot-receiver';
 import { CALLBACK_SECRET, createHandoverFixture, HandoverFixture, INTEGRATION_ID } from '../support/handover-fixture';
 import { TEST_ADMIN_TOKEN } from '../support/test-app';

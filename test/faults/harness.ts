@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { GenesysEmulator } from '../../src/emulator';
+import { GenesysEmulator } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from '../support/bot-receiver';
 import { ConnectorProcess, freePort } from '../support/connector-process';
 import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET, writeEmulatorEndpointsFile } from '../support/handover-fixture';

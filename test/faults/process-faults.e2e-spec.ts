@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { ConnectorProcess, freePort } from '../support/connector-process';
-import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
-import { QueueName } from '../../src/queues/queue-names';
+import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
+import { QueueName } from '../../src/relay/relay-queues';
 import { eventually } from '../support/wait-for-jobs';
 import { count, createStack, HEAVY, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
 

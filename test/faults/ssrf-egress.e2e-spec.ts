@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../src/emulator';
+import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from '../support/bot-receiver';
 import { CALLBACK_SECRET, INTEGRATION_ID, WEBHOOK_SECRET } from '../support/handover-fixture';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from '../support/test-app';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
+import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 
 /** Fails the run at once, with a clear message, when no Redis answers (the e2e suites need a real one). */
 export default async function globalSetup(): Promise<void> {

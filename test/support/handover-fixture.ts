@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../src/emulator';
+import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from './bot-receiver';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './test-app';
 

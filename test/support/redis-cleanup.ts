@@ -1,4 +1,4 @@
-import { deleteKeysWithPrefix as deleteKeys } from '../../src/redis/redis-connection';
+import { deleteKeysWithPrefix as deleteKeys } from '../../tools/lib/redis-prefix';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
-import { redisOptionsFromUrl } from '../../src/redis/redis-connection';
+import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LogCapture } from './log-capture';
 import { deleteKeysWithPrefix, TEST_REDIS_URL } from './redis-cleanup';
 

@@ -1,5 +1,5 @@
 import { IsUrl, ValidateBy, ValidationArguments } from 'class-validator';
-import { regionHost } from '../../providers/genesys-open-messaging/regions';
+import { regionHost } from '../../contact-center/genesys-cloud-open-messaging/regions';
 
 export const ATTRIBUTE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 export const ATTRIBUTE_VALUE_MAX_LENGTH = 256;

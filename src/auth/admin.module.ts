@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthModule } from './auth.module';
+import { AppConfig } from '../config/app-config';
+
+/**
+ * What every `@AdminApi` controller relies on (imported once, by EndpointsModule; what it registers is global, so a
+ * controller in any module can use `@AdminApi`). The throttler is applied only by `@AdminApi`, not as a global
+ * guard: bots and Genesys call from few IPs at high rates and must not be limited per IP. All admin routes share
+ * one budget per client IP.
+ */
+@Module({
+  imports: [
+    AuthModule,
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ ttl: 60_000, limit: config.adminRateLimitPerMinute }],
+        generateKey: (_context, tracker) => `admin:${tracker}`,
+      }),
+    }),
+  ],
+  exports: [AuthModule],
+})
+export class AdminModule {}

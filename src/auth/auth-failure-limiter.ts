@@ -1,0 +1,48 @@
+import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../config/app-config';
+import { RedisService } from '../infrastructure/redis/redis.service';
+
+const WINDOW_MS = 60_000;
+
+/** Counts a failure and starts the client's one-minute window with the first one. Returns nothing. */
+const LUA_RECORD_FAILURE = `
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+`;
+
+/**
+ * Brute-force brake shared by every credential check (admin token, endpoint API keys): once a client IP has
+ * failed AUTH_FAILURES_PER_MINUTE times within a minute, further attempts (even correct ones) answer 429 with
+ * Retry-After until the minute is over. Counted in Redis, so all replicas share the budget.
+ */
+@Injectable()
+export class AuthFailureLimiter {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Throws 429 (and sets Retry-After) while the caller of this HTTP request is blocked. */
+  async assertNotBlocked(context: ExecutionContext): Promise<void> {
+    const http = context.switchToHttp();
+    const key = this.counterKey(http.getRequest<Request>());
+    const [failures, ttlMs] = await Promise.all([this.redis.client.get(key), this.redis.client.pttl(key)]);
+    if (Number(failures ?? 0) < this.config.authFailuresPerMinute) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : WINDOW_MS) / 1000));
+    http.getResponse<Response>().setHeader('Retry-After', String(retryAfterSeconds));
+    throw new HttpException(
+      { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message: 'Too many failed authentications; retry later' },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+
+  /** Counts one failed authentication against the caller of this HTTP request. */
+  async recordFailure(context: ExecutionContext): Promise<void> {
+    const key = this.counterKey(context.switchToHttp().getRequest<Request>());
+    await this.redis.client.eval(LUA_RECORD_FAILURE, 1, key, WINDOW_MS);
+  }
+
+  private counterKey(request: Request): string {
+    return this.redis.key('auth-failures', request.ip ?? request.socket.remoteAddress ?? 'unknown');
+  }
+}

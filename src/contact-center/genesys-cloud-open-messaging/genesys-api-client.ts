@@ -1,0 +1,127 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OutboundHttp, OutboundMethod, OutboundResponse } from '../../infrastructure/http/outbound-http';
+import type { Endpoint, GenesysOpenMessagingSettings } from '../../endpoints/endpoint.model';
+import { ProviderError, ProviderThrottledError } from '../contact-center-provider';
+import { GenesysAuth } from './genesys-auth';
+import { errorFromResponse, errorFromTransport } from './genesys-errors';
+import { RedisRateLimiter } from './rate-limiter';
+
+export interface RetryPolicy {
+  /** Attempts in place before the caller's queue takes over (each 401 refresh is extra). */
+  maxAttempts: number;
+  /** Wall-clock budget for all attempts and waits of one call. */
+  budgetMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Wait for a rate-limit slot in place when the wait is shorter than this; otherwise hand back to the queue. */
+  maxRateLimitWaitMs: number;
+}
+
+export const GENESYS_RETRY_POLICY = Symbol('GENESYS_RETRY_POLICY');
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  budgetMs: 10_000,
+  baseDelayMs: 250,
+  maxDelayMs: 4_000,
+  maxRateLimitWaitMs: 1_000,
+};
+
+/** An endpoint whose provider is Genesys Cloud Open Messaging. */
+export type GenesysEndpoint = Endpoint & { provider: GenesysOpenMessagingSettings };
+
+export interface GenesysCall {
+  method: OutboundMethod;
+  /** Path under the API base URL, starting with /api/v2/. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Short name for errors and logs ("inbound message"). */
+  operation: string;
+  /** Overrides the policy's attempts (e.g. 1 for best-effort lookups). */
+  maxAttempts?: number;
+}
+
+/** "Full jitter" exponential backoff: a random delay in [0, min(max, base·2^(attempt-1))]. */
+export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Authenticated calls to one endpoint's Genesys Cloud API: the endpoint's shared rate limit, a bearer token
+ * (refreshed once on 401), and in-place retries of 429/5xx/timeouts/network errors within a small budget.
+ * When the budget is spent the error is a retryable ProviderError (with retryAfterMs) for the caller's queue.
+ */
+@Injectable()
+export class GenesysApiClient {
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly auth: GenesysAuth,
+    private readonly limiter: RedisRateLimiter,
+    @Optional() @Inject(GENESYS_RETRY_POLICY) policy?: Partial<RetryPolicy>,
+  ) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...policy };
+  }
+
+  /** The answer of a 2xx call; any other outcome throws a ProviderError. */
+  async call(endpoint: GenesysEndpoint, call: GenesysCall): Promise<OutboundResponse> {
+    const settings = endpoint.provider;
+    const maxAttempts = call.maxAttempts ?? this.policy.maxAttempts;
+    const deadline = Date.now() + this.policy.budgetMs;
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      await this.takeRateLimitSlot(endpoint, call.operation);
+      let failure: ProviderError;
+      try {
+        const token = await this.auth.accessToken(settings);
+        const res = await this.send(settings, call, token);
+        if (res.status >= 200 && res.status < 300) return res;
+        if (res.status === 401 && !refreshedToken) {
+          refreshedToken = true;
+          this.auth.invalidate(settings, token);
+          attempt--;
+          continue;
+        }
+        failure = errorFromResponse(call.operation, res);
+      } catch (err) {
+        failure = errorFromTransport(call.operation, err);
+      }
+      if (!failure.retryable) throw failure;
+      const delay = failure.retryAfterMs ?? backoffDelay(attempt, this.policy);
+      if (attempt >= maxAttempts || Date.now() + delay > deadline) {
+        throw new ProviderError(failure.message, true, failure.status, failure.retryAfterMs ?? Math.max(delay, this.policy.baseDelayMs));
+      }
+      await sleep(delay);
+    }
+  }
+
+  /** `call` and parse the JSON answer (undefined when empty). */
+  async json<T>(endpoint: GenesysEndpoint, call: GenesysCall): Promise<T | undefined> {
+    return (await this.call(endpoint, call)).json<T>();
+  }
+
+  private async takeRateLimitSlot(endpoint: GenesysEndpoint, operation: string): Promise<void> {
+    const waitMs = await this.limiter.acquire(`genesys:${endpoint.id}`, endpoint.provider.rateLimitPerMinute, {
+      maxWaitMs: this.policy.maxRateLimitWaitMs,
+    });
+    if (waitMs > 0) {
+      const limit = endpoint.provider.rateLimitPerMinute;
+      throw new ProviderThrottledError(`Genesys ${operation}: endpoint rate limit of ${limit}/min reached`, waitMs);
+    }
+  }
+
+  private send(settings: GenesysOpenMessagingSettings, call: GenesysCall, token: string): Promise<OutboundResponse> {
+    const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
+    return this.http.request({
+      method: call.method,
+      url: `${settings.apiBaseUrl}${call.path}${query}`,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      json: call.body,
+    });
+  }
+}

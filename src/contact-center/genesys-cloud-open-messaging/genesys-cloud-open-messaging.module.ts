@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { EndpointsModule } from '../../endpoints/endpoints.module';
+import { AgentDirectory } from './agent-directory';
+import { ConversationSignalPublisher } from './conversation-signal-publisher';
+import { GenesysApiClient } from './genesys-api-client';
+import { GenesysAuth } from './genesys-auth';
+import { GenesysOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
+import { GenesysWebhookController } from './genesys-webhook.controller';
+import { GenesysNotifications } from './notifications/genesys-notifications';
+import { RedisRateLimiter } from './rate-limiter';
+
+/**
+ * Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. OutboundHttp and
+ * ProviderEventBus come from the global ProvidersModule, which registers the provider with the registry.
+ */
+@Module({
+  imports: [EndpointsModule],
+  controllers: [GenesysWebhookController],
+  providers: [
+    GenesysAuth,
+    RedisRateLimiter,
+    GenesysApiClient,
+    AgentDirectory,
+    ConversationSignalPublisher,
+    GenesysNotifications,
+    GenesysOpenMessagingProvider,
+  ],
+  exports: [GenesysOpenMessagingProvider],
+})
+export class GenesysOpenMessagingModule {}

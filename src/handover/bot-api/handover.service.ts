@@ -1,0 +1,120 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { EndpointsService } from '../../endpoints/endpoints.service';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import type { Availability, CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
+import { ProviderRegistry } from '../../contact-center/provider-registry';
+import { RedisService } from '../../infrastructure/redis/redis.service';
+import { Handover, HandoverState } from '../domain/handover.model';
+import { Activity, HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
+import { StartHandoverDto, UserMessageDto } from './handover.dto';
+import { HandoverLifecycle } from '../domain/handover-lifecycle';
+import { entryMark, splitText, transcriptMessages, unsentEntries } from '../domain/transcript';
+
+/** Longest text sent to Genesys in one message (the agent-side limit for open messaging is 4000). */
+export const PROVIDER_TEXT_LIMIT = 4000;
+
+/** The bot API: start a handover, relay the user's messages and typing, release, read state, check availability. */
+@Injectable()
+export class HandoverService {
+  constructor(
+    private readonly endpoints: EndpointsService,
+    private readonly sessions: SessionsRepository,
+    private readonly lifecycle: HandoverLifecycle,
+    private readonly providers: ProviderRegistry,
+    private readonly redis: RedisService,
+  ) {}
+
+  async start(endpointId: string, dto: StartHandoverDto): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
+    const endpoint = await this.endpoints.get(endpointId);
+    const defaults = endpoint.handoverDefaults;
+    const routing: RoutingData = {
+      language: dto.language ?? defaults.language,
+      skills: dto.skills ?? defaults.skills,
+      priority: dto.priority ?? defaults.priority,
+      customAttributes: { ...defaults.customAttributes, ...dto.customAttributes },
+    };
+    const customer: CustomerProfile = { id: dto.userId, ...dto.user };
+    const transcript = dto.transcript ?? [];
+    const lastSent = await this.sessions.getSessionField(endpointId, dto.sessionId, 'transcriptMark');
+    const texts = [
+      ...transcriptMessages(unsentEntries(transcript, lastSent), PROVIDER_TEXT_LIMIT),
+      ...(dto.text ? splitText(dto.text, PROVIDER_TEXT_LIMIT) : []),
+    ];
+    // Open Messaging needs a first message to open the conversation.
+    if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
+
+    const now = new Date().toISOString();
+    // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
+    const handover: Handover = { id: `ho_${randomBytes(16).toString('base64url')}`, endpointId, sessionId: dto.sessionId, userId: dto.userId, state: 'requested', createdAt: now, lastActivityAt: now };
+    const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
+    const result = await this.sessions.startHandover(
+      handover,
+      { customer: JSON.stringify(customer) },
+      this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
+      open,
+    );
+    if (result.status === 'session-busy') throw new ConflictException(`Session ${dto.sessionId} already has a live handover (${result.handoverId})`);
+    if (result.status === 'user-busy') throw new ConflictException(`User ${dto.userId} already has a live handover in session ${result.sessionId}`);
+    if (transcript.length > 0) await this.sessions.setSessionField(endpointId, dto.sessionId, 'transcriptMark', entryMark(transcript[transcript.length - 1]));
+    if (defaults.queueTimeoutSeconds > 0) await this.sessions.schedule('queue-timeout', handover.id, Date.now() + defaults.queueTimeoutSeconds * 1000);
+    return { sessionId: dto.sessionId, handoverId: handover.id, state: 'requested' };
+  }
+
+  async sendMessage(endpointId: string, sessionId: string, dto: UserMessageDto): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
+    const { endpoint, handover } = await this.liveHandover(endpointId, sessionId);
+    const messageId = dto.messageId ?? `msg-${randomUUID()}`;
+    const result = await this.queue(handover, {
+      lane: 'to-agent',
+      entry: this.lifecycle.agentEntry({ kind: 'message', handoverId: handover.id, customer: handover.customer, messageId, text: dto.text, attachments: dto.attachments ?? [] }),
+      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined,
+      timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
+      activity: this.activity(endpoint),
+    });
+    return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
+  }
+
+  async sendTyping(endpointId: string, sessionId: string): Promise<void> {
+    const { handover } = await this.liveHandover(endpointId, sessionId);
+    await this.queue(handover, { lane: 'to-agent', entry: this.lifecycle.agentEntry({ kind: 'typing', handoverId: handover.id, customer: handover.customer }) });
+  }
+
+  async release(endpointId: string, sessionId: string, reason: 'bot_released' | 'admin_released'): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
+    const { handover } = await this.liveHandover(endpointId, sessionId);
+    if (!(await this.lifecycle.end(handover, reason))) throw new ConflictException(`Session ${sessionId} has no live handover`);
+    return { sessionId, handoverId: handover.id, state: 'ended' };
+  }
+
+  async availability(endpointId: string, skills: string[], language: string | undefined): Promise<Availability> {
+    const endpoint = await this.endpoints.get(endpointId);
+    return this.providers.get(endpoint.provider.type).checkAvailability(endpoint, { skills, language });
+  }
+
+  /** What a message (either way) does to the endpoint's inactivity timer, as of now. */
+  activity(endpoint: Endpoint): Activity {
+    const at = new Date();
+    const seconds = endpoint.handoverDefaults.inactivityTimeoutSeconds;
+    return { at, inactivityDueAtMs: seconds > 0 ? at.getTime() + seconds * 1000 : undefined };
+  }
+
+  /** Resets the inactivity timer outside a message (an agent joined). */
+  async touch(endpoint: Endpoint, handoverId: string): Promise<void> {
+    const { at, inactivityDueAtMs } = this.activity(endpoint);
+    await this.sessions.setHandoverFields(handoverId, { lastActivityAt: at.toISOString() });
+    if (inactivityDueAtMs !== undefined) await this.sessions.schedule('inactivity', handoverId, inactivityDueAtMs);
+  }
+
+  /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
+  private async liveHandover(endpointId: string, sessionId: string): Promise<{ endpoint: Endpoint; handover: HandoverIdentity }> {
+    const endpoint = await this.endpoints.get(endpointId);
+    const handover = await this.sessions.identityOfSession(endpointId, sessionId);
+    if (!handover) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);
+    return { endpoint, handover };
+  }
+
+  private async queue(handover: HandoverIdentity, request: QueueMessageRequest): Promise<QueueMessageResult> {
+    const result = await this.sessions.queueMessage(handover, request);
+    if (result === 'rejected') throw new ConflictException(`Session ${handover.sessionId} has no live handover`);
+    return result;
+  }
+}

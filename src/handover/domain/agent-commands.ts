@@ -1,0 +1,22 @@
+import type { CustomerProfile, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+
+/** What the to-agent lane executes against the contact center, in order, per session. */
+export type AgentCommand =
+  | {
+      kind: 'open';
+      handoverId: string;
+      customer: CustomerProfile;
+      routing: RoutingData;
+      /** Transcript parts, then the bot's first text: sent in this order, routing data on the first. */
+      texts: string[];
+    }
+  | { kind: 'message'; handoverId: string; customer: CustomerProfile; messageId: string; text?: string; attachments: OutgoingAttachment[] }
+  | { kind: 'typing'; handoverId: string; customer: CustomerProfile }
+  | { kind: 'receipt'; handoverId: string; customer: CustomerProfile; providerMessageId: string; status: 'Delivered' | 'Failed'; reason?: string }
+  | { kind: 'disconnect'; handoverId: string };
+
+/** What the to-bot lane carries: the callback body, plus the provider message to acknowledge once delivered. */
+export interface BotLaneBody {
+  event: import('../../bot/bot-events').BotEvent;
+  receiptFor?: { providerMessageId: string; customer: CustomerProfile };
+}

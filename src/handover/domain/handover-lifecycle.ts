@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { BotEvent, BotEventData, BotEventType } from '../../bot/bot-events';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service';
+import type { CustomerProfile } from '../../contact-center/contact-center-provider';
+import type { MailboxEntry } from '../../relay/session-mailbox';
+import { EndReason, ENDED_BY_US, Handover, HandoverState, TimelineEntry } from './handover.model';
+import { SessionsRepository, TransitionResult } from '../store/sessions.repository';
+import type { AgentCommand, BotLaneBody } from './agent-commands';
+
+type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>;
+
+const LIVE: readonly HandoverState[] = ['requested', 'queued', 'active'];
+
+/**
+ * The handover state machine (requested → queued → active → ended). Every change goes through one atomic
+ * transition that also records the timeline and queues the bot event (and the contact-center command), so
+ * each event is emitted exactly once and in order with the messages around it.
+ */
+@Injectable()
+export class HandoverLifecycle {
+  private readonly logger = new Logger(HandoverLifecycle.name);
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  botEntry<T extends BotEventType>(
+    handover: HandoverRef,
+    type: T,
+    data: BotEventData[T],
+    receiptFor?: { providerMessageId: string; customer: CustomerProfile },
+  ): MailboxEntry<BotLaneBody> {
+    const id = `evt_${randomUUID().replace(/-/g, '')}`;
+    const time = new Date().toISOString();
+    const event: BotEvent = {
+      id,
+      type,
+      endpointId: handover.endpointId,
+      sessionId: handover.sessionId,
+      userId: handover.userId,
+      handoverId: handover.id,
+      time,
+      data,
+    };
+    return { id, at: Date.now(), body: receiptFor ? { event, receiptFor } : { event } };
+  }
+
+  agentEntry(command: AgentCommand): MailboxEntry<AgentCommand> {
+    return { id: `cmd_${randomUUID().replace(/-/g, '')}`, at: Date.now(), body: command };
+  }
+
+  timeline(handover: HandoverRef, event: string, detail?: Record<string, unknown>): TimelineEntry {
+    return { time: new Date().toISOString(), event, handoverId: handover.id, ...(detail ? { detail } : {}) };
+  }
+
+  async markQueued(handover: HandoverRef, conversationId: string | undefined): Promise<boolean> {
+    const result = await this.sessions.transition(handover, {
+      from: ['requested'],
+      to: 'queued',
+      fields: { queuedAt: new Date().toISOString(), ...(conversationId ? { conversationId } : {}) },
+      timeline: this.timeline(handover, 'handover.queued', conversationId ? { conversationId } : undefined),
+      botEntry: this.botEntry(handover, 'handover.queued', conversationId ? { conversationId } : {}),
+    });
+    return this.counted(result, 'queued');
+  }
+
+  /** An agent joined: activates a waiting handover, or announces the new agent after a transfer. */
+  async agentJoined(handover: HandoverRef, agentName: string | undefined): Promise<boolean> {
+    const data = { agent: agentName ? { name: agentName } : {} };
+    const fields = { activeAt: new Date().toISOString(), ...(agentName ? { agentName } : {}) };
+    const activated = await this.sessions.transition(handover, {
+      from: ['requested', 'queued'],
+      to: 'active',
+      fields,
+      timeline: this.timeline(handover, 'agent.joined', agentName ? { agent: agentName } : undefined),
+      botEntry: this.botEntry(handover, 'agent.joined', data),
+    });
+    if (activated.status !== 'conflict' || activated.state !== 'active') return this.counted(activated, 'active');
+    const current = await this.sessions.getHandover(handover.id);
+    if (!agentName || current?.agentName === agentName) return false;
+    const changed = await this.sessions.transition(handover, {
+      from: ['active'],
+      to: 'active',
+      fields: { agentName },
+      timeline: this.timeline(handover, 'agent.joined', { agent: agentName, transfer: true }),
+      botEntry: this.botEntry(handover, 'agent.joined', data),
+    });
+    return changed.status === 'ok';
+  }
+
+  /** Ends a live handover once: the bot gets handover.ended; a conversation we end is disconnected at the provider. */
+  async end(handover: HandoverRef, reason: EndReason): Promise<boolean> {
+    const result = await this.sessions.transition(handover, {
+      from: LIVE,
+      to: 'ended',
+      fields: { reason, endedAt: new Date().toISOString() },
+      timeline: this.timeline(handover, 'handover.ended', { reason }),
+      botEntry: this.botEntry(handover, 'handover.ended', { reason }),
+      agentEntry: ENDED_BY_US.has(reason) ? this.agentEntry({ kind: 'disconnect', handoverId: handover.id }) : undefined,
+    });
+    if (result.status === 'ok') this.logger.log(`Handover ${handover.id} of ${handover.endpointId}/${handover.sessionId} ended: ${reason}`);
+    return this.counted(result, 'ended', reason);
+  }
+
+  private counted(result: TransitionResult, state: HandoverState, reason = ''): boolean {
+    if (result.status !== 'ok') return false;
+    this.metrics.handovers.inc({ state, reason });
+    return true;
+  }
+}

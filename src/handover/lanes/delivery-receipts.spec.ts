@@ -1,0 +1,70 @@
+import { AppConfig } from '../../config/app-config';
+import type { BotEvent } from '../../bot/bot-events';
+import type { EndpointsService } from '../../endpoints/endpoints.service';
+import { ProviderError } from '../../contact-center/contact-center-provider';
+import type { ProviderRegistry } from '../../contact-center/provider-registry';
+import type { SessionMailbox } from '../../relay/session-mailbox';
+import type { BotLaneBody } from '../domain/agent-commands';
+import { DeliveryReceipts } from './delivery-receipts';
+import type { HandoverLifecycle } from '../domain/handover-lifecycle';
+
+/** The routing decisions of DeliveryReceipts, with the provider and the mailbox recorded (their own tests use real Redis). */
+function setup(options: { deliveredReceipts?: boolean; provider?: (receipt: { status: string }) => Promise<void> } = {}) {
+  const sent: { status: string }[] = [];
+  const queued: { lane: string; sessionId: string; body: unknown }[] = [];
+  const provider = { sendReceipt: (_endpoint: unknown, receipt: { status: string }) => (options.provider ?? (async (r) => void sent.push(r)))(receipt) };
+  const receipts = new DeliveryReceipts(
+    { find: async (id: string) => ({ id, provider: { type: 'genesys-cloud-open-messaging' } }) } as unknown as EndpointsService,
+    { get: () => provider } as unknown as ProviderRegistry,
+    { push: async (lane: string, _endpointId: string, sessionId: string, entry: { body: unknown }) => void queued.push({ lane, sessionId, body: entry.body }) } as unknown as SessionMailbox,
+    { agentEntry: (body: unknown) => ({ id: 'cmd_1', at: 0, body }) } as unknown as HandoverLifecycle,
+    AppConfig.fromEnvironment({ NODE_ENV: 'test', DELIVERED_RECEIPTS: options.deliveredReceipts === false ? 'false' : 'true', SHUTDOWN_GRACE_MS: '1000' }),
+  );
+  return { receipts, sent, queued };
+}
+
+const body: BotLaneBody = {
+  event: { id: 'evt_1', type: 'agent.message', endpointId: 'ep', sessionId: 's1', userId: 'u1', handoverId: 'ho_1', time: '', data: {} } as unknown as BotEvent,
+  receiptFor: { providerMessageId: 'gen-1', customer: { id: 'u1' } },
+};
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('DeliveryReceipts', () => {
+  it('sends a receipt straight to the provider, without the lane', async () => {
+    const { receipts, sent, queued } = setup();
+    await receipts.report(body, 'Delivered');
+    await settle();
+    expect(sent).toEqual([expect.objectContaining({ status: 'Delivered', providerMessageId: 'gen-1' })]);
+    expect(queued).toEqual([]);
+  });
+
+  it('queues it on the session to-agent lane when the provider fails for now', async () => {
+    const { receipts, queued } = setup({ provider: async () => Promise.reject(new ProviderError('429', true, 429, 1000)) });
+    await receipts.report(body, 'Delivered');
+    await receipts.beforeApplicationShutdown();
+    expect(queued).toEqual([{ lane: 'to-agent', sessionId: 's1', body: expect.objectContaining({ kind: 'receipt', status: 'Delivered', providerMessageId: 'gen-1' }) }]);
+  });
+
+  it('drops a receipt the provider refuses for good', async () => {
+    const { receipts, queued } = setup({ provider: async () => Promise.reject(new ProviderError('conversation closed', false, 400)) });
+    await receipts.report(body, 'Failed', 'bot refused');
+    await receipts.beforeApplicationShutdown();
+    expect(queued).toEqual([]);
+  });
+
+  it('queues instead of sending once shutting down', async () => {
+    const { receipts, sent, queued } = setup();
+    await receipts.beforeApplicationShutdown();
+    await receipts.report(body, 'Delivered');
+    expect(sent).toEqual([]);
+    expect(queued).toHaveLength(1);
+  });
+
+  it('skips Delivered receipts when DELIVERED_RECEIPTS=false, never Failed ones', async () => {
+    const { receipts, sent } = setup({ deliveredReceipts: false });
+    await receipts.report(body, 'Delivered');
+    await receipts.report(body, 'Failed', 'bot refused');
+    await settle();
+    expect(sent.map((r) => r.status)).toEqual(['Failed']);
+  });
+});
