@@ -156,18 +156,27 @@ async function main(): Promise<void> {
   };
   let connector = startConnector();
   const connectorUrl = `http://127.0.0.1:${port}`;
-  emulator.addIntegration({ id: INTEGRATION_ID, name: 'Bench', webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT}`, webhookSecret: WEBHOOK_SECRET });
+  emulator.addIntegration({
+    id: INTEGRATION_ID,
+    name: 'Bench',
+    webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT}`,
+    webhookSecret: WEBHOOK_SECRET,
+  });
 
   // ---- the baseline, a separate process too --------------------------------------------------------------------
   const baselinePort = await freePort();
-  const baseline = Child.node('bench/baseline/server', {
-    PORT: String(baselinePort),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: 'baseline',
-    WEBHOOK_SECRET,
-    SINK_URL: sink.url,
-    WORKER_CONCURRENCY: CONCURRENCY,
-  }, START_PROD_FLAGS);
+  const baseline = Child.node(
+    'bench/baseline/server',
+    {
+      PORT: String(baselinePort),
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'baseline',
+      WEBHOOK_SECRET,
+      SINK_URL: sink.url,
+      WORKER_CONCURRENCY: CONCURRENCY,
+    },
+    START_PROD_FLAGS,
+  );
   children.push(baseline);
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
   await Promise.all([connector.waitHttp(`${connectorUrl}/health/ready`, 90000), baseline.waitHttp(baselineUrl, 60000)]);
@@ -241,7 +250,11 @@ async function main(): Promise<void> {
     const sut = spec.baseUrl === baselineUrl ? baseline : connector;
     const sutCpu0 = spec.baseUrl === baselineUrl ? cpu0.b : cpu0.c;
     const delivered = pr.deliveredPerS > 0 ? tracker.deliveredAcceptedCount() : 0;
-    const r: Row = { ...pr, cpuMsPerMsg: ((sut.cpuSeconds() - sutCpu0) * 1000) / delivered, redisCmdsPerMsg: ((await commandsProcessed()) - cmds0) / delivered };
+    const r: Row = {
+      ...pr,
+      cpuMsPerMsg: ((sut.cpuSeconds() - sutCpu0) * 1000) / delivered,
+      redisCmdsPerMsg: ((await commandsProcessed()) - cmds0) / delivered,
+    };
     if (record) {
       points.push(r);
       const me = process.cpuUsage(cpu0.me);
@@ -258,10 +271,24 @@ async function main(): Promise<void> {
   setups.push(await startHandovers('first 100 handovers', 100));
   log(`setup 100: ${JSON.stringify(setups[0])}`);
   const small = webhookTarget(100);
-  await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 }, false);
-  await point({ name: 'warm-up baseline', baseUrl: baselineUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 }, false);
+  await point(
+    { name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 },
+    false,
+  );
+  await point(
+    { name: 'warm-up baseline', baseUrl: baselineUrl, factory: genesysWebhooks(small), durationS: 5, connections: 50, rate: 500 },
+    false,
+  );
   const compareName = (live: number) => `a2b, 100 active of ${live} live sessions`;
-  if (!QUICK) await point({ name: compareName(100), baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: POINT_S, connections: 100, rate: COMPARE_RATE });
+  if (!QUICK)
+    await point({
+      name: compareName(100),
+      baseUrl: connectorUrl,
+      factory: genesysWebhooks(small),
+      durationS: POINT_S,
+      connections: 100,
+      rate: COMPARE_RATE,
+    });
 
   // Phase 2: SESSIONS live sessions; handover setup measured on the way.
   const memBefore = await usedMemory();
@@ -274,8 +301,22 @@ async function main(): Promise<void> {
   await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 100 }, false);
   await point({ name: 'warm-up baseline', baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: 5, connections: 100 }, false);
   for (const rate of [500, 1000]) {
-    await point({ name: `agent→bot connector`, baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate });
-    await point({ name: `agent→bot baseline`, baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate });
+    await point({
+      name: `agent→bot connector`,
+      baseUrl: connectorUrl,
+      factory: genesysWebhooks(main),
+      durationS: POINT_S,
+      connections: 100,
+      rate,
+    });
+    await point({
+      name: `agent→bot baseline`,
+      baseUrl: baselineUrl,
+      factory: genesysWebhooks(main),
+      durationS: POINT_S,
+      connections: 100,
+      rate,
+    });
   }
   // Saturation in SAT_PAIRS back-to-back pairs, alternating which system goes first, so that the machine's drift
   // between points falls on both; the throughput target uses the median of the pairs' ratios.
@@ -285,11 +326,24 @@ async function main(): Promise<void> {
     const suffix = SAT_PAIRS > 1 ? `, pair ${pair}` : '';
     const runConnector = async () => {
       const stats0 = await commandStats(redisClient);
-      const r = await point({ name: `agent→bot connector${suffix}`, baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+      const r = await point({
+        name: `agent→bot connector${suffix}`,
+        baseUrl: connectorUrl,
+        factory: genesysWebhooks(main),
+        durationS: POINT_S,
+        connections: 100,
+      });
       if (pair === 1) satCommands = diffCommandStats(stats0, await commandStats(redisClient), tracker.deliveredAcceptedCount());
       return r;
     };
-    const runBaseline = () => point({ name: `agent→bot baseline${suffix}`, baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+    const runBaseline = () =>
+      point({
+        name: `agent→bot baseline${suffix}`,
+        baseUrl: baselineUrl,
+        factory: genesysWebhooks(main),
+        durationS: POINT_S,
+        connections: 100,
+      });
     let c: Row;
     let b: Row;
     if (pair % 2 === 1) {
@@ -309,12 +363,29 @@ async function main(): Promise<void> {
     await profiler.start();
     const profileRate = process.env.BENCH_PROFILE_RATE ? Number(process.env.BENCH_PROFILE_RATE) : undefined;
     const ut0 = connector.cpuSplit();
-    await point({ name: 'agent→bot connector (profiled)', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate: profileRate }, false);
+    await point(
+      {
+        name: 'agent→bot connector (profiled)',
+        baseUrl: connectorUrl,
+        factory: genesysWebhooks(main),
+        durationS: POINT_S,
+        connections: 100,
+        rate: profileRate,
+      },
+      false,
+    );
     const ut1 = connector.cpuSplit();
-    log(`profiled point (rate ${profileRate ?? 'saturation'}): connector user ${fmt(ut1.user - ut0.user)} s, system ${fmt(ut1.system - ut0.system)} s`);
+    log(
+      `profiled point (rate ${profileRate ?? 'saturation'}): connector user ${fmt(ut1.user - ut0.user)} s, system ${fmt(ut1.system - ut0.system)} s`,
+    );
     saveProfile(await profiler.stop());
-    const rows = points.map((r) => `${r.name} [${r.model}] delivered ${fmt(r.deliveredPerS)}/s e2e p99 ${fmt(r.e2eP99)} ms cpu ${fmt(r.cpuMsPerMsg, 2)} ms/msg redis ${fmt(r.redisCmdsPerMsg)} cmds/msg`);
-    log(`quick run:\n${rows.join('\n')}\nratios ${saturation.map((s) => s.ratio.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}); profile in bench/results/connector.cpuprofile`);
+    const rows = points.map(
+      (r) =>
+        `${r.name} [${r.model}] delivered ${fmt(r.deliveredPerS)}/s e2e p99 ${fmt(r.e2eP99)} ms cpu ${fmt(r.cpuMsPerMsg, 2)} ms/msg redis ${fmt(r.redisCmdsPerMsg)} cmds/msg`,
+    );
+    log(
+      `quick run:\n${rows.join('\n')}\nratios ${saturation.map((s) => s.ratio.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}); profile in bench/results/connector.cpuprofile`,
+    );
     await Promise.all([connector.stop('SIGTERM', 15000), baseline.stop('SIGTERM', 10000)]);
     redisClient.disconnect();
     await redis.child.stop('SIGTERM', 5000);
@@ -326,23 +397,62 @@ async function main(): Promise<void> {
 
   // Phase 3: user → agent through the bot API.
   const sessionIds = Array.from({ length: SESSIONS }, (_, i) => sessionOf(i));
-  await point({ name: 'warm-up user→agent', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: 3, connections: 50, rate: 300 }, false);
-  await point({ name: 'user→agent connector', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: POINT_S, connections: 100, rate: 500 });
-  await point({ name: 'user→agent connector', baseUrl: connectorUrl, factory: botMessages(ENDPOINT, API_KEY, sessionIds), durationS: POINT_S, connections: 100 });
+  await point(
+    {
+      name: 'warm-up user→agent',
+      baseUrl: connectorUrl,
+      factory: botMessages(ENDPOINT, API_KEY, sessionIds),
+      durationS: 3,
+      connections: 50,
+      rate: 300,
+    },
+    false,
+  );
+  await point({
+    name: 'user→agent connector',
+    baseUrl: connectorUrl,
+    factory: botMessages(ENDPOINT, API_KEY, sessionIds),
+    durationS: POINT_S,
+    connections: 100,
+    rate: 500,
+  });
+  await point({
+    name: 'user→agent connector',
+    baseUrl: connectorUrl,
+    factory: botMessages(ENDPOINT, API_KEY, sessionIds),
+    durationS: POINT_S,
+    connections: 100,
+  });
 
   // Phase 3a: what the Delivered receipts cost (one extra Genesys call per agent message): the saturation point
   // again with DELIVERED_RECEIPTS=false, same Redis, sessions and port; then back to the defaults.
   const ready = async () => {
     await connector.waitHttp(`${connectorUrl}/health/ready`, 90000);
-    await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 50, rate: 500 }, false);
+    await point(
+      { name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 50, rate: 500 },
+      false,
+    );
   };
   await connector.stop('SIGTERM', 30000);
   connector = startConnector({ DELIVERED_RECEIPTS: 'false' });
   await ready();
   // At 1,000/s too: without receipts the connector makes the same calls as the baseline (and the emulator, which
   // shares the bench's cores, no longer answers one receipt per message).
-  const fixedNoReceipts = await point({ name: 'agent→bot connector, DELIVERED_RECEIPTS=false', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate: 1000 });
-  const satNoReceipts = await point({ name: 'agent→bot connector, DELIVERED_RECEIPTS=false', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+  const fixedNoReceipts = await point({
+    name: 'agent→bot connector, DELIVERED_RECEIPTS=false',
+    baseUrl: connectorUrl,
+    factory: genesysWebhooks(main),
+    durationS: POINT_S,
+    connections: 100,
+    rate: 1000,
+  });
+  const satNoReceipts = await point({
+    name: 'agent→bot connector, DELIVERED_RECEIPTS=false',
+    baseUrl: connectorUrl,
+    factory: genesysWebhooks(main),
+    durationS: POINT_S,
+    connections: 100,
+  });
   await connector.stop('SIGTERM', 30000);
   connector = startConnector();
   await ready();
@@ -355,7 +465,13 @@ async function main(): Promise<void> {
   await connector2.waitHttp(`http://127.0.0.1:${port2}/health/ready`, 90000);
   await sleep(2000);
   const c2cpu = connector2.cpuSeconds();
-  const twoProc = await point({ name: 'agent→bot 2 connector processes', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 });
+  const twoProc = await point({
+    name: 'agent→bot 2 connector processes',
+    baseUrl: connectorUrl,
+    factory: genesysWebhooks(main),
+    durationS: POINT_S,
+    connections: 100,
+  });
   log(`second connector process CPU during the point: ${fmt(connector2.cpuSeconds() - c2cpu)} s`);
   await connector2.stop('SIGTERM', 15000);
 
@@ -364,7 +480,16 @@ async function main(): Promise<void> {
   try {
     const profiler = await InspectorProfiler.connect(inspectPort);
     await profiler.start();
-    await point({ name: 'agent→bot connector (profiled)', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100 }, false);
+    await point(
+      {
+        name: 'agent→bot connector (profiled)',
+        baseUrl: connectorUrl,
+        factory: genesysWebhooks(main),
+        durationS: POINT_S,
+        connections: 100,
+      },
+      false,
+    );
     profile = await profiler.stop();
     saveProfile(profile);
   } catch (err) {
@@ -394,7 +519,14 @@ async function main(): Promise<void> {
   const rssScale = connector.rssMb();
   const idleScale = await idleCpuPercent(connector);
   log(`connector CPU while idle with ${SCALE_SESSIONS} live sessions: ${fmt(idleScale)} %`);
-  await point({ name: compareName(SCALE_SESSIONS), baseUrl: connectorUrl, factory: genesysWebhooks(small), durationS: POINT_S, connections: 100, rate: COMPARE_RATE });
+  await point({
+    name: compareName(SCALE_SESSIONS),
+    baseUrl: connectorUrl,
+    factory: genesysWebhooks(small),
+    durationS: POINT_S,
+    connections: 100,
+    rate: COMPARE_RATE,
+  });
   const keysTotal = await redisClient.dbsize();
   const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
   const idleSample = Array.from({ length: 200 }, (_, k) => sessionOf(SESSIONS + Math.floor(((SCALE_SESSIONS - SESSIONS) * k) / 200)));
@@ -414,12 +546,31 @@ async function main(): Promise<void> {
     fmt(r.redisCmdsPerMsg),
   ]);
   const relayTable = table(
-    ['point', 'load', 'accepted/s', 'delivered/s', 'request p50/p99/p99.9 ms', 'e2e p50/p99/p99.9 ms', 'lost/dup/ooo', 'errors', 'SUT CPU ms/msg', 'Redis cmds/msg'],
+    [
+      'point',
+      'load',
+      'accepted/s',
+      'delivered/s',
+      'request p50/p99/p99.9 ms',
+      'e2e p50/p99/p99.9 ms',
+      'lost/dup/ooo',
+      'errors',
+      'SUT CPU ms/msg',
+      'Redis cmds/msg',
+    ],
     rows,
   );
   const setupTable = table(
     ['handover setup', 'count', 'handovers/s', 'API request p50/p99 ms', 'request → inbound at Genesys p50/p99 ms', 'failed', 'missing'],
-    setups.map((s) => [s.label, String(s.count), fmt(s.perS), `${fmt(s.reqP50)} / ${fmt(s.reqP99)}`, `${fmt(s.toGenesysP50)} / ${fmt(s.toGenesysP99)}`, String(s.failed), String(s.missing)]),
+    setups.map((s) => [
+      s.label,
+      String(s.count),
+      fmt(s.perS),
+      `${fmt(s.reqP50)} / ${fmt(s.reqP99)}`,
+      `${fmt(s.toGenesysP50)} / ${fmt(s.toGenesysP99)}`,
+      String(s.failed),
+      String(s.missing),
+    ]),
   );
   const ratioNoReceipts = satNoReceipts.deliveredPerS / satB.deliveredPerS;
   notes.push(
@@ -428,7 +579,9 @@ async function main(): Promise<void> {
   const at1000 = points.find((p) => p.name === 'agent→bot connector' && p.model === 'open 1000/s')!;
   const baseline1000 = points.find((p) => p.name === 'agent→bot baseline' && p.model === 'open 1000/s')!;
   const connectorPoints = points.filter((p) => !p.name.includes('baseline'));
-  notes.push('SUT CPU ms/msg = CPU seconds of the process under test during the point / delivered messages (the second process of the 2-process point is not included). Redis cmds/msg = total_commands_processed delta / delivered messages, whole Redis (both systems\' idle polling included, so low-rate points read higher).');
+  notes.push(
+    "SUT CPU ms/msg = CPU seconds of the process under test during the point / delivered messages (the second process of the 2-process point is not included). Redis cmds/msg = total_commands_processed delta / delivered messages, whole Redis (both systems' idle polling included, so low-rate points read higher).",
+  );
   const correctness = connectorPoints.every((p) => p.lost === 0 && p.duplicates === 0 && p.outOfOrder === 0);
   const smallPoint = points.find((p) => p.name === compareName(100))!;
   const bigPoint = points[points.length - 1];
@@ -436,12 +589,21 @@ async function main(): Promise<void> {
     ['scale', 'value'],
     [
       ['live handovers in Redis', String(SCALE_SESSIONS)],
-      [`Redis used_memory delta per session (sessions ${SESSIONS + 1}..${SCALE_SESSIONS}, idle after setup; rate-limiter growth of ${fmt(limiterGrowth / 1024)} KB left out)`, `${fmt(bytesPerSession)} bytes`],
+      [
+        `Redis used_memory delta per session (sessions ${SESSIONS + 1}..${SCALE_SESSIONS}, idle after setup; rate-limiter growth of ${fmt(limiterGrowth / 1024)} KB left out)`,
+        `${fmt(bytesPerSession)} bytes`,
+      ],
       ['Redis used_memory total / keys', `${fmt(memScale / 1048576)} MB / ${keysTotal} keys (baseline queue included)`],
       [`connector RSS with ${SESSIONS} / ${SCALE_SESSIONS} live`, `${fmt(rssBefore)} MB / ${fmt(rssScale)} MB`],
-      [`connector CPU while idle (5 s, no traffic) with ${SESSIONS} / ${SCALE_SESSIONS} live`, `${fmt(idleSmall)} % / ${fmt(idleScale)} % of a core`],
+      [
+        `connector CPU while idle (5 s, no traffic) with ${SESSIONS} / ${SCALE_SESSIONS} live`,
+        `${fmt(idleSmall)} % / ${fmt(idleScale)} % of a core`,
+      ],
       ['Redis used_memory before phase 2', `${fmt(memBefore / 1048576)} MB`],
-      [`agent→bot ${COMPARE_RATE}/s to the same 100 sessions, 100 vs ${SCALE_SESSIONS} live: e2e p50/p99 ms`, `${fmt(smallPoint.e2eP50)}/${fmt(smallPoint.e2eP99)} vs ${fmt(bigPoint.e2eP50)}/${fmt(bigPoint.e2eP99)}`],
+      [
+        `agent→bot ${COMPARE_RATE}/s to the same 100 sessions, 100 vs ${SCALE_SESSIONS} live: e2e p50/p99 ms`,
+        `${fmt(smallPoint.e2eP50)}/${fmt(smallPoint.e2eP99)} vs ${fmt(bigPoint.e2eP50)}/${fmt(bigPoint.e2eP99)}`,
+      ],
       [`same: request p99 ms`, `${fmt(smallPoint.p99)} vs ${fmt(bigPoint.p99)}`],
       [`same: connector CPU ms per message`, `${fmt(smallPoint.cpuMsPerMsg, 2)} vs ${fmt(bigPoint.cpuMsPerMsg, 2)}`],
     ],
@@ -466,10 +628,26 @@ async function main(): Promise<void> {
         `${ratio.toFixed(2)}× (median of ${saturation.length} pairs: ${saturation.map((s) => `${fmt(s.connector.deliveredPerS)}/${fmt(s.baseline.deliveredPerS)} = ${s.ratio.toFixed(2)}`).join(', ')})`,
         ratio >= 0.6 ? 'yes' : 'NO',
       ],
-      ['the same with DELIVERED_RECEIPTS=false', `${ratioNoReceipts.toFixed(2)}× (${fmt(satNoReceipts.deliveredPerS)} delivered/s)`, ratioNoReceipts >= 0.6 ? 'yes' : 'NO'],
-      ['1,000 msg/s fixed rate: e2e p99 ≤ 50 ms', `${fmt(at1000.e2eP99)} ms (accepted ${fmt(at1000.acceptedPerS)}/s; the baseline's own p99: ${fmt(baseline1000.e2eP99)} ms)`, meets1000(at1000) ? 'yes' : 'NO'],
-      ['the same with DELIVERED_RECEIPTS=false', `${fmt(fixedNoReceipts.e2eP99)} ms (accepted ${fmt(fixedNoReceipts.acceptedPerS)}/s)`, meets1000(fixedNoReceipts) ? 'yes' : 'NO'],
-      ['zero lost / duplicated / out-of-order (connector points)', connectorPoints.map((p) => `${p.lost}/${p.duplicates}/${p.outOfOrder}`).join(', '), correctness ? 'yes' : 'NO'],
+      [
+        'the same with DELIVERED_RECEIPTS=false',
+        `${ratioNoReceipts.toFixed(2)}× (${fmt(satNoReceipts.deliveredPerS)} delivered/s)`,
+        ratioNoReceipts >= 0.6 ? 'yes' : 'NO',
+      ],
+      [
+        '1,000 msg/s fixed rate: e2e p99 ≤ 50 ms',
+        `${fmt(at1000.e2eP99)} ms (accepted ${fmt(at1000.acceptedPerS)}/s; the baseline's own p99: ${fmt(baseline1000.e2eP99)} ms)`,
+        meets1000(at1000) ? 'yes' : 'NO',
+      ],
+      [
+        'the same with DELIVERED_RECEIPTS=false',
+        `${fmt(fixedNoReceipts.e2eP99)} ms (accepted ${fmt(fixedNoReceipts.acceptedPerS)}/s)`,
+        meets1000(fixedNoReceipts) ? 'yes' : 'NO',
+      ],
+      [
+        'zero lost / duplicated / out-of-order (connector points)',
+        connectorPoints.map((p) => `${p.lost}/${p.duplicates}/${p.outOfOrder}`).join(', '),
+        correctness ? 'yes' : 'NO',
+      ],
       ['≤ 2 KB Redis per idle session', `${fmt(bytesPerSession)} bytes`, bytesPerSession <= 2048 ? 'yes' : 'NO'],
     ],
   );
@@ -480,16 +658,30 @@ async function main(): Promise<void> {
     profileText = [
       'Self time by area (share of samples):',
       '',
-      table(['area', 'self %'], areas.map((a) => [a.area, a.pct.toFixed(1)])),
+      table(
+        ['area', 'self %'],
+        areas.map((a) => [a.area, a.pct.toFixed(1)]),
+      ),
       '',
       'Top self-time functions:',
       '',
-      table(['function', 'where', 'self ms', 'self %'], top.map((t) => [t.fn, t.where, fmt(t.ms), t.pct.toFixed(1)])),
+      table(
+        ['function', 'where', 'self ms', 'self %'],
+        top.map((t) => [t.fn, t.where, fmt(t.ms), t.pct.toFixed(1)]),
+      ),
       '',
       ...top
         .filter((t) => !t.where && !t.fn.startsWith('('))
         .slice(0, 3)
-        .flatMap((t) => [`Callers of native \`${t.fn}\` (first JS frame up the stack, share of its samples):`, '', table(['caller', '%'], callersOf(profile!, t.fn, 6).map((c) => [c.caller, c.pct.toFixed(1)])), '']),
+        .flatMap((t) => [
+          `Callers of native \`${t.fn}\` (first JS frame up the stack, share of its samples):`,
+          '',
+          table(
+            ['caller', '%'],
+            callersOf(profile!, t.fn, 6).map((c) => [c.caller, c.pct.toFixed(1)]),
+          ),
+          '',
+        ]),
     ].join('\n');
   }
   const microTable = table(
@@ -622,11 +814,16 @@ async function idleCpuPercent(child: Child, ms = 5000): Promise<number> {
 
 async function commandStats(client: Redis): Promise<Map<string, { calls: number; usec: number }>> {
   const out = new Map<string, { calls: number; usec: number }>();
-  for (const m of (await client.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) out.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
+  for (const m of (await client.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g))
+    out.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
   return out;
 }
 
-function diffCommandStats(before: Map<string, { calls: number; usec: number }>, after: Map<string, { calls: number; usec: number }>, messages: number) {
+function diffCommandStats(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  messages: number,
+) {
   return [...after.entries()]
     .map(([command, a]) => {
       const b = before.get(command) ?? { calls: 0, usec: 0 };
@@ -660,7 +857,12 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
 }
 
 /** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shared sorted sets. */
-async function idleSessionFootprint(client: Redis, prefix: string, endpointId: string, sessionIds: string[]): Promise<{ key: string; bytes: number }[]> {
+async function idleSessionFootprint(
+  client: Redis,
+  prefix: string,
+  endpointId: string,
+  sessionIds: string[],
+): Promise<{ key: string; bytes: number }[]> {
   const usage = async (key: string) => Number((await client.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
   const totals = new Map<string, number>();
   const add = (key: string, bytes: number) => totals.set(key, (totals.get(key) ?? 0) + bytes / sessionIds.length);

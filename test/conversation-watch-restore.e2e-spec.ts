@@ -28,13 +28,21 @@ describe('a new replica watches the live conversations again', () => {
         .send({ sessionId, userId: `u-${sessionId}`, text: 'a human, please' })
         .expect(202);
     }
-    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('handover.queued'))).toHaveLength(LIVE), { timeoutMs: 30000 });
+    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('handover.queued'))).toHaveLength(LIVE), {
+      timeoutMs: 30000,
+    });
     const conversationIds = sessions.map((s) => f.emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id);
     const callsBefore = f.emulator.apiCalls().calls.length;
     const channelsBefore = new Set(f.emulator.state().notificationChannels.map((c) => c.id));
 
-    replica = await createTestApp({ REDIS_PREFIX: f.t.prefix, SECRETS_KEY: f.t.config.secretsKey.toString('base64'), AGENT_LEFT_GRACE_MS: '300' });
-    await eventually(() => expect(replica!.logs.lines.some((l) => l.includes(`Watching ${LIVE} live conversation(s) again`))).toBe(true), { timeoutMs: 20000 });
+    replica = await createTestApp({
+      REDIS_PREFIX: f.t.prefix,
+      SECRETS_KEY: f.t.config.secretsKey.toString('base64'),
+      AGENT_LEFT_GRACE_MS: '300',
+    });
+    await eventually(() => expect(replica!.logs.lines.some((l) => l.includes(`Watching ${LIVE} live conversation(s) again`))).toBe(true), {
+      timeoutMs: 20000,
+    });
 
     const replicaChannels = f.emulator.state().notificationChannels.filter((c) => !channelsBefore.has(c.id));
     const subscribed = replicaChannels.flatMap((c) => c.topics).join('\n');
@@ -51,6 +59,8 @@ describe('a new replica watches the live conversations again', () => {
     f.emulator.joinAgent(conversationIds[0], { agentName: 'Sam' });
     await eventually(() => expect(f.bot.typesFor(sessions[0])).toContain('agent.joined'));
     f.emulator.endConversation(conversationIds[0]);
-    await eventually(() => expect(f.bot.forSession(sessions[0]).at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }));
+    await eventually(() =>
+      expect(f.bot.forSession(sessions[0]).at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }),
+    );
   });
 });

@@ -33,12 +33,27 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
   }
 
   beforeAll(async () => {
-    demo = await startDemo({ port: 0, connectorPort: 0, emulatorPort: 0, redisUrl: TEST_REDIS_URL, redisPrefix: uniquePrefix(), logLevel: 'error' });
+    demo = await startDemo({
+      port: 0,
+      connectorPort: 0,
+      emulatorPort: 0,
+      redisUrl: TEST_REDIS_URL,
+      redisPrefix: uniquePrefix(),
+      logLevel: 'error',
+    });
     profile = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1440, height: 900 },
       deviceScaleFactor: SCREENSHOT ? 2 : 1,
     });
@@ -75,8 +90,18 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
     // The agent desk shows the waiting conversation with its participant data and the bot transcript.
     await shows(page.getByRole('navigation', { name: 'Conversations' }), 'waiting');
     const attributes = page.getByLabel('Participant data');
-    for (const [key, value] of [['language', 'german'], ['skills', 'billing,escalation'], ['priority', '7'], ['section', 'section A'], ['plan', 'gold'], ['channel', 'web-playground']]) {
-      await attributes.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${key}$`) }) }).locator('dd', { hasText: value }).waitFor();
+    for (const [key, value] of [
+      ['language', 'german'],
+      ['skills', 'billing,escalation'],
+      ['priority', '7'],
+      ['section', 'section A'],
+      ['plan', 'gold'],
+      ['channel', 'web-playground'],
+    ]) {
+      await attributes
+        .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${key}$`) }) })
+        .locator('dd', { hasText: value })
+        .waitFor();
     }
     await shows(transcript(), 'Conversation with the bot so far');
 
@@ -103,7 +128,10 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
 
     // The timeline shows each hop through the connector.
     for (const channel of ['bot API', 'Open Messaging API', 'webhook', 'notification', 'job', 'callback', 'agent desk']) {
-      await timeline().locator('.channel', { hasText: new RegExp(`^${channel}$`) }).first().waitFor();
+      await timeline()
+        .locator('.channel', { hasText: new RegExp(`^${channel}$`) })
+        .first()
+        .waitFor();
     }
     await shows(timeline(), /agent\.message "Hi Grace, I am Sam\. Let me look at your invoice\." · signature ✓ → 204/);
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });

@@ -9,8 +9,7 @@ import { GenesysEmulator } from '../tools/emulators/genesys-cloud';
 const CLIENT = { clientId: 'connector-client', clientSecret: 'connector-secret' };
 const INTEGRATION_ID = '5e1c0f3a-8d6b-4a57-9a8e-2f1d8c7b6a01';
 const WEBHOOK_SECRET = 'a-webhook-secret-longer-than-15';
-const TEXT_OR_CONTENT =
-  "should have required property 'content', should have required property '.text', should match some schema in anyOf";
+const TEXT_OR_CONTENT = "should have required property 'content', should have required property '.text', should match some schema in anyOf";
 
 type Json = Record<string, any>;
 
@@ -165,8 +164,7 @@ describe('Genesys Cloud emulator', () => {
     return { status: res.status, headers: res.headers, body };
   }
 
-  const fetchToken = (clientId?: string, clientSecret?: string, grant?: string) =>
-    requestToken(emu.url, clientId, clientSecret, grant);
+  const fetchToken = (clientId?: string, clientSecret?: string, grant?: string) => requestToken(emu.url, clientId, clientSecret, grant);
 
   function inboundBody(fromId: string, extra: { channel?: Json } & Json = {}): Json {
     const { channel, ...rest } = extra;
@@ -179,11 +177,9 @@ describe('Genesys Cloud emulator', () => {
 
   /** Posts a customer message with prefetchConversationId=true and answers the normalized message. */
   async function sendInbound(fromId: string, extra: Json = {}) {
-    const res = await call(
-      'POST',
-      `/api/v2/conversations/messages/${INTEGRATION_ID}/inbound/open/message?prefetchConversationId=true`,
-      { body: inboundBody(fromId, extra) },
-    );
+    const res = await call('POST', `/api/v2/conversations/messages/${INTEGRATION_ID}/inbound/open/message?prefetchConversationId=true`, {
+      body: inboundBody(fromId, extra),
+    });
     expect(res.status).toBe(200);
     return res.body as Json;
   }
@@ -328,9 +324,21 @@ describe('Genesys Cloud emulator', () => {
     const time = () => new Date().toISOString();
 
     it.each([
-      ['channel.from.id', { channel: { from: { idType: 'Opaque' }, time: time() }, text: 'hi' }, "channel.from should have required property 'id'"],
-      ['channel.from.idType', { channel: { from: { id: 'u' }, time: time() }, text: 'hi' }, "channel.from should have required property 'idType'"],
-      ['an unknown idType', { channel: { from: { id: 'u', idType: 'Twitter' }, time: time() }, text: 'hi' }, 'channel.from.idType should be equal to one of the allowed values'],
+      [
+        'channel.from.id',
+        { channel: { from: { idType: 'Opaque' }, time: time() }, text: 'hi' },
+        "channel.from should have required property 'id'",
+      ],
+      [
+        'channel.from.idType',
+        { channel: { from: { id: 'u' }, time: time() }, text: 'hi' },
+        "channel.from should have required property 'idType'",
+      ],
+      [
+        'an unknown idType',
+        { channel: { from: { id: 'u', idType: 'Twitter' }, time: time() }, text: 'hi' },
+        'channel.from.idType should be equal to one of the allowed values',
+      ],
       ['channel.time', { channel: { from: { id: 'u', idType: 'Opaque' } }, text: 'hi' }, "channel should have required property 'time'"],
       ['text or content', { channel: { from: { id: 'u', idType: 'Opaque' }, time: time() } }, TEXT_OR_CONTENT],
       [
@@ -462,7 +470,11 @@ describe('Genesys Cloud emulator', () => {
       expect(badReason.status).toBe(400);
 
       const button = await call('POST', `${base}/structured/response`, {
-        body: { channel: { from, time: time() }, buttonResponse: { type: 'QuickReply', text: 'Yes', payload: 'yes' }, originatingMessageId: 'q1' },
+        body: {
+          channel: { from, time: time() },
+          buttonResponse: { type: 'QuickReply', text: 'Yes', payload: 'yes' },
+          originatingMessageId: 'q1',
+        },
       });
       expect(button.status).toBe(200);
       expect(button.body).toMatchObject({
@@ -472,7 +484,12 @@ describe('Genesys Cloud emulator', () => {
       });
 
       const log = emu.conversation(cid)?.messages ?? [];
-      expect(log.map((m) => `${m.direction}:${m.type}`)).toEqual(['Inbound:Text', 'Inbound:Event', 'Inbound:Receipt', 'Inbound:Structured']);
+      expect(log.map((m) => `${m.direction}:${m.type}`)).toEqual([
+        'Inbound:Text',
+        'Inbound:Event',
+        'Inbound:Receipt',
+        'Inbound:Structured',
+      ]);
       expect(log.map((m) => m.seq)).toEqual([...log.map((m) => m.seq)].sort((x, y) => x - y));
     });
   });
@@ -508,7 +525,10 @@ describe('Genesys Cloud emulator', () => {
       const text = await call('POST', `/emulator/v1/conversations/${cid}/messages`, { body: { text: 'Hi, I am Sam' } });
       expect(text.status).toBe(202);
       await call('POST', `/emulator/v1/conversations/${cid}/messages`, {
-        body: { text: 'Here is the form', attachments: [{ url: 'https://files.example/form.pdf', mime: 'application/pdf', filename: 'form.pdf' }] },
+        body: {
+          text: 'Here is the form',
+          attachments: [{ url: 'https://files.example/form.pdf', mime: 'application/pdf', filename: 'form.pdf' }],
+        },
       });
       await call('POST', `/emulator/v1/conversations/${cid}/messages`, {
         body: { text: 'Did that help?', quickReplies: [{ text: 'Yes', payload: 'yes' }, { text: 'No' }] },
@@ -705,7 +725,12 @@ describe('Genesys Cloud emulator', () => {
 
       const stats = emu.apiCalls();
       expect(stats.countsByPath[inboundPath] - before).toBe(3);
-      expect(stats.calls.filter((c) => c.path === inboundPath).slice(-3).map((c) => c.status)).toEqual([429, 429, 200]);
+      expect(
+        stats.calls
+          .filter((c) => c.path === inboundPath)
+          .slice(-3)
+          .map((c) => c.status),
+      ).toEqual([429, 429, 200]);
       expect(emu.state().faults).toEqual([]);
       expect(emu.conversationFor(INTEGRATION_ID, 'fault-429')?.messages).toHaveLength(1);
     });
@@ -813,7 +838,13 @@ describe('Genesys Cloud emulator', () => {
 
       const observations = await call('POST', '/api/v2/analytics/queues/observations/query', {
         body: {
-          filter: { type: 'and', predicates: [{ dimension: 'queueId', value: 'q-1' }, { dimension: 'mediaType', value: 'message' }] },
+          filter: {
+            type: 'and',
+            predicates: [
+              { dimension: 'queueId', value: 'q-1' },
+              { dimension: 'mediaType', value: 'message' },
+            ],
+          },
           metrics: ['oOnQueueUsers', 'oWaiting'],
         },
       });
@@ -852,9 +883,13 @@ describe('Genesys Cloud emulator', () => {
     });
 
     it('creates OAuth clients and integrations, and resets conversations but keeps configuration', async () => {
-      expect((await call('POST', '/emulator/v1/oauth-clients', { body: { clientId: 'demo', clientSecret: 'demo-secret' } })).status).toBe(201);
+      expect((await call('POST', '/emulator/v1/oauth-clients', { body: { clientId: 'demo', clientSecret: 'demo-secret' } })).status).toBe(
+        201,
+      );
       expect((await fetchToken('demo', 'demo-secret')).status).toBe(200);
-      expect((await call('POST', '/emulator/v1/integrations', { body: { id: 'x', webhookUrl: sink.url, webhookSecret: 'short' } })).status).toBe(400);
+      expect(
+        (await call('POST', '/emulator/v1/integrations', { body: { id: 'x', webhookUrl: sink.url, webhookSecret: 'short' } })).status,
+      ).toBe(400);
       const created = await call('POST', '/emulator/v1/integrations', {
         body: { id: 'demo-integration', name: 'Demo', webhookUrl: sink.url, webhookSecret: WEBHOOK_SECRET },
       });

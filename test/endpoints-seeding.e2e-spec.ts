@@ -34,7 +34,9 @@ function setVariables(variables: Record<string, string | undefined>): void {
 /** Boots the application expecting it to fail; returns the error, with everything closed again. */
 async function bootError(overrides: Record<string, string>): Promise<Error> {
   const config = AppConfig.fromEnvironment(testEnvironment(overrides));
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ config, logDestination: new LogCapture() })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, logDestination: new LogCapture() })],
+  }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   configureApp(app);
   const error = await app.init().then(

@@ -10,7 +10,10 @@ const BASE = '/admin/v1/endpoints';
 /** Secrets unique to this run, so finding one anywhere can only mean it leaked. */
 const secret = (label: string, bytes = 18) => `${label}-${randomBytes(bytes).toString('base64url')}`;
 
-function endpointBody(id: string | undefined, secrets = { clientSecret: secret('cs'), webhookSecret: secret('wh'), callbackSecret: secret('cb') }) {
+function endpointBody(
+  id: string | undefined,
+  secrets = { clientSecret: secret('cs'), webhookSecret: secret('wh'), callbackSecret: secret('cb') },
+) {
   return {
     ...(id === undefined ? {} : { id }),
     name: `Bot ${id ?? 'generated'}`,
@@ -34,13 +37,19 @@ async function dumpRedis(t: TestApp): Promise<string> {
   for (const key of keys) {
     const type = await t.redis.type(key);
     const value =
-      type === 'string' ? await t.redis.get(key)
-      : type === 'hash' ? await t.redis.hgetall(key)
-      : type === 'list' ? await t.redis.lrange(key, 0, -1)
-      : type === 'set' ? await t.redis.smembers(key)
-      : type === 'zset' ? await t.redis.zrange(key, 0, -1)
-      : type === 'stream' ? await t.redis.xrange(key, '-', '+')
-      : `<${type}>`;
+      type === 'string'
+        ? await t.redis.get(key)
+        : type === 'hash'
+          ? await t.redis.hgetall(key)
+          : type === 'list'
+            ? await t.redis.lrange(key, 0, -1)
+            : type === 'set'
+              ? await t.redis.smembers(key)
+              : type === 'zset'
+                ? await t.redis.zrange(key, 0, -1)
+                : type === 'stream'
+                  ? await t.redis.xrange(key, '-', '+')
+                  : `<${type}>`;
     parts.push(key, JSON.stringify(value));
   }
   return parts.join('\n');
@@ -152,7 +161,12 @@ describe('admin API: endpoints', () => {
   });
 
   it('answers 404 for unknown ids on every route', async () => {
-    for (const req of [api().get(`${BASE}/nope`), api().patch(`${BASE}/nope`), api().delete(`${BASE}/nope`), api().post(`${BASE}/nope/api-key`)]) {
+    for (const req of [
+      api().get(`${BASE}/nope`),
+      api().patch(`${BASE}/nope`),
+      api().delete(`${BASE}/nope`),
+      api().post(`${BASE}/nope/api-key`),
+    ]) {
       const res = await send(req, req.method === 'PATCH' ? { name: 'x' } : undefined);
       expect(res.status).toBe(404);
       expect(res.body.message).toBe('Endpoint nope not found');
@@ -162,19 +176,43 @@ describe('admin API: endpoints', () => {
   it.each([
     ['a bad id pattern', { id: 'Not_Valid!' }, 'id must be 1-64 lowercase letters, digits or "-"'],
     ['a too long id', { id: 'a'.repeat(65) }, 'id must be 1-64 lowercase letters, digits or "-"'],
-    ['a short webhook secret', { provider: { webhookSecret: 'fifteen-chars!!' } }, 'provider.webhookSecret must be longer than 15 characters'],
+    [
+      'a short webhook secret',
+      { provider: { webhookSecret: 'fifteen-chars!!' } },
+      'provider.webhookSecret must be longer than 15 characters',
+    ],
     ['a short callback secret', { bot: { callbackSecret: 'x'.repeat(23) } }, 'bot.callbackSecret must be at least 24 characters'],
     ['an empty client secret', { provider: { clientSecret: '' } }, 'provider.clientSecret should not be empty'],
     ['a bad callback URL', { bot: { callbackUrl: 'not a url' } }, 'bot.callbackUrl must be an http(s) URL'],
     ['a non-http callback URL', { bot: { callbackUrl: 'ftp://bot.example.test/x' } }, 'bot.callbackUrl must be an http(s) URL'],
-    ['an unknown provider type', { provider: { type: 'zendesk' } }, 'provider.type must be one of the following values: genesys-cloud-open-messaging'],
+    [
+      'an unknown provider type',
+      { provider: { type: 'zendesk' } },
+      'provider.type must be one of the following values: genesys-cloud-open-messaging',
+    ],
     ['an unknown region', { provider: { region: 'mars' } }, 'provider.region must be a known Genesys Cloud region'],
     ['a private callback host', { bot: { callbackUrl: 'http://10.1.2.3/events' } }, 'bot.callbackUrl must not point to a private'],
-    ['a private Genesys URL', { provider: { apiBaseUrl: 'http://169.254.169.254', loginBaseUrl: 'https://login.example.test' } }, 'provider.apiBaseUrl must not point to a private'],
-    ['both bot targets', { bot: { cognigy: { notifyUrl: 'https://endpoint.example.test/notify/t' } } }, 'bot must have exactly one of callbackUrl (with callbackSecret) or cognigy.notifyUrl'],
+    [
+      'a private Genesys URL',
+      { provider: { apiBaseUrl: 'http://169.254.169.254', loginBaseUrl: 'https://login.example.test' } },
+      'provider.apiBaseUrl must not point to a private',
+    ],
+    [
+      'both bot targets',
+      { bot: { cognigy: { notifyUrl: 'https://endpoint.example.test/notify/t' } } },
+      'bot must have exactly one of callbackUrl (with callbackSecret) or cognigy.notifyUrl',
+    ],
     ['a callback URL without its secret', { bot: { callbackSecret: null } }, 'bot.callbackSecret must be at least 24 characters'],
-    ['a bad custom attribute key', { handoverDefaults: { customAttributes: { 'bad key': 'v' } } }, 'handoverDefaults.customAttributes key "bad key"'],
-    ['a long custom attribute value', { handoverDefaults: { customAttributes: { ok: 'v'.repeat(257) } } }, 'handoverDefaults.customAttributes value of "ok" must be at most 256 characters'],
+    [
+      'a bad custom attribute key',
+      { handoverDefaults: { customAttributes: { 'bad key': 'v' } } },
+      'handoverDefaults.customAttributes key "bad key"',
+    ],
+    [
+      'a long custom attribute value',
+      { handoverDefaults: { customAttributes: { ok: 'v'.repeat(257) } } },
+      'handoverDefaults.customAttributes value of "ok" must be at most 256 characters',
+    ],
     ['a fractional priority', { handoverDefaults: { priority: 1.5 } }, 'handoverDefaults.priority must be an integer number'],
     ['an unknown field', { provider: { colour: 'blue' } }, 'provider.colour: property colour should not exist'],
   ])('answers 400 naming the field for %s', async (_case, change, message) => {
@@ -230,10 +268,17 @@ describe('admin API: endpoints', () => {
     const cognigyApiKey = secret('cognigy');
     secretsSet.push(cognigyApiKey);
     const res = await send(api().patch(`${BASE}/to-cognigy`), {
-      bot: { callbackUrl: null, callbackSecret: null, cognigy: { notifyUrl: 'https://endpoint-trial.cognigy.ai/notify/abc', apiKey: cognigyApiKey } },
+      bot: {
+        callbackUrl: null,
+        callbackSecret: null,
+        cognigy: { notifyUrl: 'https://endpoint-trial.cognigy.ai/notify/abc', apiKey: cognigyApiKey },
+      },
     });
     expect(res.status).toBe(200);
-    expect(res.body.bot).toEqual({ hasCallbackSecret: false, cognigy: { notifyUrl: 'https://endpoint-trial.cognigy.ai/notify/abc', hasApiKey: true } });
+    expect(res.body.bot).toEqual({
+      hasCallbackSecret: false,
+      cognigy: { notifyUrl: 'https://endpoint-trial.cognigy.ai/notify/abc', hasApiKey: true },
+    });
     expect((await endpoints.get('to-cognigy')).bot.cognigy?.apiKey).toBe(cognigyApiKey);
   });
 
@@ -336,7 +381,9 @@ describe('endpoint cache across processes', () => {
     expect((await firstEndpoints.get('shared')).name).toBe('Bot shared');
     expect(await firstEndpoints.authenticateApiKey('shared', created.body.apiKey)).toBe('ok');
 
-    await admin(request(second.app.getHttpServer()).patch(`${BASE}/shared`)).send({ name: 'Changed elsewhere' }).expect(200);
+    await admin(request(second.app.getHttpServer()).patch(`${BASE}/shared`))
+      .send({ name: 'Changed elsewhere' })
+      .expect(200);
     await eventually(async () => expect((await firstEndpoints.get('shared')).name).toBe('Changed elsewhere'));
 
     await admin(request(second.app.getHttpServer()).post(`${BASE}/shared/api-key`)).expect(201);
@@ -363,12 +410,16 @@ describe('webhook secret rotation grace', () => {
     const body = endpointBody('short-grace');
     await admin(request(t.app.getHttpServer()).post(BASE)).send(body).expect(201);
     const newSecret = secret('wh-next');
-    const patched = await admin(request(t.app.getHttpServer()).patch(`${BASE}/short-grace`)).send({ provider: { webhookSecret: newSecret } }).expect(200);
+    const patched = await admin(request(t.app.getHttpServer()).patch(`${BASE}/short-grace`))
+      .send({ provider: { webhookSecret: newSecret } })
+      .expect(200);
     expect(patched.body.provider.previousWebhookSecretValidUntil).toBeDefined();
 
     const endpoints = t.app.get(EndpointsService);
     expect(endpoints.webhookSecrets(await endpoints.get('short-grace'))).toEqual([newSecret, body.provider.webhookSecret]);
-    await eventually(async () => expect(endpoints.webhookSecrets(await endpoints.get('short-grace'))).toEqual([newSecret]), { timeoutMs: 3000 });
+    await eventually(async () => expect(endpoints.webhookSecrets(await endpoints.get('short-grace'))).toEqual([newSecret]), {
+      timeoutMs: 3000,
+    });
     const view = await admin(request(t.app.getHttpServer()).get(`${BASE}/short-grace`)).expect(200);
     expect(view.body.provider.previousWebhookSecretValidUntil).toBeUndefined();
   });

@@ -40,7 +40,13 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
     id: `ep-${randomUUID().slice(0, 8)}`,
     name: 'adapter test',
     bot: {},
-    handoverDefaults: { skills: [], customAttributes: {}, inactivityTimeoutSeconds: 0, queueTimeoutSeconds: 0, queueUpdateIntervalSeconds: 0 },
+    handoverDefaults: {
+      skills: [],
+      customAttributes: {},
+      inactivityTimeoutSeconds: 0,
+      queueTimeoutSeconds: 0,
+      queueUpdateIntervalSeconds: 0,
+    },
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     provider: {
@@ -58,7 +64,12 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
   const customer = () => ({ id: `u-${randomUUID()}`, nickname: 'Ada', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
   /** A new customer writes `text`: a new Genesys conversation, whose id is returned. */
   const openConversation = async (ep: GenesysEndpoint, adapter = provider, text = 'hi'): Promise<string> => {
-    const sent = await adapter.sendCustomerMessage(ep, { customer: customer(), messageId: randomUUID(), time: new Date().toISOString(), text });
+    const sent = await adapter.sendCustomerMessage(ep, {
+      customer: customer(),
+      messageId: randomUUID(),
+      time: new Date().toISOString(),
+      text,
+    });
     return sent.conversationId!;
   };
   const startEmulator = (options: Parameters<typeof GenesysEmulator.start>[0] = {}) =>
@@ -71,7 +82,9 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       ...options,
     });
   const signals = (conversationId: string) =>
-    published.map((p) => p.event).filter((e): e is ConversationSignalEvent => e.kind === 'conversation.signal' && e.conversationId === conversationId);
+    published
+      .map((p) => p.event)
+      .filter((e): e is ConversationSignalEvent => e.kind === 'conversation.signal' && e.conversationId === conversationId);
 
   beforeAll(async () => {
     // Reconnects are logged as they happen; these tests cause them on purpose.
@@ -121,9 +134,19 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         messageId: 'm-1',
         time: new Date().toISOString(),
         text: 'I want a human',
-        routing: { language: 'english', skills: ['billing', 'escalation'], priority: 5, customAttributes: { region: 'Europe', section: 'section A' } },
+        routing: {
+          language: 'english',
+          skills: ['billing', 'escalation'],
+          priority: 5,
+          customAttributes: { region: 'Europe', section: 'section A' },
+        },
       });
-      const second = await provider.sendCustomerMessage(ep, { customer: who, messageId: 'm-2', time: new Date().toISOString(), text: 'still there?' });
+      const second = await provider.sendCustomerMessage(ep, {
+        customer: who,
+        messageId: 'm-2',
+        time: new Date().toISOString(),
+        text: 'still there?',
+      });
 
       expect(first.conversationId).toEqual(expect.any(String));
       expect(first.providerMessageId).toEqual(expect.any(String));
@@ -140,7 +163,9 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
 
       const inbound = sent.filter((r) => r.url.includes('/inbound/open/message'));
       expect(inbound).toHaveLength(2);
-      expect(inbound[0].url).toBe(`${emulator.url}/api/v2/conversations/messages/${INTEGRATION_ID}/inbound/open/message?prefetchConversationId=true`);
+      expect(inbound[0].url).toBe(
+        `${emulator.url}/api/v2/conversations/messages/${INTEGRATION_ID}/inbound/open/message?prefetchConversationId=true`,
+      );
       const [body1, body2] = inbound.map((r) => r.json as Record<string, any>);
       expect(body1.channel.metadata).toEqual({ customAttributes: conversation.customAttributes });
       expect(Object.values(body1.channel.metadata.customAttributes).every((v) => typeof v === 'string')).toBe(true);
@@ -183,7 +208,10 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
 
       const log = emulator.conversation(conversationId!)!.messages;
       const firstInbound = log.find((e) => e.direction === 'Inbound' && e.type === 'Text')!;
-      expect((firstInbound.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)).toEqual(['Image', 'File']);
+      expect((firstInbound.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)).toEqual([
+        'Image',
+        'File',
+      ]);
       expect(log.some((e) => e.direction === 'Inbound' && e.type === 'Event')).toBe(true);
       const receipts = log.filter((e) => e.type === 'Receipt' && e.id === agentMessage.id).map((e) => e.payload);
       expect(receipts).toEqual([
@@ -269,7 +297,10 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       emulator.addFault({ mode: 'hang', count: 1, pathPrefix: '/api/v2/conversations/messages' });
       const conversationId = await openConversation(endpoint(), provider, 'hello');
       expect(conversationId).toEqual(expect.any(String));
-      const calls = emulator.apiCalls().calls.filter((c) => c.path.endsWith('/inbound/open/message')).slice(-3);
+      const calls = emulator
+        .apiCalls()
+        .calls.filter((c) => c.path.endsWith('/inbound/open/message'))
+        .slice(-3);
       expect(calls.map((c) => c.fault ?? c.status)).toEqual(['503', 'hang', 200]);
     });
 
@@ -284,7 +315,12 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       await provider.checkAvailability(ep, { skills: [] });
       const after = emulator.apiCalls();
       expect(after.tokenRequestsByClient[fresh.clientId]).toBe(2);
-      expect(after.calls.filter((c) => c.path.endsWith('/observations/query')).slice(-2).map((c) => c.status)).toEqual([401, 200]);
+      expect(
+        after.calls
+          .filter((c) => c.path.endsWith('/observations/query'))
+          .slice(-2)
+          .map((c) => c.status),
+      ).toEqual([401, 200]);
     });
 
     it('enforces the endpoint rate limit through Redis before calling Genesys', async () => {
@@ -309,12 +345,18 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const ep = endpoint();
       const conversationId = await openConversation(ep, provider, 'hi');
       await provider.watchConversation(ep, conversationId);
-      const channel = emulator.state().notificationChannels.find((c) => c.topics.includes(`v2.detail.events.conversation.${conversationId}.user.start`));
+      const channel = emulator
+        .state()
+        .notificationChannels.find((c) => c.topics.includes(`v2.detail.events.conversation.${conversationId}.user.start`));
       expect(channel?.topics).toHaveLength(4);
 
       emulator.joinAgent(conversationId, { agentName: 'Sam Agent' });
       await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.joined']));
-      expect(signals(conversationId)[0]).toMatchObject({ agentName: 'Sam Agent', agentUserId: expect.any(String), participantId: expect.any(String) });
+      expect(signals(conversationId)[0]).toMatchObject({
+        agentName: 'Sam Agent',
+        agentUserId: expect.any(String),
+        participantId: expect.any(String),
+      });
 
       const connects = statusOf(ep)[0].connects;
       expect(emulator.dropNotificationSockets()).toBeGreaterThan(0);
@@ -406,7 +448,9 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const { watcher, ep, conversationId } = await setUp({ heartbeatTimeoutMs: 60_000, renewAfterMs: 500 });
       const first = watcher.status()[ep.id].channels[0].channelId;
       const channel = () => watcher.status()[ep.id].channels[0];
-      await eventually(() => expect(channel()).toMatchObject({ open: true, channelId: expect.not.stringMatching(first!) }), { timeoutMs: 3000 });
+      await eventually(() => expect(channel()).toMatchObject({ open: true, channelId: expect.not.stringMatching(first!) }), {
+        timeoutMs: 3000,
+      });
       quiet.joinAgent(conversationId);
       await eventually(() => expect(signals(conversationId).map((e) => e.signal)).toContain('agent.joined'));
       await watcher.unwatch(ep, conversationId);

@@ -36,7 +36,11 @@ describe('Genesys webhook intake', () => {
     t = await createTestApp();
     emulator = await GenesysEmulator.start({ port: 0, oauthClients: [CLIENT], webhookRetryDelayMs: 100, webhookMaxRetries: 1 });
     endpointId = `gw-${randomUUID().slice(0, 8)}`;
-    emulator.addIntegration({ id: INTEGRATION_ID, webhookUrl: `${await t.app.getUrl()}/webhooks/genesys/${endpointId}`, webhookSecret: SECRET });
+    emulator.addIntegration({
+      id: INTEGRATION_ID,
+      webhookUrl: `${await t.app.getUrl()}/webhooks/genesys/${endpointId}`,
+      webhookSecret: SECRET,
+    });
     await request(t.app.getHttpServer())
       .post('/admin/v1/endpoints')
       .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
@@ -85,7 +89,8 @@ describe('Genesys webhook intake', () => {
 
     const deliveries = emulator.webhookDeliveries();
     expect(deliveries.length).toBeGreaterThanOrEqual(2);
-    for (const delivery of deliveries) expect(delivery).toMatchObject({ state: 'delivered', attempts: [expect.objectContaining({ status: 200 })] });
+    for (const delivery of deliveries)
+      expect(delivery).toMatchObject({ state: 'delivered', attempts: [expect.objectContaining({ status: 200 })] });
     await eventually(() => expect(published.map((p) => p.event.kind).sort()).toEqual(['agent.message', 'agent.typing']));
     expect(published.every((p) => p.endpointId === endpointId)).toBe(true);
     expect(published.find((p) => p.event.kind === 'agent.message')?.event).toMatchObject({
@@ -107,7 +112,9 @@ describe('Genesys webhook intake', () => {
   it('verifies the raw bytes: insignificant whitespace passes, a signature over re-serialised JSON does not', async () => {
     const raw = `{\n  "id" : "ws-1",\n  "type": "Text", "text": "spaced",\n  "channel": { "to": { "id": "u-9" }, "time": "2026-01-01T10:00:00.000Z" }\n}\n`;
     await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(200, {});
-    expect(published.map((p) => p.event)).toEqual([expect.objectContaining({ kind: 'agent.message', providerEventId: 'ws-1', text: 'spaced', customerId: 'u-9' })]);
+    expect(published.map((p) => p.event)).toEqual([
+      expect.objectContaining({ kind: 'agent.message', providerEventId: 'ws-1', text: 'spaced', customerId: 'u-9' }),
+    ]);
     await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, JSON.stringify(JSON.parse(raw)))).expect(401);
     expect(publish).toHaveBeenCalledTimes(1);
   });
@@ -141,7 +148,12 @@ describe('Genesys webhook intake', () => {
 
   it('maps signed conversation events (single or list) to conversation.signal, with the agent name', async () => {
     const customer = { id: `u-${randomUUID()}` };
-    const { conversationId } = await genesys().sendCustomerMessage(await endpoint(), { customer, messageId: 'm-e', time: new Date().toISOString(), text: 'hi' });
+    const { conversationId } = await genesys().sendCustomerMessage(await endpoint(), {
+      customer,
+      messageId: 'm-e',
+      time: new Date().toISOString(),
+      text: 'hi',
+    });
     const agent = emulator.joinAgent(conversationId!, { agentName: 'Pat Agent' }).agent!;
     const topic = (suffix: string) => `v2.detail.events.conversation.${conversationId}.${suffix}`;
     const agentFields = { conversationId, participantId: agent.participantId, userId: agent.userId };
@@ -150,11 +162,20 @@ describe('Genesys webhook intake', () => {
     const list = JSON.stringify([
       { topicName: topic('user.end'), eventBody: { ...agentFields, disconnectType: 'TRANSFER', eventTime: 1767261660000 } },
       { topicName: 'v2.users.someone.presence', eventBody: {} },
-      { topicName: topic('customer.end'), eventBody: { conversationId, participantId: 'p-customer', disconnectType: 'CLIENT', eventTime: 1767261720000 } },
+      {
+        topicName: topic('customer.end'),
+        eventBody: { conversationId, participantId: 'p-customer', disconnectType: 'CLIENT', eventTime: 1767261720000 },
+      },
     ]);
     await post(`/webhooks/genesys/${endpointId}/events`, list, sign(SECRET, list)).expect(200, {});
     expect(published.map((p) => p.event)).toEqual([
-      expect.objectContaining({ kind: 'conversation.signal', signal: 'agent.joined', conversationId, agentUserId: agent.userId, agentName: 'Pat Agent' }),
+      expect.objectContaining({
+        kind: 'conversation.signal',
+        signal: 'agent.joined',
+        conversationId,
+        agentUserId: agent.userId,
+        agentName: 'Pat Agent',
+      }),
       expect.objectContaining({ signal: 'agent.left', disconnectType: 'transfer', participantId: agent.participantId }),
       expect.objectContaining({ signal: 'customer.left', disconnectType: 'client' }),
     ]);
@@ -167,7 +188,12 @@ describe('Genesys webhook intake', () => {
       .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
       .send({ provider: { webhookSecret: NEW_SECRET } })
       .expect(200);
-    const raw = JSON.stringify({ id: 'rot-1', type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }], channel: { to: { id: 'u-1' } } });
+    const raw = JSON.stringify({
+      id: 'rot-1',
+      type: 'Event',
+      events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }],
+      channel: { to: { id: 'u-1' } },
+    });
     await post(`/webhooks/genesys/${endpointId}`, raw, sign(NEW_SECRET, raw)).expect(200);
     await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw)).expect(200);
     await post(`/webhooks/genesys/${endpointId}`, raw, sign('never-was-a-secret-000', raw)).expect(401);
@@ -189,7 +215,9 @@ describe('Genesys webhook intake', () => {
     for (const path of ['/webhooks/genesys/{endpointId}', '/webhooks/genesys/{endpointId}/events']) {
       const op = doc.paths[path].post;
       expect(op.tags).toEqual(['genesys-webhooks']);
-      expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required: true })]));
+      expect(op.parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required: true })]),
+      );
     }
   });
 });

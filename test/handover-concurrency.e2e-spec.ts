@@ -46,11 +46,19 @@ describe(`${SESSIONS} sessions × ${MESSAGES} messages each way, with Genesys 42
     const server = f.t.app.getHttpServer();
     const bot = (path: string) => request(server).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
 
-    await inBatches(sessions, 50, (s) => bot('/handovers').send({ sessionId: s, userId: `u-${s}`, text: `start ${s}` }).expect(202));
-    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('handover.queued'))).toHaveLength(SESSIONS), { timeoutMs: 60000 });
+    await inBatches(sessions, 50, (s) =>
+      bot('/handovers')
+        .send({ sessionId: s, userId: `u-${s}`, text: `start ${s}` })
+        .expect(202),
+    );
+    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('handover.queued'))).toHaveLength(SESSIONS), {
+      timeoutMs: 60000,
+    });
     const conversations = new Map(sessions.map((s) => [s, f.emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id]));
     for (const s of sessions) f.emulator.joinAgent(conversations.get(s)!, { agentName: 'Sam' });
-    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('agent.joined'))).toHaveLength(SESSIONS), { timeoutMs: 60000 });
+    await eventually(() => expect(sessions.filter((s) => f.bot.typesFor(s).includes('agent.joined'))).toHaveLength(SESSIONS), {
+      timeoutMs: 60000,
+    });
 
     // Faults while the traffic flows: Genesys rate-limits inbound calls, the bot's callback is down for a while.
     f.emulator.addFault({ mode: '429', count: 60, retryAfterSeconds: 1, pathPrefix: '/api/v2/conversations/messages' });
@@ -59,7 +67,10 @@ describe(`${SESSIONS} sessions × ${MESSAGES} messages each way, with Genesys 42
     const userSent = new Map(sessions.map((s) => [s, Array.from({ length: MESSAGES }, (_, i) => `${s} user ${i}`)]));
     const agentSent = new Map(sessions.map((s) => [s, Array.from({ length: MESSAGES }, (_, i) => `${s} agent ${i}`)]));
     const userTraffic = inBatches(sessions, 50, async (s) => {
-      for (const [i, text] of userSent.get(s)!.entries()) await bot(`/sessions/${s}/messages`).send({ messageId: `m-${i}`, text }).expect(202);
+      for (const [i, text] of userSent.get(s)!.entries())
+        await bot(`/sessions/${s}/messages`)
+          .send({ messageId: `m-${i}`, text })
+          .expect(202);
     });
     for (let i = 0; i < MESSAGES; i++) {
       for (const s of sessions) f.emulator.agentMessage(conversations.get(s)!, { text: agentSent.get(s)![i] });
@@ -78,7 +89,15 @@ describe(`${SESSIONS} sessions × ${MESSAGES} messages each way, with Genesys 42
         ]),
       );
     const botReceived = () =>
-      new Map(sessions.map((s) => [s, f.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '')]));
+      new Map(
+        sessions.map((s) => [
+          s,
+          f.bot
+            .forSession(s)
+            .filter((e) => e.type === 'agent.message')
+            .map((e) => (e.data as { text?: string }).text ?? ''),
+        ]),
+      );
 
     await eventually(
       () => {

@@ -8,12 +8,14 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
   let f: HandoverFixture;
   const api = () => request(f.t.app.getHttpServer());
   const bot = (path: string) => api().post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
-  const start = (sessionId: string, userId = `u-${sessionId}`) => bot('/handovers').send({ sessionId, userId, text: `hello from ${sessionId}` });
+  const start = (sessionId: string, userId = `u-${sessionId}`) =>
+    bot('/handovers').send({ sessionId, userId, text: `hello from ${sessionId}` });
   const queued = async (sessionId: string) => {
     await eventually(() => expect(f.bot.typesFor(sessionId)).toContain('handover.queued'));
     return f.emulator.conversationFor(INTEGRATION_ID, `u-${sessionId}`)!;
   };
-  const customerState = (conversationId: string) => f.emulator.conversation(conversationId)!.participants.find((p) => p.purpose === 'customer')!.state;
+  const customerState = (conversationId: string) =>
+    f.emulator.conversation(conversationId)!.participants.find((p) => p.purpose === 'customer')!.state;
 
   beforeAll(async () => {
     f = await createHandoverFixture();
@@ -28,7 +30,9 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
     const conversation = await queued('rel-q');
     expect((await bot('/sessions/rel-q/release').send()).status).toBe(202);
     await eventually(() => expect(customerState(conversation.id)).toBe('disconnected'));
-    await eventually(() => expect(f.bot.forSession('rel-q').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'bot_released' } }));
+    await eventually(() =>
+      expect(f.bot.forSession('rel-q').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'bot_released' } }),
+    );
     expect((await bot('/sessions/rel-q/release').send()).status).toBe(409);
   });
 
@@ -50,10 +54,19 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
   it('admin release ends with admin_released', async () => {
     await start('rel-admin');
     const conversation = await queued('rel-admin');
-    await api().post(`/admin/v1/endpoints/${f.endpointId}/sessions/rel-admin/release`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(202);
-    await eventually(() => expect(f.bot.forSession('rel-admin').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'admin_released' } }));
+    await api()
+      .post(`/admin/v1/endpoints/${f.endpointId}/sessions/rel-admin/release`)
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .expect(202);
+    await eventually(() =>
+      expect(f.bot.forSession('rel-admin').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'admin_released' } }),
+    );
     await eventually(() => expect(customerState(conversation.id)).toBe('disconnected'));
-    const list = await api().get('/admin/v1/sessions').query({ endpointId: f.endpointId, state: 'ended' }).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(200);
+    const list = await api()
+      .get('/admin/v1/sessions')
+      .query({ endpointId: f.endpointId, state: 'ended' })
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .expect(200);
     expect(list.body.items.map((s: { sessionId: string }) => s.sessionId)).toContain('rel-admin');
   });
 
@@ -79,7 +92,15 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
 
     const body = JSON.stringify({
       id: 'genesys-msg-dup-1',
-      channel: { id: INTEGRATION_ID, platform: 'Open', type: 'Private', messageId: 'genesys-msg-dup-1', to: { id: 'u-dup', idType: 'Opaque' }, from: { id: INTEGRATION_ID, idType: 'Opaque' }, time: new Date().toISOString() },
+      channel: {
+        id: INTEGRATION_ID,
+        platform: 'Open',
+        type: 'Private',
+        messageId: 'genesys-msg-dup-1',
+        to: { id: 'u-dup', idType: 'Opaque' },
+        from: { id: INTEGRATION_ID, idType: 'Opaque' },
+        time: new Date().toISOString(),
+      },
       conversationId: conversation.id,
       type: 'Text',
       text: 'agent says once',
@@ -88,9 +109,16 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
     });
     const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('base64')}`;
     for (let i = 0; i < 3; i++) {
-      await api().post(`/webhooks/genesys/${f.endpointId}`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', signature).send(body).expect(200);
+      await api()
+        .post(`/webhooks/genesys/${f.endpointId}`)
+        .set('Content-Type', 'application/json')
+        .set('X-Hub-Signature-256', signature)
+        .send(body)
+        .expect(200);
     }
-    await eventually(() => expect(f.bot.forSession('dup').some((e) => (e.data as { text?: string }).text === 'agent says once')).toBe(true));
+    await eventually(() =>
+      expect(f.bot.forSession('dup').some((e) => (e.data as { text?: string }).text === 'agent says once')).toBe(true),
+    );
     await new Promise((r) => setTimeout(r, 400));
     expect(f.bot.forSession('dup').filter((e) => (e.data as { text?: string }).text === 'agent says once')).toHaveLength(1);
     const inbound = f.emulator.conversation(conversation.id)!.messages.filter((m) => (m.payload as { text?: string }).text === 'only once');
@@ -100,7 +128,8 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
 
 describe('handover timeouts', () => {
   let f: HandoverFixture;
-  const bot = (path: string) => request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
+  const bot = (path: string) =>
+    request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
 
   beforeAll(async () => {
     f = await createHandoverFixture({ handoverDefaults: { queueTimeoutSeconds: 1, inactivityTimeoutSeconds: 1 } });
@@ -112,9 +141,16 @@ describe('handover timeouts', () => {
 
   it('ends a handover nobody picks up with queue_timeout and disconnects it', async () => {
     await bot('/handovers').send({ sessionId: 'qt', userId: 'u-qt', text: 'anyone?' }).expect(202);
-    await eventually(() => expect(f.bot.forSession('qt').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'queue_timeout' } }), { timeoutMs: 5000 });
+    await eventually(
+      () => expect(f.bot.forSession('qt').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'queue_timeout' } }),
+      { timeoutMs: 5000 },
+    );
     const conversation = f.emulator.conversationFor(INTEGRATION_ID, 'u-qt')!;
-    await eventually(() => expect(conversation && f.emulator.conversation(conversation.id)!.participants.find((p) => p.purpose === 'customer')!.state).toBe('disconnected'));
+    await eventually(() =>
+      expect(conversation && f.emulator.conversation(conversation.id)!.participants.find((p) => p.purpose === 'customer')!.state).toBe(
+        'disconnected',
+      ),
+    );
   });
 
   it('ends an active handover without messages with inactivity_timeout', async () => {
@@ -123,16 +159,23 @@ describe('handover timeouts', () => {
     const conversation = f.emulator.conversationFor(INTEGRATION_ID, 'u-it')!;
     f.emulator.joinAgent(conversation.id, { agentName: 'Sam' });
     await eventually(() => expect(f.bot.typesFor('it')).toContain('agent.joined'));
-    await eventually(() => expect(f.bot.forSession('it').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'inactivity_timeout' } }), { timeoutMs: 5000 });
+    await eventually(
+      () => expect(f.bot.forSession('it').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'inactivity_timeout' } }),
+      { timeoutMs: 5000 },
+    );
     expect(f.bot.forSession('it').filter((e) => e.type === 'handover.ended')).toHaveLength(1);
   });
 });
 
 describe('delivery receipts with DELIVERED_RECEIPTS=false', () => {
   let f: HandoverFixture;
-  const bot = (path: string) => request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
+  const bot = (path: string) =>
+    request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}${path}`).set('Authorization', `Bearer ${f.apiKey}`);
   const receipts = (conversationId: string) =>
-    f.emulator.conversation(conversationId)!.messages.filter((m) => m.type === 'Receipt').map((m) => (m.payload as { id?: string; status?: string }));
+    f.emulator
+      .conversation(conversationId)!
+      .messages.filter((m) => m.type === 'Receipt')
+      .map((m) => m.payload as { id?: string; status?: string });
 
   beforeAll(async () => {
     f = await createHandoverFixture({ env: { DELIVERED_RECEIPTS: 'false' } });

@@ -27,7 +27,15 @@ describe('SIGKILL mid-stream, then restart', () => {
     bot = await BotReceiver.start(CALLBACK_SECRET);
     dir = mkdtempSync(path.join(tmpdir(), 'hc-restart-'));
     const endpointsFile = path.join(dir, 'endpoints.yaml');
-    writeEmulatorEndpointsFile(endpointsFile, { id: 'restart-ep', name: 'Restart test', apiKeyVariable: 'RESTART_API_KEY', botUrl: bot.url, emulatorUrl: emulator.url, clientId: 'restart-client', clientSecret: 'restart-client-secret' });
+    writeEmulatorEndpointsFile(endpointsFile, {
+      id: 'restart-ep',
+      name: 'Restart test',
+      apiKeyVariable: 'RESTART_API_KEY',
+      botUrl: bot.url,
+      emulatorUrl: emulator.url,
+      clientId: 'restart-client',
+      clientSecret: 'restart-client-secret',
+    });
     const port = await freePort();
     env = {
       NODE_ENV: 'test',
@@ -42,7 +50,12 @@ describe('SIGKILL mid-stream, then restart', () => {
       DELIVERY_BACKOFF_MS: '200',
       LOG_LEVEL: 'warn',
     };
-    emulator.addIntegration({ id: INTEGRATION_ID, name: 'Restart', webhookUrl: `http://127.0.0.1:${port}/webhooks/genesys/restart-ep`, webhookSecret: WEBHOOK_SECRET });
+    emulator.addIntegration({
+      id: INTEGRATION_ID,
+      name: 'Restart',
+      webhookUrl: `http://127.0.0.1:${port}/webhooks/genesys/restart-ep`,
+      webhookSecret: WEBHOOK_SECRET,
+    });
     connector = new ConnectorProcess(env, port);
     await connector.start();
   }, 60000);
@@ -64,10 +77,14 @@ describe('SIGKILL mid-stream, then restart', () => {
       }).then((r) => r.status);
     const sessions = Array.from({ length: SESSIONS }, (_, i) => `r${i}`);
     for (const s of sessions) expect(await call('/handovers', { sessionId: s, userId: `u-${s}`, text: 'start' })).toBe(202);
-    await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('handover.queued'))).toHaveLength(SESSIONS), { timeoutMs: 30000 });
+    await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('handover.queued'))).toHaveLength(SESSIONS), {
+      timeoutMs: 30000,
+    });
     const conversations = new Map(sessions.map((s) => [s, emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id]));
     for (const s of sessions) emulator.joinAgent(conversations.get(s)!, { agentName: 'Sam' });
-    await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('agent.joined'))).toHaveLength(SESSIONS), { timeoutMs: 30000 });
+    await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('agent.joined'))).toHaveLength(SESSIONS), {
+      timeoutMs: 30000,
+    });
 
     const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
     const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
@@ -100,7 +117,11 @@ describe('SIGKILL mid-stream, then restart', () => {
         .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
         .map((m) => (m.payload as { text?: string }).text ?? '')
         .filter((t) => t.includes(' user '));
-    const botReceived = (s: string) => bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+    const botReceived = (s: string) =>
+      bot
+        .forSession(s)
+        .filter((e) => e.type === 'agent.message')
+        .map((e) => (e.data as { text?: string }).text ?? '');
 
     // A job that was running at the kill is retried once its lock expires (BullMQ's 30 s stall check).
     await eventually(
@@ -129,6 +150,8 @@ describe('SIGKILL mid-stream, then restart', () => {
 
     // The restarted process watches the live conversations again: an agent ending one is noticed.
     emulator.endConversation(conversations.get('r0')!);
-    await eventually(() => expect(bot.forSession('r0').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }), { timeoutMs: 15000 });
+    await eventually(() => expect(bot.forSession('r0').at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }), {
+      timeoutMs: 15000,
+    });
   }, 180000);
 });

@@ -88,7 +88,10 @@ describe('production build and process lifecycle', () => {
       30_000,
       (async () => {
         for (;;) {
-          const status = await fetch(`${base}/health/ready`).then((res) => res.status, () => 0);
+          const status = await fetch(`${base}/health/ready`).then(
+            (res) => res.status,
+            () => 0,
+          );
           if (status === 200) return;
           if (app.child.exitCode !== null) throw new Error(`exited early: ${app.stderr()}`);
           await new Promise((r) => setTimeout(r, 100));

@@ -54,7 +54,17 @@ const server = http.createServer((req, res) => {
       return res.end();
     }
     queue
-      .add('m', { id: body.id, text: body.text }, { jobId: body.id, attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } })
+      .add(
+        'm',
+        { id: body.id, text: body.text },
+        {
+          jobId: body.id,
+          attempts: 10,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: { age: 7 * 86400 },
+        },
+      )
       .then(() => {
         res.statusCode = 202;
         res.end();

@@ -28,7 +28,10 @@ const cell = (s: string | number) => String(s).replace(/\|/g, '\\|').replace(/\n
 const table = [
   '| Fault / hostile input | Messages in flight | Lost | Duplicated | Out of order | Status codes observed | Notes |',
   '|---|---:|---:|---:|---:|---|---|',
-  ...results.map((r) => `| ${cell(r.scenario)} | ${r.inFlight} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} | ${cell(r.statuses)} | ${cell(r.notes)} |`),
+  ...results.map(
+    (r) =>
+      `| ${cell(r.scenario)} | ${r.inFlight} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} | ${cell(r.statuses)} | ${cell(r.notes)} |`,
+  ),
 ].join('\n');
 
 const doc = `# Reliability under faults and hostile input

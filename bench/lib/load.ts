@@ -115,7 +115,12 @@ async function closedLoad(spec: PointSpec, tracker: DeliveryTracker): Promise<Lo
       },
     ],
   });
-  return { errors: result.non2xx + result.errors + result.timeouts, p50: result.latency.p50, p99: result.latency.p99, p999: result.latency.p99_9 };
+  return {
+    errors: result.non2xx + result.errors + result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+  };
 }
 
 /**

@@ -97,7 +97,8 @@ export function selfTimeByArea(profile: CpuProfile): { area: string; pct: number
 export function callersOf(profile: CpuProfile, functionName: string, n = 5): { caller: string; pct: number }[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes as (ProfileNode & { children?: number[] })[]) for (const c of node.children ?? []) parent.set(c, node.id);
+  for (const node of profile.nodes as (ProfileNode & { children?: number[] })[])
+    for (const c of node.children ?? []) parent.set(c, node.id);
   const hits = new Map<string, number>();
   let total = 0;
   for (const id of profile.samples) {
@@ -116,5 +117,8 @@ export function callersOf(profile: CpuProfile, functionName: string, n = 5): { c
     }
     hits.set(label, (hits.get(label) ?? 0) + 1);
   }
-  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([caller, h]) => ({ caller, pct: (100 * h) / (total || 1) }));
+  return [...hits.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([caller, h]) => ({ caller, pct: (100 * h) / (total || 1) }));
 }

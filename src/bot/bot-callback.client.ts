@@ -38,7 +38,13 @@ export class BotCallbackClient {
     if (cognigy) {
       // Cognigy Notify: the agent's text is the user-facing output; the whole event rides in `data`.
       const text = event.type === 'agent.message' ? (event as BotEvent<'agent.message'>).data.text : undefined;
-      const body = { userId: event.userId, sessionId: event.sessionId, text, data: { handover: event }, ...(cognigy.apiKey ? { URLToken: cognigy.urlToken } : {}) };
+      const body = {
+        userId: event.userId,
+        sessionId: event.sessionId,
+        text,
+        data: { handover: event },
+        ...(cognigy.apiKey ? { URLToken: cognigy.urlToken } : {}),
+      };
       return {
         method: 'POST',
         url: cognigy.notifyUrl,

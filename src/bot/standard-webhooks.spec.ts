@@ -22,11 +22,17 @@ describe('Standard Webhooks signatures', () => {
 
   it('verifies, rejecting tampering, stale timestamps and other secrets', () => {
     const now = 1700000000 * 1000;
-    const headers = { 'webhook-id': 'evt_1', 'webhook-timestamp': '1700000000', 'webhook-signature': signStandardWebhook('s'.repeat(24), 'evt_1', 1700000000, body) };
+    const headers = {
+      'webhook-id': 'evt_1',
+      'webhook-timestamp': '1700000000',
+      'webhook-signature': signStandardWebhook('s'.repeat(24), 'evt_1', 1700000000, body),
+    };
     expect(verifyStandardWebhook('s'.repeat(24), headers, body, { now })).toBe(true);
     expect(verifyStandardWebhook('s'.repeat(24), headers, body + ' ', { now })).toBe(false);
     expect(verifyStandardWebhook('t'.repeat(24), headers, body, { now })).toBe(false);
     expect(verifyStandardWebhook('s'.repeat(24), headers, body, { now: now + 301000 })).toBe(false);
-    expect(verifyStandardWebhook('s'.repeat(24), { ...headers, 'webhook-signature': `v1,bogus ${headers['webhook-signature']}` }, body, { now })).toBe(true);
+    expect(
+      verifyStandardWebhook('s'.repeat(24), { ...headers, 'webhook-signature': `v1,bogus ${headers['webhook-signature']}` }, body, { now }),
+    ).toBe(true);
   });
 });

@@ -34,7 +34,9 @@ export class AppConfig {
     this.redisUrl = env.REDIS_URL;
     this.redisPrefix = env.REDIS_PREFIX;
     this.publicBaseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
-    this.egressAllowlist = env.EGRESS_ALLOWLIST.split(',').map((s) => s.trim()).filter(Boolean);
+    this.egressAllowlist = env.EGRESS_ALLOWLIST.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     this.logLevel = env.LOG_LEVEL;
     this.endpointsFile = env.ENDPOINTS_FILE;
     this.webhookSecretGraceSeconds = env.WEBHOOK_SECRET_GRACE_SECONDS;

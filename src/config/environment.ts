@@ -1,21 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  ValidateIf,
-  validateSync,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const isProduction = (env: EnvironmentVariables) => env.NODE_ENV === 'production';
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 
 /**
  * Every environment variable the connector reads. Validated once at startup; nothing else reads process.env.
@@ -121,9 +108,7 @@ export class ConfigError extends Error {}
 /** Validates raw environment values; throws a ConfigError whose message is one line naming the variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const known = new Set([...Object.keys(new EnvironmentVariables()), 'ADMIN_TOKEN', 'SECRETS_KEY']);
-  const present = Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => known.has(key) && value !== undefined && value !== ''),
-  );
+  const present = Object.fromEntries(Object.entries(raw).filter(([key, value]) => known.has(key) && value !== undefined && value !== ''));
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {

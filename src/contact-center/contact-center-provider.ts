@@ -78,7 +78,12 @@ export interface ContactCenterProvider {
   /** Tells the provider whether an agent message reached the customer. */
   sendReceipt(
     endpoint: Endpoint,
-    receipt: { customer: CustomerProfile; providerMessageId: string; status: 'Delivered' | 'Failed'; reason?: { code: string; message: string } },
+    receipt: {
+      customer: CustomerProfile;
+      providerMessageId: string;
+      status: 'Delivered' | 'Failed';
+      reason?: { code: string; message: string };
+    },
   ): Promise<void>;
   /** Ends the conversation from the customer side so the agent is not left with an orphan chat. */
   disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void>;

@@ -78,7 +78,13 @@ export class EndpointRecords {
         ? { sealed: this.box.seal(oldSecret, slot(id, 'provider.previousWebhookSecret')), validUntil: now + this.webhookSecretGraceMs }
         : undefined;
     const previousWebhookSecret = spec.provider.webhookSecret === oldSecret ? stillValid : rotatedOut;
-    return { spec: this.sealSpec(id, spec), previousWebhookSecret, apiKeyHash, createdAt: current.createdAt, updatedAt: new Date(now).toISOString() };
+    return {
+      spec: this.sealSpec(id, spec),
+      previousWebhookSecret,
+      apiKeyHash,
+      createdAt: current.createdAt,
+      updatedAt: new Date(now).toISOString(),
+    };
   }
 
   /** Whether storing `spec` with `apiKeyHash` would change nothing. */

@@ -37,7 +37,9 @@ export function parseEndpointSpec(input: unknown, egress: EgressPolicy, path = '
   const refused = outboundUrls(spec).filter(([, url]) => url !== undefined && !egress.allowsUrl(url));
   if (refused.length > 0) {
     throw new EndpointSpecError(
-      refused.map(([field]) => `${prefix}${field} must not point to a private, loopback or link-local address (unless allowed by EGRESS_ALLOWLIST)`),
+      refused.map(
+        ([field]) => `${prefix}${field} must not point to a private, loopback or link-local address (unless allowed by EGRESS_ALLOWLIST)`,
+      ),
     );
   }
   return spec;

@@ -38,18 +38,36 @@ describe('parseEndpointsFile', () => {
     ['a YAML syntax error', 'endpoints: [', /^endpoints\.yaml: invalid YAML: .+ \(line \d+\)$/],
     ['a document without an endpoints list', 'endpoint: []', 'endpoints.yaml: expected a top-level "endpoints:" list'],
     ['an entry that is not an object', 'endpoints: [42]', 'endpoints.yaml: endpoints[0] must be an object'],
-    ['an entry without id', `endpoints:${entry('x').replace('- id: x', '- name: no id')}`, 'endpoints.yaml: endpoints[0].id is required in an endpoints file'],
+    [
+      'an entry without id',
+      `endpoints:${entry('x').replace('- id: x', '- name: no id')}`,
+      'endpoints.yaml: endpoints[0].id is required in an endpoints file',
+    ],
     ['a duplicate id', `endpoints:${entry('same')}${entry('same')}`, 'endpoints.yaml: endpoints[1].id is the same as endpoints[0].id'],
-    ['a short apiKey', `endpoints:${entry('short-key', '\n    apiKey: "too-short"')}`, 'endpoints.yaml: endpoints[0].apiKey must be a string of at least 32 characters'],
-    ['an unset variable', `endpoints:${entry('one').replace('${WEBHOOK_PART}', '${NOT_SET}')}`, 'endpoints.yaml: endpoints[0].provider.webhookSecret refers to ${NOT_SET}, which is not set'],
-    ['an invalid field', `endpoints:${entry('one').replace('mypurecloud.de', 'mars')}`, /^endpoints\.yaml: endpoints\[0\]\.provider\.region must be a known Genesys Cloud region/],
+    [
+      'a short apiKey',
+      `endpoints:${entry('short-key', '\n    apiKey: "too-short"')}`,
+      'endpoints.yaml: endpoints[0].apiKey must be a string of at least 32 characters',
+    ],
+    [
+      'an unset variable',
+      `endpoints:${entry('one').replace('${WEBHOOK_PART}', '${NOT_SET}')}`,
+      'endpoints.yaml: endpoints[0].provider.webhookSecret refers to ${NOT_SET}, which is not set',
+    ],
+    [
+      'an invalid field',
+      `endpoints:${entry('one').replace('mypurecloud.de', 'mars')}`,
+      /^endpoints\.yaml: endpoints\[0\]\.provider\.region must be a known Genesys Cloud region/,
+    ],
   ])('fails with one message for %s', (_case, text, message) => {
     expect(() => parse(text, env)).toThrow(message);
   });
 
   it('refuses an apiKey used twice', () => {
     const key = '\n    apiKey: "hck_0123456789012345678901234567890123"';
-    expect(() => parse(`endpoints:${entry('a', key)}${entry('b', key)}`, env)).toThrow('endpoints.yaml: endpoints[1].apiKey is the same as endpoints[0].apiKey');
+    expect(() => parse(`endpoints:${entry('a', key)}${entry('b', key)}`, env)).toThrow(
+      'endpoints.yaml: endpoints[1].apiKey is the same as endpoints[0].apiKey',
+    );
   });
 
   it('reports the problems of every entry at once', () => {

@@ -23,7 +23,9 @@ function resolveEnvReferences(value: unknown, path: string, env: NodeJS.ProcessE
   }
   if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, `${path}[${index}]`, env, problems));
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, `${path}.${key}`, env, problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, `${path}.${key}`, env, problems)]),
+    );
   }
   return value;
 }
@@ -46,7 +48,13 @@ function readEntries(file: string, text: string): unknown[] {
 type SpecParser = (input: unknown, path: string) => EndpointSpec;
 
 /** One entry as a seed, or undefined after adding its problems to `problems`. */
-function readSeed(entry: unknown, path: string, parseSpec: SpecParser, env: NodeJS.ProcessEnv, problems: string[]): EndpointSeed | undefined {
+function readSeed(
+  entry: unknown,
+  path: string,
+  parseSpec: SpecParser,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): EndpointSeed | undefined {
   const unresolved: string[] = [];
   const resolved = resolveEnvReferences(entry, path, env, unresolved);
   if (unresolved.length > 0) {
@@ -89,7 +97,10 @@ export function parseEndpointsFile(file: string, text: string, parseSpec: SpecPa
   readEntries(file, text).forEach((entry, index) => {
     const seed = readSeed(entry, `endpoints[${index}]`, parseSpec, env, problems);
     if (!seed) return;
-    for (const [what, value] of [['id', seed.spec.id], ['apiKey', seed.apiKey]] as const) {
+    for (const [what, value] of [
+      ['id', seed.spec.id],
+      ['apiKey', seed.apiKey],
+    ] as const) {
       if (value === undefined) continue;
       const first = firstIndexOf.get(`${what}:${value}`);
       if (first !== undefined) problems.push(`endpoints[${index}].${what} is the same as endpoints[${first}].${what}`);

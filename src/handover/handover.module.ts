@@ -6,7 +6,7 @@ import { RelayModule } from '../relay/relay.module';
 import { SessionsModule } from './store/sessions.module';
 import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
 import { DeliveryReceipts } from './lanes/delivery-receipts';
-import { EndpointApiKeyGuard } from '../auth/endpoint-api-key.guard';
+import { EndpointApiKeyGuard } from '../endpoints/endpoint-api-key.guard';
 import { HandoverAdminController } from './operator/sessions-admin.controller';
 import { HandoverLifecycle } from './domain/handover-lifecycle';
 import { HandoverTimers } from './timers/handover-timers';
@@ -20,6 +20,16 @@ import { SessionViews } from './operator/session-views';
 @Module({
   imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, DeliveryModule],
   controllers: [HandoverController, HandoverAdminController],
-  providers: [HandoverService, HandoverLifecycle, ProviderEventIntake, RelayHandlers, DeliveryReceipts, HandoverTimers, SessionViews, EndpointApiKeyGuard, ConversationWatchRestorer],
+  providers: [
+    HandoverService,
+    HandoverLifecycle,
+    ProviderEventIntake,
+    RelayHandlers,
+    DeliveryReceipts,
+    HandoverTimers,
+    SessionViews,
+    EndpointApiKeyGuard,
+    ConversationWatchRestorer,
+  ],
 })
 export class HandoverModule {}

@@ -62,7 +62,9 @@ export class MailboxDrainer {
         const deadLetter = await this.mailbox.deadLetter(lane, endpointId, sessionId, owner, head.raw, reason, attempts);
         if (deadLetter) {
           this.metrics.deliveries.inc({ direction, outcome: 'dead_lettered' });
-          this.logger.warn(`Dead-lettered ${head.entry.id} of ${endpointId}/${sessionId} (${lane}) after ${attempts} attempt(s): ${reason}`);
+          this.logger.warn(
+            `Dead-lettered ${head.entry.id} of ${endpointId}/${sessionId} (${lane}) after ${attempts} attempt(s): ${reason}`,
+          );
           await handler.onDeadLetter?.(deadLetter).catch((e: Error) => this.logger.warn(`onDeadLetter failed: ${e.message}`));
         }
         await this.mailbox.handoff(lane, endpointId, sessionId, owner);

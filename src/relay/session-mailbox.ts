@@ -140,7 +140,15 @@ export class SessionMailbox {
     return toHead(await this.redis.client.eval(LUA_ACK_NEXT, 3, k.owner, k.mbox, k.active, ownerId, raw, k.ref));
   }
 
-  async deadLetter(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string, reason: string, attempts: number): Promise<DeadLetter | undefined> {
+  async deadLetter(
+    lane: Lane,
+    endpointId: string,
+    sessionId: string,
+    ownerId: string,
+    raw: string,
+    reason: string,
+    attempts: number,
+  ): Promise<DeadLetter | undefined> {
     const k = this.keys(lane, endpointId, sessionId);
     const record: DeadLetter = {
       id: `dl_${randomUUID().replace(/-/g, '')}`,
@@ -221,10 +229,7 @@ export class SessionMailbox {
 
   async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
     const index = endpointId ? this.redis.key('dead-letters', endpointId) : this.redis.key('dead-letters');
-    const [total, ids] = await Promise.all([
-      this.redis.client.zcard(index),
-      this.redis.client.zrange(index, offset, offset + limit - 1),
-    ]);
+    const [total, ids] = await Promise.all([this.redis.client.zcard(index), this.redis.client.zrange(index, offset, offset + limit - 1)]);
     if (ids.length === 0) return { total, items: [] };
     const raws = await this.redis.client.mget(ids.map((id) => this.redis.key('dead-letter', id)));
     return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };

@@ -51,7 +51,12 @@ const N = 5;
         },
       });
     expect(created.status).toBe(201);
-    emuB.addIntegration({ id: HEALTHY_INTEGRATION, name: 'B', webhookUrl: `${f.baseUrl}/webhooks/genesys/healthy-ep`, webhookSecret: 'healthy-webhook-secret-0123456789' });
+    emuB.addIntegration({
+      id: HEALTHY_INTEGRATION,
+      name: 'B',
+      webhookUrl: `${f.baseUrl}/webhooks/genesys/healthy-ep`,
+      webhookSecret: 'healthy-webhook-secret-0123456789',
+    });
     (f as unknown as { keyB: string }).keyB = created.body.apiKey;
   }, 60000);
 
@@ -61,8 +66,19 @@ const N = 5;
     await botB?.close();
   });
 
-  async function open(endpoint: string, key: string, emu: GenesysEmulator, bot: BotReceiver, integration: string, sessionId: string): Promise<string> {
-    await http().post(`/v1/endpoints/${endpoint}/handovers`).set('Authorization', `Bearer ${key}`).send({ sessionId, userId: `u-${sessionId}`, text: 'start' }).expect(202);
+  async function open(
+    endpoint: string,
+    key: string,
+    emu: GenesysEmulator,
+    bot: BotReceiver,
+    integration: string,
+    sessionId: string,
+  ): Promise<string> {
+    await http()
+      .post(`/v1/endpoints/${endpoint}/handovers`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ sessionId, userId: `u-${sessionId}`, text: 'start' })
+      .expect(202);
     await eventually(() => expect(bot.typesFor(sessionId)).toContain('handover.queued'), { timeoutMs: 15000 });
     const conversationId = emu.conversationFor(integration, `u-${sessionId}`)!.id;
     emu.joinAgent(conversationId, { agentName: 'Sam' });
@@ -70,9 +86,17 @@ const N = 5;
     return conversationId;
   }
 
-  const botTexts = (bot: BotReceiver, s: string) => bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+  const botTexts = (bot: BotReceiver, s: string) =>
+    bot
+      .forSession(s)
+      .filter((e) => e.type === 'agent.message')
+      .map((e) => (e.data as { text?: string }).text ?? '');
   const agentTexts = (emu: GenesysEmulator, c: string) =>
-    emu.conversation(c)!.messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text').map((m) => (m.payload as { text?: string }).text ?? '').filter((t) => t.includes(' #'));
+    emu
+      .conversation(c)!
+      .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
+      .map((m) => (m.payload as { text?: string }).text ?? '')
+      .filter((t) => t.includes(' #'));
 
   it('isolates the healthy endpoint, backs off with jitter, dead-letters after the budget and replays in order', async () => {
     const keyB = (f as unknown as { keyB: string }).keyB;
@@ -85,7 +109,11 @@ const N = 5;
       for (let i = 0; i < n; i++) {
         const t0 = Date.now();
         emuB.agentMessage(convB, { text: `B ${tag} #${i}` });
-        await http().post('/v1/endpoints/healthy-ep/sessions/fine/messages').set('Authorization', `Bearer ${keyB}`).send({ messageId: `${tag}-${i}`, text: `B ${tag} #${i}` }).expect(202);
+        await http()
+          .post('/v1/endpoints/healthy-ep/sessions/fine/messages')
+          .set('Authorization', `Bearer ${keyB}`)
+          .send({ messageId: `${tag}-${i}`, text: `B ${tag} #${i}` })
+          .expect(202);
         await eventually(
           () => {
             expect(botTexts(botB, 'fine')).toContain(`B ${tag} #${i}`);
@@ -109,14 +137,24 @@ const N = 5;
       sentToBot.push(`A agent #${i}`);
       f.emulator.agentMessage(convA, { text: `A agent #${i}` });
       sentToAgent.push(`A user #${i}`);
-      statuses.push((await http().post(`/v1/endpoints/${f.endpointId}/sessions/sick/messages`).set('Authorization', `Bearer ${f.apiKey}`).send({ messageId: `a-${i}`, text: `A user #${i}` })).status);
+      statuses.push(
+        (
+          await http()
+            .post(`/v1/endpoints/${f.endpointId}/sessions/sick/messages`)
+            .set('Authorization', `Bearer ${f.apiKey}`)
+            .send({ messageId: `a-${i}`, text: `A user #${i}` })
+        ).status,
+      );
     }
     expect(statuses.every((s) => s === 202)).toBe(true);
     const during = await measureB('during', 10);
 
     const deadLetters = await eventually(
       async () => {
-        const res = await http().get(`/admin/v1/dead-letters?endpointId=${f.endpointId}&limit=100`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(200);
+        const res = await http()
+          .get(`/admin/v1/dead-letters?endpointId=${f.endpointId}&limit=100`)
+          .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+          .expect(200);
         const items = (Array.isArray(res.body) ? res.body : res.body.items) as { id: string; lane: string; attempts: number }[];
         expect(items.filter((d) => d.lane === 'to-bot')).toHaveLength(N);
         expect(items.filter((d) => d.lane === 'to-agent')).toHaveLength(N);
@@ -125,7 +163,10 @@ const N = 5;
       { timeoutMs: 60000, intervalMs: 250 },
     );
     expect(botTexts(f.bot, 'sick').filter((t) => t.startsWith('A agent'))).toEqual([]);
-    const otherDl = await http().get('/admin/v1/dead-letters?endpointId=healthy-ep').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(200);
+    const otherDl = await http()
+      .get('/admin/v1/dead-letters?endpointId=healthy-ep')
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .expect(200);
     expect((Array.isArray(otherDl.body) ? otherDl.body : otherDl.body.items) as unknown[]).toHaveLength(0);
 
     // Backoff: each failing bot event was tried DELIVERY_ATTEMPTS times with growing, jittered gaps.
@@ -140,8 +181,13 @@ const N = 5;
     f.bot.failFor(0);
     f.emulator.clearFaults();
     const replayStatuses: number[] = [];
-    for (const d of deadLetters) replayStatuses.push((await http().post(`/admin/v1/dead-letters/${d.id}/replay`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)).status);
-    const again = (await http().post(`/admin/v1/dead-letters/${deadLetters[0].id}/replay`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)).status;
+    for (const d of deadLetters)
+      replayStatuses.push(
+        (await http().post(`/admin/v1/dead-letters/${d.id}/replay`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)).status,
+      );
+    const again = (
+      await http().post(`/admin/v1/dead-letters/${deadLetters[0].id}/replay`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+    ).status;
     expect(replayStatuses.every((s) => s === 202)).toBe(true);
     expect(again).toBe(404);
     await eventually(
@@ -151,8 +197,14 @@ const N = 5;
       },
       { timeoutMs: 30000, intervalMs: 100 },
     );
-    const c1 = count(sentToBot, botTexts(f.bot, 'sick').filter((t) => t.startsWith('A agent')));
-    const c2 = count(sentToAgent, agentTexts(f.emulator, convA).filter((t) => t.startsWith('A user')));
+    const c1 = count(
+      sentToBot,
+      botTexts(f.bot, 'sick').filter((t) => t.startsWith('A agent')),
+    );
+    const c2 = count(
+      sentToAgent,
+      agentTexts(f.emulator, convA).filter((t) => t.startsWith('A user')),
+    );
     const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
     recordResult({
       scenario: 'Bot callback 503 + Genesys 429/503 on endpoint A; B healthy',

@@ -48,9 +48,26 @@ export class OwnRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--dir',
+        this.dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     await eventually(
       async () => {
         const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -109,13 +126,26 @@ export async function createStack(redisUrl: string, opts: { webhookPort?: number
   const dir = mkdtempSync(path.join(tmpdir(), 'hc-faults-'));
   const endpointsFile = path.join(dir, 'endpoints.yaml');
   const endpointId = 'faults-ep';
-  writeEmulatorEndpointsFile(endpointsFile, { id: endpointId, name: 'Fault test', apiKeyVariable: 'FAULTS_API_KEY', botUrl: bot.url, emulatorUrl: emulator.url, clientId: 'faults-client', clientSecret });
+  writeEmulatorEndpointsFile(endpointsFile, {
+    id: endpointId,
+    name: 'Fault test',
+    apiKeyVariable: 'FAULTS_API_KEY',
+    botUrl: bot.url,
+    emulatorUrl: emulator.url,
+    clientId: 'faults-client',
+    clientSecret,
+  });
   const apiKey = `hck_${randomBytes(32).toString('base64url')}`;
   const adminToken = `faults-admin-${randomBytes(12).toString('hex')}`;
   const secretsKey = randomBytes(32).toString('base64');
   const prefix = `hct-faults-${randomUUID().slice(0, 8)}`;
   const webhookPort = opts.webhookPort ?? (await freePort());
-  emulator.addIntegration({ id: INTEGRATION_ID, name: 'Faults', webhookUrl: `http://127.0.0.1:${webhookPort}/webhooks/genesys/${endpointId}`, webhookSecret: WEBHOOK_SECRET });
+  emulator.addIntegration({
+    id: INTEGRATION_ID,
+    name: 'Faults',
+    webhookUrl: `http://127.0.0.1:${webhookPort}/webhooks/genesys/${endpointId}`,
+    webhookSecret: WEBHOOK_SECRET,
+  });
   const started: ConnectorProcess[] = [];
   const env = (port: number, extra: Record<string, string> = {}) => ({
     NODE_ENV: 'test',
@@ -153,10 +183,16 @@ export async function createStack(redisUrl: string, opts: { webhookPort?: number
         const status = await post(c.url, endpointId, apiKey, '/handovers', { sessionId: s, userId: `u-${s}`, text: 'start' });
         if (status !== 202) throw new Error(`handover ${s}: ${status}`);
       }
-      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('handover.queued'))).toHaveLength(n), { timeoutMs: 30000, intervalMs: 100 });
+      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('handover.queued'))).toHaveLength(n), {
+        timeoutMs: 30000,
+        intervalMs: 100,
+      });
       const conversations = new Map(sessions.map((s) => [s, emulator.conversationFor(INTEGRATION_ID, `u-${s}`)!.id]));
       for (const s of sessions) emulator.joinAgent(conversations.get(s)!, { agentName: 'Sam' });
-      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('agent.joined'))).toHaveLength(n), { timeoutMs: 30000, intervalMs: 100 });
+      await eventually(() => expect(sessions.filter((s) => bot.typesFor(s).includes('agent.joined'))).toHaveLength(n), {
+        timeoutMs: 30000,
+        intervalMs: 100,
+      });
       return conversations;
     },
     async close() {
@@ -196,7 +232,10 @@ export function count(sent: string[], received: string[]): { lost: number; dupli
 export function statusSummary(statuses: number[]): string {
   const m = new Map<number, number>();
   for (const s of statuses) m.set(s, (m.get(s) ?? 0) + 1);
-  return [...m].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+  return [...m]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
 }
 
 /** What the agent (user messages at the emulator) and the bot (agent messages) received, per session, in arrival order. */
@@ -207,6 +246,10 @@ export function receivedBy(stack: Stack, conversations: Map<string, string>) {
       .messages.filter((m) => m.direction === 'Inbound' && m.type === 'Text')
       .map((m) => (m.payload as { text?: string }).text ?? '')
       .filter((t) => t.includes(' user '));
-  const botReceived = (s: string) => stack.bot.forSession(s).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text ?? '');
+  const botReceived = (s: string) =>
+    stack.bot
+      .forSession(s)
+      .filter((e) => e.type === 'agent.message')
+      .map((e) => (e.data as { text?: string }).text ?? '');
   return { agentReceived, botReceived };
 }

@@ -82,7 +82,8 @@ describe('hostile input and secrets', () => {
     await f?.close();
   });
 
-  const agentText = (id: string, text: string) => JSON.stringify({ id, type: 'Text', text, channel: { to: { id: customerId }, time: new Date().toISOString() } });
+  const agentText = (id: string, text: string) =>
+    JSON.stringify({ id, type: 'Text', text, channel: { to: { id: customerId }, time: new Date().toISOString() } });
 
   it('webhook signatures: missing, forged, hex, other endpoint secret → 401; a replay is stored once', async () => {
     const raw = agentText('sig-1', 'should never arrive');
@@ -103,7 +104,10 @@ describe('hostile input and secrets', () => {
     const r3 = (await webhook(replay, sign(WEBHOOK_SECRET, replay))).status;
     note('webhook replayed 3× (same id, valid signature)', '200, delivered once', r1, r2, r3);
     expect([r1, r2, r3]).toEqual([200, 200, 200]);
-    await eventually(() => expect(f.bot.forSession(sessionId).some((e) => (e.data as { text?: string }).text === 'replayed once')).toBe(true), { timeoutMs: 10000 });
+    await eventually(
+      () => expect(f.bot.forSession(sessionId).some((e) => (e.data as { text?: string }).text === 'replayed once')).toBe(true),
+      { timeoutMs: 10000 },
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(f.bot.forSession(sessionId).filter((e) => (e.data as { text?: string }).text === 'replayed once')).toHaveLength(1);
     expect(f.bot.forSession(sessionId).some((e) => (e.data as { text?: string }).text === 'should never arrive')).toBe(false);
@@ -113,7 +117,13 @@ describe('hostile input and secrets', () => {
     const malformed = '{"id": "x", "type": "Text", "text": ';
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const deepObj = '{"a":'.repeat(3000) + '1' + '}'.repeat(3000);
-    const hugeArray = JSON.stringify({ id: 'arr-1', type: 'Text', text: 'arr', channel: { to: { id: customerId } }, content: Array.from({ length: 100000 }, () => 1) });
+    const hugeArray = JSON.stringify({
+      id: 'arr-1',
+      type: 'Text',
+      text: 'arr',
+      channel: { to: { id: customerId } },
+      content: Array.from({ length: 100000 }, () => 1),
+    });
     const oversize = JSON.stringify({ id: 'big-1', type: 'Text', text: 'x'.repeat(1024 * 1024 + 10), channel: { to: { id: customerId } } });
     const plain = agentText('ct-1', 'plain text body');
     const cases: [string, string, string, number[]][] = [
@@ -134,7 +144,10 @@ describe('hostile input and secrets', () => {
     // Still serving normally afterwards.
     const ok = agentText('after-hostile', 'still alive');
     expect((await webhook(ok, sign(WEBHOOK_SECRET, ok))).status).toBe(200);
-    await eventually(() => expect(f.bot.forSession(sessionId).some((e) => (e.data as { text?: string }).text === 'still alive')).toBe(true), { timeoutMs: 10000 });
+    await eventually(
+      () => expect(f.bot.forSession(sessionId).some((e) => (e.data as { text?: string }).text === 'still alive')).toBe(true),
+      { timeoutMs: 10000 },
+    );
     // Content type is not a trust boundary: the HMAC is checked over the raw bytes whatever the type says.
   });
 
@@ -146,8 +159,14 @@ describe('hostile input and secrets', () => {
     }
     await eventually(
       () => {
-        const botTexts = f.bot.forSession(sessionId).filter((e) => e.type === 'agent.message').map((e) => (e.data as { text?: string }).text);
-        const agentTexts = f.emulator.conversation(conversationId)!.messages.filter((m) => m.direction === 'Inbound').map((m) => (m.payload as { text?: string }).text);
+        const botTexts = f.bot
+          .forSession(sessionId)
+          .filter((e) => e.type === 'agent.message')
+          .map((e) => (e.data as { text?: string }).text);
+        const agentTexts = f.emulator
+          .conversation(conversationId)!
+          .messages.filter((m) => m.direction === 'Inbound')
+          .map((m) => (m.payload as { text?: string }).text);
         for (const text of UNICODE) {
           expect(botTexts).toContain(text);
           expect(agentTexts).toContain(text);
@@ -155,7 +174,12 @@ describe('hostile input and secrets', () => {
       },
       { timeoutMs: 15000 },
     );
-    note('unicode texts (emoji ZWJ, RTL/bidi, combining, zero-width, astral) both ways', 'byte-identical', ...UNICODE.map(() => 200), ...UNICODE.map(() => 202));
+    note(
+      'unicode texts (emoji ZWJ, RTL/bidi, combining, zero-width, astral) both ways',
+      'byte-identical',
+      ...UNICODE.map(() => 200),
+      ...UNICODE.map(() => 202),
+    );
   });
 
   it('bot API: wrong types, extra fields, long strings, path traversal → 4xx; another endpoint key → 401/403 without data', async () => {
@@ -197,7 +221,10 @@ describe('hostile input and secrets', () => {
     }
     const crossMessage = await botApi('post', path, otherApiKey).send({ messageId: 'x1', text: 'cross' });
     const crossRead = await botApi('get', `/sessions/${sessionId}`, otherApiKey);
-    const crossEndpoint = await botApi('post', `/sessions/${sessionId}/messages`, f.apiKey, 'other-ep').send({ messageId: 'x2', text: 'cross' });
+    const crossEndpoint = await botApi('post', `/sessions/${sessionId}/messages`, f.apiKey, 'other-ep').send({
+      messageId: 'x2',
+      text: 'cross',
+    });
     note("bot API another endpoint's key", '401/403/404', crossMessage.status, crossRead.status, crossEndpoint.status);
     for (const res of [crossMessage, crossRead, crossEndpoint]) {
       expect([401, 403, 404]).toContain(res.status);
@@ -209,20 +236,44 @@ describe('hostile input and secrets', () => {
     const base = {
       name: 'x',
       bot: { callbackUrl: 'https://bot.example.test/cb', callbackSecret: 'a-callback-secret-0123456789' },
-      provider: { type: 'genesys-cloud-open-messaging', apiBaseUrl: f.emulator.url, loginBaseUrl: f.emulator.url, clientId: 'c', clientSecret: 's-secret-0123456789', integrationId: '6a1b2c3d-0000-4000-8000-00000000eeee', webhookSecret: 'w-secret-0123456789abc' },
+      provider: {
+        type: 'genesys-cloud-open-messaging',
+        apiBaseUrl: f.emulator.url,
+        loginBaseUrl: f.emulator.url,
+        clientId: 'c',
+        clientSecret: 's-secret-0123456789',
+        integrationId: '6a1b2c3d-0000-4000-8000-00000000eeee',
+        webhookSecret: 'w-secret-0123456789abc',
+      },
     };
-    const admin = (body: unknown) => http().post('/admin/v1/endpoints').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).send(body as object);
+    const admin = (body: unknown) =>
+      http()
+        .post('/admin/v1/endpoints')
+        .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+        .send(body as object);
     const cases: [string, unknown, number[]][] = [
       ['extra top-level field', { ...base, id: 'e1', owner: 'me' }, [400]],
       ['extra nested field', { ...base, id: 'e2', bot: { ...base.bot, debug: true } }, [400]],
       ['name as number', { ...base, id: 'e3', name: 5 }, [400]],
       ['id ../../x', { ...base, id: '../../x' }, [400]],
       ['name 100 000 chars', { ...base, id: 'e4', name: 'n'.repeat(100000) }, [400, 413]],
-      ['callbackUrl http://169.254.169.254/', { ...base, id: 'e5', bot: { ...base.bot, callbackUrl: 'http://169.254.169.254/latest/meta-data' } }, [400]],
+      [
+        'callbackUrl http://169.254.169.254/',
+        { ...base, id: 'e5', bot: { ...base.bot, callbackUrl: 'http://169.254.169.254/latest/meta-data' } },
+        [400],
+      ],
       ['callbackUrl http://10.0.0.1/', { ...base, id: 'e6', bot: { ...base.bot, callbackUrl: 'http://10.0.0.1/cb' } }, [400]],
-      ['callbackUrl http://[::ffff:169.254.169.254]/', { ...base, id: 'e7', bot: { ...base.bot, callbackUrl: 'http://[::ffff:a9fe:a9fe]/cb' } }, [400]],
+      [
+        'callbackUrl http://[::ffff:169.254.169.254]/',
+        { ...base, id: 'e7', bot: { ...base.bot, callbackUrl: 'http://[::ffff:a9fe:a9fe]/cb' } },
+        [400],
+      ],
       ['callbackUrl file:///etc/passwd', { ...base, id: 'e8', bot: { ...base.bot, callbackUrl: 'file:///etc/passwd' } }, [400]],
-      ['apiBaseUrl http://169.254.169.254', { ...base, id: 'e9', provider: { ...base.provider, apiBaseUrl: 'http://169.254.169.254' } }, [400]],
+      [
+        'apiBaseUrl http://169.254.169.254',
+        { ...base, id: 'e9', provider: { ...base.provider, apiBaseUrl: 'http://169.254.169.254' } },
+        [400],
+      ],
     ];
     for (const [name, body, expected] of cases) {
       const res = await admin(body);
@@ -245,9 +296,17 @@ describe('hostile input and secrets', () => {
   });
 
   it('no secret value in clear in the logs or in any Redis key or value of this app', async () => {
-    const secrets = [WEBHOOK_SECRET, CALLBACK_SECRET, OTHER_WEBHOOK_SECRET, OTHER_CALLBACK_SECRET, 'connector-client-secret', f.apiKey, otherApiKey, TEST_ADMIN_TOKEN, f.t.config.secretsKey.toString('base64')].filter(
-      (s) => s.length > 8,
-    );
+    const secrets = [
+      WEBHOOK_SECRET,
+      CALLBACK_SECRET,
+      OTHER_WEBHOOK_SECRET,
+      OTHER_CALLBACK_SECRET,
+      'connector-client-secret',
+      f.apiKey,
+      otherApiKey,
+      TEST_ADMIN_TOKEN,
+      f.t.config.secretsKey.toString('base64'),
+    ].filter((s) => s.length > 8);
     const logs = f.t.logs.text();
     const keys: string[] = [];
     let cursor = '0';

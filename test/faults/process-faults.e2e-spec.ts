@@ -20,7 +20,13 @@ function tally(stack: Stack, conversations: Map<string, string>, accepted: Map<s
   return total;
 }
 
-async function allDelivered(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>, timeoutMs: number) {
+async function allDelivered(
+  stack: Stack,
+  conversations: Map<string, string>,
+  accepted: Map<string, string[]>,
+  agentSent: Map<string, string[]>,
+  timeoutMs: number,
+) {
   const { agentReceived, botReceived } = receivedBy(stack, conversations);
   await eventually(
     () => {
@@ -67,7 +73,10 @@ describe('fault: connector processes', () => {
       await Promise.all(
         sessions.map(async (s) => {
           const text = `${s} user ${round}`;
-          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
+            messageId: `m-${round}`,
+            text,
+          });
           statuses.push(status);
           if (status === 202) accepted.get(s)!.push(text);
           const agentText = `${s} agent ${round}`;
@@ -82,7 +91,9 @@ describe('fault: connector processes', () => {
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(graceMs + 5000);
 
-    const queues = [QueueName.ToBot, QueueName.ToAgent].map((name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }));
+    const queues = [QueueName.ToBot, QueueName.ToAgent].map(
+      (name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }),
+    );
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('active')));
     await Promise.all(queues.map((q) => q.close()));
     const active = counts.reduce((n, c) => n + (c.active ?? 0), 0);
@@ -106,47 +117,54 @@ describe('fault: connector processes', () => {
   }, 180000);
 
   // The killed process's active jobs are only taken over when their lock expires (BullMQ: 30 s), hence heavy.
-  (HEAVY ? it : it.skip)('two processes on one Redis, one SIGKILLed mid-stream: nothing lost, order kept', async () => {
-    const survivorPort = await freePort();
-    stack = await createStack(redis.url, { webhookPort: survivorPort });
-    const survivor = await stack.connector({ PORT: String(survivorPort) });
-    const victim: ConnectorProcess = await stack.connector({ PORT: String(await freePort()) });
-    const conversations = await stack.openSessions(survivor, SESSIONS, 'tp');
-    const sessions = [...conversations.keys()];
-    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const statuses: number[] = [];
-    let victimAlive = true;
-    for (let round = 0; round < 30; round++) {
-      if (round === 12) {
-        await victim.stop('SIGKILL');
-        victimAlive = false;
+  (HEAVY ? it : it.skip)(
+    'two processes on one Redis, one SIGKILLed mid-stream: nothing lost, order kept',
+    async () => {
+      const survivorPort = await freePort();
+      stack = await createStack(redis.url, { webhookPort: survivorPort });
+      const survivor = await stack.connector({ PORT: String(survivorPort) });
+      const victim: ConnectorProcess = await stack.connector({ PORT: String(await freePort()) });
+      const conversations = await stack.openSessions(survivor, SESSIONS, 'tp');
+      const sessions = [...conversations.keys()];
+      const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
+      const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
+      const statuses: number[] = [];
+      let victimAlive = true;
+      for (let round = 0; round < 30; round++) {
+        if (round === 12) {
+          await victim.stop('SIGKILL');
+          victimAlive = false;
+        }
+        await Promise.all(
+          sessions.map(async (s, i) => {
+            // Bot traffic is spread over both processes (a load balancer); after the kill it reaches only the survivor.
+            const target = victimAlive && i % 2 === 0 ? victim : survivor;
+            const text = `${s} user ${round}`;
+            const status = await post(target.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
+              messageId: `m-${round}`,
+              text,
+            });
+            statuses.push(status);
+            if (status === 202) accepted.get(s)!.push(text);
+            const agentText = `${s} agent ${round}`;
+            stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
+            agentSent.get(s)!.push(agentText);
+          }),
+        );
       }
-      await Promise.all(
-        sessions.map(async (s, i) => {
-          // Bot traffic is spread over both processes (a load balancer); after the kill it reaches only the survivor.
-          const target = victimAlive && i % 2 === 0 ? victim : survivor;
-          const text = `${s} user ${round}`;
-          const status = await post(target.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
-          statuses.push(status);
-          if (status === 202) accepted.get(s)!.push(text);
-          const agentText = `${s} agent ${round}`;
-          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
-          agentSent.get(s)!.push(agentText);
-        }),
-      );
-    }
-    await allDelivered(stack, conversations, accepted, agentSent, 100000);
-    const t = tally(stack, conversations, accepted, agentSent);
-    recordResult({
-      scenario: 'Two connectors on one Redis, one SIGKILLed',
-      inFlight: [...accepted.values()].flat().length + [...agentSent.values()].flat().length,
-      ...t,
-      statuses: `bot API ${statusSummary(statuses)}`,
-      notes: 'jobs held by the killed process resume after the 30 s BullMQ lock expiry',
-    });
-    expect(t.lost).toBe(0);
-    expect(t.outOfOrder).toBe(0);
-    expect(t.duplicated).toBeLessThanOrEqual(2 * SESSIONS);
-  }, 240000);
+      await allDelivered(stack, conversations, accepted, agentSent, 100000);
+      const t = tally(stack, conversations, accepted, agentSent);
+      recordResult({
+        scenario: 'Two connectors on one Redis, one SIGKILLed',
+        inFlight: [...accepted.values()].flat().length + [...agentSent.values()].flat().length,
+        ...t,
+        statuses: `bot API ${statusSummary(statuses)}`,
+        notes: 'jobs held by the killed process resume after the 30 s BullMQ lock expiry',
+      });
+      expect(t.lost).toBe(0);
+      expect(t.outOfOrder).toBe(0);
+      expect(t.duplicated).toBeLessThanOrEqual(2 * SESSIONS);
+    },
+    240000,
+  );
 });

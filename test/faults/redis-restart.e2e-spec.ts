@@ -35,7 +35,10 @@ describe('fault: Redis restarted mid-stream', () => {
     let upAt = 0;
     let recoveredAt = 0;
     const afterStatuses: number[] = [];
-    const ready = () => fetch(`${connector.url}/health/ready`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status).catch(() => 0);
+    const ready = () =>
+      fetch(`${connector.url}/health/ready`, { signal: AbortSignal.timeout(5000) })
+        .then((r) => r.status)
+        .catch(() => 0);
 
     for (let round = 0; round < ROUNDS; round++) {
       if (round === 6) {
@@ -54,7 +57,10 @@ describe('fault: Redis restarted mid-stream', () => {
       await Promise.all(
         sessions.map(async (s) => {
           const text = `${s} user ${round}`;
-          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
+            messageId: `m-${round}`,
+            text,
+          });
           userStatuses.push(status);
           if (round >= AFTER) afterStatuses.push(status);
           if (status === 202) accepted.get(s)!.push(text);

@@ -64,7 +64,11 @@ describe('SSRF: callback host names resolving to private addresses', () => {
         rateLimitPerMinute: 100000,
       },
     });
-    const admin = (b: unknown) => request(t.app.getHttpServer()).post('/admin/v1/endpoints').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).send(b as object);
+    const admin = (b: unknown) =>
+      request(t.app.getHttpServer())
+        .post('/admin/v1/endpoints')
+        .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+        .send(b as object);
     const literal = await admin(body('ssrf-literal', `http://127.0.0.1:${port}/handover-events`));
     const metadata = await admin(body('ssrf-metadata', 'http://169.254.169.254/latest/meta-data'));
     const named = await admin(body('ssrf-named', `http://${aliasHost}:${port}/handover-events`));
@@ -79,7 +83,10 @@ describe('SSRF: callback host names resolving to private addresses', () => {
     expect(started.status).toBe(202);
     const dead = await eventually(
       async () => {
-        const res = await request(t.app.getHttpServer()).get('/admin/v1/dead-letters?endpointId=ssrf-named').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(200);
+        const res = await request(t.app.getHttpServer())
+          .get('/admin/v1/dead-letters?endpointId=ssrf-named')
+          .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+          .expect(200);
         const items = (Array.isArray(res.body) ? res.body : res.body.items) as { lane: string; reason: string }[];
         const toBot = items.filter((d) => d.lane === 'to-bot');
         expect(toBot.length).toBeGreaterThan(0);

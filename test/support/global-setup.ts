@@ -9,7 +9,9 @@ export default async function globalSetup(): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new Error(`The e2e tests need a Redis server at ${url} (set REDIS_URL, or run: redis-server --daemonize yes): ${(err as Error).message}`);
+    throw new Error(
+      `The e2e tests need a Redis server at ${url} (set REDIS_URL, or run: redis-server --daemonize yes): ${(err as Error).message}`,
+    );
   } finally {
     client.disconnect();
   }

@@ -49,10 +49,21 @@ export async function createHandoverFixture(
         queueId: DEFAULT_QUEUE_ID,
         rateLimitPerMinute: options.rateLimitPerMinute ?? 100000,
       },
-      handoverDefaults: { language: 'english', skills: ['escalation'], priority: 1, customAttributes: { region: 'Europe' }, ...options.handoverDefaults },
+      handoverDefaults: {
+        language: 'english',
+        skills: ['escalation'],
+        priority: 1,
+        customAttributes: { region: 'Europe' },
+        ...options.handoverDefaults,
+      },
     });
   if (created.status !== 201) throw new Error(`Creating the endpoint failed: ${created.status} ${JSON.stringify(created.body)}`);
-  emulator.addIntegration({ id: INTEGRATION_ID, name: 'Bot connector', webhookUrl: `${baseUrl}/webhooks/genesys/${endpointId}`, webhookSecret: WEBHOOK_SECRET });
+  emulator.addIntegration({
+    id: INTEGRATION_ID,
+    name: 'Bot connector',
+    webhookUrl: `${baseUrl}/webhooks/genesys/${endpointId}`,
+    webhookSecret: WEBHOOK_SECRET,
+  });
   return {
     t,
     emulator,
@@ -74,7 +85,15 @@ export async function createHandoverFixture(
  */
 export function writeEmulatorEndpointsFile(
   file: string,
-  endpoint: { id: string; name: string; apiKeyVariable: string; botUrl: string; emulatorUrl: string; clientId: string; clientSecret: string },
+  endpoint: {
+    id: string;
+    name: string;
+    apiKeyVariable: string;
+    botUrl: string;
+    emulatorUrl: string;
+    clientId: string;
+    clientSecret: string;
+  },
 ): void {
   writeFileSync(
     file,

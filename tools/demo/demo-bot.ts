@@ -118,7 +118,12 @@ export class DemoBot {
       }
       case 'agent.message': {
         const { text, attachments, agent } = (event as BotEvent<'agent.message'>).data;
-        this.say({ from: 'agent', text, agentName: agent.name, attachments: attachments.map(({ url, mime, filename }) => ({ url, mime, filename })) });
+        this.say({
+          from: 'agent',
+          text,
+          agentName: agent.name,
+          attachments: attachments.map(({ url, mime, filename }) => ({ url, mime, filename })),
+        });
         break;
       }
       case 'agent.typing':
@@ -126,7 +131,10 @@ export class DemoBot {
         break;
       case 'handover.ended':
         this.setStatus({ mode: 'bot', agentName: undefined, position: undefined, estimatedWaitMs: undefined });
-        this.say({ from: 'system', text: END_REASONS[(event as BotEvent<'handover.ended'>).data.reason] ?? 'The chat with the agent ended.' });
+        this.say({
+          from: 'system',
+          text: END_REASONS[(event as BotEvent<'handover.ended'>).data.reason] ?? 'The chat with the agent ended.',
+        });
         this.say({ from: 'bot', text: BACK_WITH_THE_BOT });
         break;
     }

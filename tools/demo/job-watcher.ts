@@ -18,7 +18,11 @@ function streamTime(id: string): number {
  * Watches the connector's relay jobs from the outside, through BullMQ's event stream in Redis (the connector's
  * `<prefix>:bull` keys): one hop per finished job.
  */
-export async function watchJobs(redisUrl: string, redisPrefix: string, onHop: (hop: TimelineDraft) => void): Promise<{ close(): Promise<void> }> {
+export async function watchJobs(
+  redisUrl: string,
+  redisPrefix: string,
+  onHop: (hop: TimelineDraft) => void,
+): Promise<{ close(): Promise<void> }> {
   const connection = redisOptionsFromUrl(redisUrl);
   const watchers = Object.values(QueueName).map((queue) => {
     const events = new QueueEvents(queue, { connection, prefix: `${redisPrefix}:bull` });
@@ -30,10 +34,18 @@ export async function watchJobs(redisUrl: string, redisPrefix: string, onHop: (h
     };
     events.on('error', () => undefined);
     events.on('active', ({ jobId }, id) => startedAt.set(jobId, streamTime(id)));
-    events.on('completed', ({ jobId }, id) => hop(jobId, id, `${queue}: ${WHAT[queue]} done in ${streamTime(id) - (startedAt.get(jobId) ?? streamTime(id))} ms`, 'ok'));
+    events.on('completed', ({ jobId }, id) =>
+      hop(jobId, id, `${queue}: ${WHAT[queue]} done in ${streamTime(id) - (startedAt.get(jobId) ?? streamTime(id))} ms`, 'ok'),
+    );
     // A failed attempt that will be retried comes back as "delayed" (backoff); "failed" is final.
     events.on('delayed', ({ jobId, delay }, id) => {
-      if (startedAt.has(jobId)) hop(jobId, id, `${queue}: ${WHAT[queue]} not through yet; next attempt in ${Math.max(0, Number(delay) - streamTime(id))} ms`, 'retry');
+      if (startedAt.has(jobId))
+        hop(
+          jobId,
+          id,
+          `${queue}: ${WHAT[queue]} not through yet; next attempt in ${Math.max(0, Number(delay) - streamTime(id))} ms`,
+          'retry',
+        );
     });
     events.on('failed', ({ jobId, failedReason }, id) => hop(jobId, id, `${queue}: ${WHAT[queue]} failed: ${failedReason}`, 'error'));
     return events;

@@ -59,7 +59,9 @@ function describeCallback(event: BotEvent): string {
   switch (event.type) {
     case 'agent.message': {
       const attachments = Array.isArray(data.attachments) ? data.attachments.length : 0;
-      return [quote(data.text), attachments > 0 ? `+ ${attachments} attachment${attachments > 1 ? 's' : ''}` : ''].filter(Boolean).join(' ');
+      return [quote(data.text), attachments > 0 ? `+ ${attachments} attachment${attachments > 1 ? 's' : ''}` : '']
+        .filter(Boolean)
+        .join(' ');
     }
     case 'agent.joined':
       return data.agent?.name ?? '';
@@ -80,7 +82,10 @@ export function playgroundApp({ bot, stream, addHop, callbackSecret, emulatorUrl
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
-    res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+    res.set(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    );
     next();
   });
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
@@ -117,21 +122,32 @@ export function playgroundApp({ bot, stream, addHop, callbackSecret, emulatorUrl
   });
   app.use('/api/chat', chat);
 
-  app.post('/api/desk/conversations/:id/:action', express.json({ limit: '64kb' }), async (req: Request<{ id: string; action: string }>, res: Response) => {
-    const action = DESK_ACTIONS.find((a) => a === req.params.action);
-    if (!action) {
-      res.status(404).json({ message: `Unknown agent action ${req.params.action}` });
-      return;
-    }
-    const at = new Date().toISOString();
-    const answer = await fetch(`${emulatorUrl}/emulator/v1/conversations/${encodeURIComponent(req.params.id)}/${action}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(bodyOf(req)),
-    });
-    addHop({ at, from: 'agent', to: 'genesys', channel: 'agent desk', summary: `${describeDeskAction(action, bodyOf(req))} → ${answer.status}`, outcome: answer.ok ? 'ok' : 'error' });
-    res.status(answer.status).json(await answer.json().catch(() => ({})));
-  });
+  app.post(
+    '/api/desk/conversations/:id/:action',
+    express.json({ limit: '64kb' }),
+    async (req: Request<{ id: string; action: string }>, res: Response) => {
+      const action = DESK_ACTIONS.find((a) => a === req.params.action);
+      if (!action) {
+        res.status(404).json({ message: `Unknown agent action ${req.params.action}` });
+        return;
+      }
+      const at = new Date().toISOString();
+      const answer = await fetch(`${emulatorUrl}/emulator/v1/conversations/${encodeURIComponent(req.params.id)}/${action}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(bodyOf(req)),
+      });
+      addHop({
+        at,
+        from: 'agent',
+        to: 'genesys',
+        channel: 'agent desk',
+        summary: `${describeDeskAction(action, bodyOf(req))} → ${answer.status}`,
+        outcome: answer.ok ? 'ok' : 'error',
+      });
+      res.status(answer.status).json(await answer.json().catch(() => ({})));
+    },
+  );
 
   app.post(CALLBACK_PATH, express.text({ type: '*/*', limit: '1mb' }), (req, res) => {
     const body = typeof req.body === 'string' ? req.body : '';
@@ -147,7 +163,14 @@ export function playgroundApp({ bot, stream, addHop, callbackSecret, emulatorUrl
       return;
     }
     const event = JSON.parse(body) as BotEvent;
-    addHop({ at, from: 'connector', to: 'bot', channel: 'callback', summary: [event.type, describeCallback(event), '· signature ✓ → 204'].filter(Boolean).join(' '), outcome: 'ok' });
+    addHop({
+      at,
+      from: 'connector',
+      to: 'bot',
+      channel: 'callback',
+      summary: [event.type, describeCallback(event), '· signature ✓ → 204'].filter(Boolean).join(' '),
+      outcome: 'ok',
+    });
     bot.callback(event);
     res.sendStatus(204);
   });

@@ -20,7 +20,13 @@ export interface DemoRedis {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis({ ...redisOptionsFromUrl(url), lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    ...redisOptionsFromUrl(url),
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -35,7 +41,10 @@ async function answers(url: string): Promise<boolean> {
 async function startRedisServer(): Promise<DemoRedis | undefined> {
   const port = await pickPort(0, '127.0.0.1');
   // Own process group: a Ctrl-C in the terminal must not stop Redis before the connector has shut down.
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+    detached: true,
+  });
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', () => resolve(false));

@@ -71,7 +71,8 @@ function connectorEnvironment(redisUrl: string, prefix: string, port: number, op
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch((err: Error) => process.stderr.write(`Demo shutdown: ${err.message}\n`));
+    for (const close of closers.splice(0).reverse())
+      await close().catch((err: Error) => process.stderr.write(`Demo shutdown: ${err.message}\n`));
   };
   try {
     const prefix = options.redisPrefix ?? 'demo';
@@ -105,7 +106,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       return { ...demoBot.snapshot(), timeline: timeline.all(), desk: { conversations, routing } };
     });
 
-    const server = http.createServer(playgroundApp({ bot: demoBot, stream, addHop, callbackSecret: bot.callbackSecret, emulatorUrl: emulator.url }));
+    const server = http.createServer(
+      playgroundApp({ bot: demoBot, stream, addHop, callbackSecret: bot.callbackSecret, emulatorUrl: emulator.url }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(playgroundPort, HOST, resolve);
@@ -143,7 +146,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     });
     closers.push(() => connector.close());
     // What an admin does in Genesys: point the Open Messaging integration at the endpoint's Config URL.
-    emulator.addIntegration({ id: INTEGRATION_ID, name: 'handover-connector demo', webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT_ID}`, webhookSecret: genesys.webhookSecret });
+    emulator.addIntegration({
+      id: INTEGRATION_ID,
+      name: 'handover-connector demo',
+      webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT_ID}`,
+      webhookSecret: genesys.webhookSecret,
+    });
 
     let closing: Promise<void> | undefined;
     return {

@@ -15,7 +15,8 @@ class ScriptedServer {
   url = '';
   tokenRequests: { authorization?: string; body: string }[] = [];
   apiRequests: { method?: string; url?: string; authorization?: string; body: string }[] = [];
-  token: Handler = (_req, _body, res) => json(res, 200, { access_token: `tok-${this.tokenRequests.length}`, token_type: 'bearer', expires_in: 86400 });
+  token: Handler = (_req, _body, res) =>
+    json(res, 200, { access_token: `tok-${this.tokenRequests.length}`, token_type: 'bearer', expires_in: 86400 });
   api: Handler = (_req, _body, res) => json(res, 200, { ok: true });
 
   async start(): Promise<void> {
@@ -51,7 +52,13 @@ function endpointFor(url: string, overrides: Partial<GenesysEndpoint['provider']
     id: 'ep-1',
     name: 'test',
     bot: {},
-    handoverDefaults: { skills: [], customAttributes: {}, inactivityTimeoutSeconds: 0, queueTimeoutSeconds: 0, queueUpdateIntervalSeconds: 0 },
+    handoverDefaults: {
+      skills: [],
+      customAttributes: {},
+      inactivityTimeoutSeconds: 0,
+      queueTimeoutSeconds: 0,
+      queueUpdateIntervalSeconds: 0,
+    },
     createdAt: '',
     updatedAt: '',
     provider: {
@@ -87,7 +94,8 @@ describe('Genesys API client', () => {
   beforeEach(() => {
     server.tokenRequests = [];
     server.apiRequests = [];
-    server.token = (_req, _body, res) => json(res, 200, { access_token: `tok-${server.tokenRequests.length}`, token_type: 'bearer', expires_in: 86400 });
+    server.token = (_req, _body, res) =>
+      json(res, 200, { access_token: `tok-${server.tokenRequests.length}`, token_type: 'bearer', expires_in: 86400 });
     server.api = (_req, _body, res) => json(res, 200, { ok: true });
   });
 
@@ -145,18 +153,26 @@ describe('Genesys API client', () => {
       operation: 'test',
     });
     expect(res.status).toBe(200);
-    expect(server.apiRequests[0]).toEqual({ method: 'POST', url: '/api/v2/things?prefetchConversationId=true', authorization: 'Bearer tok-1', body: '{"a":1}' });
+    expect(server.apiRequests[0]).toEqual({
+      method: 'POST',
+      url: '/api/v2/things?prefetchConversationId=true',
+      authorization: 'Bearer tok-1',
+      body: '{"a":1}',
+    });
   });
 
   it('re-fetches the token once on 401, then gives up with a permanent error', async () => {
-    server.api = (req, _body, res) => (req.headers.authorization === 'Bearer tok-1' ? json(res, 401, { code: 'bad.credentials' }) : json(res, 200, {}));
+    server.api = (req, _body, res) =>
+      req.headers.authorization === 'Bearer tok-1' ? json(res, 401, { code: 'bad.credentials' }) : json(res, 200, {});
     const client = clientWith();
     await client.call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' });
     expect(server.tokenRequests).toHaveLength(2);
     expect(server.apiRequests.map((r) => r.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-2']);
 
     server.api = (_req, _body, res) => json(res, 401, { code: 'bad.credentials' });
-    const err = await client.call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+    const err = await client
+      .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: false, status: 401, message: 'Genesys test answered 401 (bad.credentials)' });
   });
 
@@ -170,7 +186,8 @@ describe('Genesys API client', () => {
 
   it('honours Retry-After on 429 before retrying', async () => {
     let calls = 0;
-    server.api = (_req, _body, res) => (++calls === 1 ? json(res, 429, { code: 'too.many.requests' }, { 'retry-after': '1' }) : json(res, 200, {}));
+    server.api = (_req, _body, res) =>
+      ++calls === 1 ? json(res, 429, { code: 'too.many.requests' }, { 'retry-after': '1' }) : json(res, 200, {});
     const started = Date.now();
     await clientWith().call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -180,7 +197,9 @@ describe('Genesys API client', () => {
   it('hands a Retry-After longer than the budget back to the caller without waiting', async () => {
     server.api = (_req, _body, res) => json(res, 429, {}, { 'retry-after': '30' });
     const started = Date.now();
-    const err = await clientWith().call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+    const err = await clientWith()
+      .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+      .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(500);
     expect(err).toMatchObject({ retryable: true, status: 429, retryAfterMs: 30000 });
     expect(server.apiRequests).toHaveLength(1);
@@ -188,7 +207,9 @@ describe('Genesys API client', () => {
 
   it('throws a retryable error with retryAfterMs once the attempts are spent', async () => {
     server.api = (_req, _body, res) => json(res, 502, {});
-    const err = await clientWith({ maxAttempts: 3 }).call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+    const err = await clientWith({ maxAttempts: 3 })
+      .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ retryable: true, status: 502 });
     expect((err as ProviderError).retryAfterMs).toBeGreaterThan(0);
@@ -197,21 +218,27 @@ describe('Genesys API client', () => {
 
   it('retries timeouts, and reports them as retryable', async () => {
     server.api = () => undefined; // never answers; HTTP_TIMEOUT_MS is 500
-    const err = await clientWith({ maxAttempts: 2 }).call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+    const err = await clientWith({ maxAttempts: 2 })
+      .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: true });
     expect(server.apiRequests).toHaveLength(2);
   });
 
   it('does not retry permanent 4xx', async () => {
     server.api = (_req, _body, res) => json(res, 400, { code: 'bad.request', message: 'customer text echoed back' });
-    const err = await clientWith().call(endpointFor(server.url), { method: 'POST', path: '/api/v2/x', operation: 'inbound message' }).catch((e: unknown) => e);
+    const err = await clientWith()
+      .call(endpointFor(server.url), { method: 'POST', path: '/api/v2/x', operation: 'inbound message' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: false, status: 400, message: 'Genesys inbound message answered 400 (bad.request)' });
     expect(server.apiRequests).toHaveLength(1);
   });
 
   it('defers to the queue when the endpoint rate limit asks for a long wait, without calling Genesys', async () => {
     const saturated = { acquire: async () => 4200 } as unknown as RedisRateLimiter;
-    const err = await clientWith({}, saturated).call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+    const err = await clientWith({}, saturated)
+      .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderThrottledError);
     expect(err).toMatchObject({ retryable: true, status: 429, retryAfterMs: 4200 });
     expect(server.apiRequests).toHaveLength(0);
@@ -221,7 +248,9 @@ describe('Genesys API client', () => {
     const strict = new OutboundHttp(AppConfig.fromEnvironment({ NODE_ENV: 'test', EGRESS_ALLOWLIST: '' }));
     try {
       const client = new GenesysApiClient(strict, new GenesysAuth(strict), openLimiter);
-      const err = await client.call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' }).catch((e: unknown) => e);
+      const err = await client
+        .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ retryable: false });
       expect(server.tokenRequests).toHaveLength(0);
     } finally {

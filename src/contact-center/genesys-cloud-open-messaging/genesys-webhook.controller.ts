@@ -36,7 +36,7 @@ import { SIGNATURE_HEADER, verifyGenesysSignature } from './webhook-signature';
 const SIGNATURE_DOC = {
   name: 'X-Hub-Signature-256',
   required: true,
-  description: '`sha256=` + base64 HMAC-SHA256 of the raw request body, keyed with the endpoint\'s webhook secret.',
+  description: "`sha256=` + base64 HMAC-SHA256 of the raw request body, keyed with the endpoint's webhook secret.",
 };
 
 /**
@@ -59,7 +59,7 @@ export class GenesysWebhookController {
   @Post(':endpointId')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Open Messaging outbound webhook (the endpoint\'s Config URL)',
+    summary: "Open Messaging outbound webhook (the endpoint's Config URL)",
     description: 'Agent messages (Text, Structured), typing (Event) and receipts from Genesys Cloud.',
   })
   @ApiParam({ name: 'endpointId' })

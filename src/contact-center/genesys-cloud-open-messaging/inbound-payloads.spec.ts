@@ -1,4 +1,11 @@
-import { inboundMessageBody, mediaTypeFromMime, receiptBody, routingAttributes, structuredResponseBody, typingEventBody } from './inbound-payloads';
+import {
+  inboundMessageBody,
+  mediaTypeFromMime,
+  receiptBody,
+  routingAttributes,
+  structuredResponseBody,
+  typingEventBody,
+} from './inbound-payloads';
 
 const customer = { id: 'u-42', nickname: 'Ada', firstName: 'Ada', lastName: 'L', email: 'ada@example.com' };
 
@@ -23,8 +30,16 @@ describe('inbound payloads', () => {
       messageId: 'm-1',
       time: '2026-01-01T10:00:00.000Z',
       text: 'I want a human',
-      attachments: [{ url: 'https://files.example.com/a.png', mime: 'image/png', filename: 'a.png' }, { url: 'https://files.example.com/b', mime: 'application/zip' }],
-      routing: { language: 'english', skills: ['billing', 'escalation'], priority: 5, customAttributes: { region: 'Europe', language: 'ignored' } },
+      attachments: [
+        { url: 'https://files.example.com/a.png', mime: 'image/png', filename: 'a.png' },
+        { url: 'https://files.example.com/b', mime: 'application/zip' },
+      ],
+      routing: {
+        language: 'english',
+        skills: ['billing', 'escalation'],
+        priority: 5,
+        customAttributes: { region: 'Europe', language: 'ignored' },
+      },
     });
     expect(body).toEqual({
       channel: {
@@ -51,7 +66,10 @@ describe('inbound payloads', () => {
   });
 
   it('builds typing, receipt and structured response bodies', () => {
-    expect(typingEventBody({ id: 'u-1' }, 't')).toEqual({ channel: { from: { id: 'u-1', idType: 'Opaque' }, time: 't' }, events: [{ eventType: 'Typing' }] });
+    expect(typingEventBody({ id: 'u-1' }, 't')).toEqual({
+      channel: { from: { id: 'u-1', idType: 'Opaque' }, time: 't' },
+      events: [{ eventType: 'Typing' }],
+    });
     expect(receiptBody({ customer, providerMessageId: 'g-1', status: 'Delivered', time: 't' })).toEqual({
       id: 'g-1',
       channel: { to: { id: 'u-42', idType: 'Opaque' }, time: 't' },
@@ -59,15 +77,29 @@ describe('inbound payloads', () => {
       direction: 'Outbound',
       isFinalReceipt: true,
     });
-    expect(receiptBody({ customer, providerMessageId: 'g-1', status: 'Failed', time: 't', reason: { code: 'RateLimited', message: 'slow down' } }).reasons).toEqual([
-      { code: 'RateLimited', message: 'slow down' },
-    ]);
-    expect(receiptBody({ customer, providerMessageId: 'g-1', status: 'Failed', time: 't', reason: { code: 'Nope', message: 'x' } }).reasons).toEqual([
-      { code: 'GeneralError', message: 'x' },
-    ]);
+    expect(
+      receiptBody({
+        customer,
+        providerMessageId: 'g-1',
+        status: 'Failed',
+        time: 't',
+        reason: { code: 'RateLimited', message: 'slow down' },
+      }).reasons,
+    ).toEqual([{ code: 'RateLimited', message: 'slow down' }]);
+    expect(
+      receiptBody({ customer, providerMessageId: 'g-1', status: 'Failed', time: 't', reason: { code: 'Nope', message: 'x' } }).reasons,
+    ).toEqual([{ code: 'GeneralError', message: 'x' }]);
     expect(receiptBody({ customer, providerMessageId: 'g-1', status: 'Failed', time: 't' }).reasons?.[0].code).toBe('GeneralError');
     expect(
-      structuredResponseBody({ customer: { id: 'u-1' }, messageId: 'm-3', time: 't', type: 'QuickReply', text: 'Yes', payload: 'yes', originatingMessageId: 'g-9' }),
+      structuredResponseBody({
+        customer: { id: 'u-1' },
+        messageId: 'm-3',
+        time: 't',
+        type: 'QuickReply',
+        text: 'Yes',
+        payload: 'yes',
+        originatingMessageId: 'g-9',
+      }),
     ).toEqual({
       channel: { from: { id: 'u-1', idType: 'Opaque' }, messageId: 'm-3', time: 't' },
       buttonResponse: { type: 'QuickReply', text: 'Yes', payload: 'yes' },

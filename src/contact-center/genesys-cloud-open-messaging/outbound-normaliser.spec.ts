@@ -172,7 +172,16 @@ describe('normaliseOutboundMessage', () => {
   });
 
   it('never throws on malformed input', () => {
-    for (const input of [null, 'text', 42, [], {}, { type: 'Text' }, { id: 'x', type: 'Text', content: 'nope' }, { id: 'x', type: 'Event', events: [null] }]) {
+    for (const input of [
+      null,
+      'text',
+      42,
+      [],
+      {},
+      { type: 'Text' },
+      { id: 'x', type: 'Text', content: 'nope' },
+      { id: 'x', type: 'Event', events: [null] },
+    ]) {
       expect(() => normaliseOutboundMessage(input)).not.toThrow();
     }
     expect(normaliseOutboundMessage({ id: 'x', type: 'Text' }).events).toEqual([]);
@@ -196,16 +205,23 @@ describe('signalFromNotification', () => {
 
   it('maps user.start, customer.end and acw', () => {
     const topic = (suffix: string) => `v2.detail.events.conversation.${CONVERSATION}.${suffix}`;
-    expect(signalFromNotification({ topicName: topic('user.start'), eventBody: { userId: 'u1', participantId: 'p1', eventTime: 1 } })).toMatchObject({
+    expect(
+      signalFromNotification({ topicName: topic('user.start'), eventBody: { userId: 'u1', participantId: 'p1', eventTime: 1 } }),
+    ).toMatchObject({
       signal: 'agent.joined',
       agentUserId: 'u1',
       conversationId: CONVERSATION,
     });
-    expect(signalFromNotification({ topicName: topic('customer.end'), eventBody: { disconnectType: 'client', participantId: 'c1' } })).toMatchObject({
+    expect(
+      signalFromNotification({ topicName: topic('customer.end'), eventBody: { disconnectType: 'client', participantId: 'c1' } }),
+    ).toMatchObject({
       signal: 'customer.left',
       disconnectType: 'client',
     });
-    expect(signalFromNotification({ topicName: topic('acw'), eventBody: { userId: 'u1', wrapupCode: 'x' } })).toMatchObject({ signal: 'agent.wrapup', agentUserId: 'u1' });
+    expect(signalFromNotification({ topicName: topic('acw'), eventBody: { userId: 'u1', wrapupCode: 'x' } })).toMatchObject({
+      signal: 'agent.wrapup',
+      agentUserId: 'u1',
+    });
   });
 
   it('ignores other topics (heartbeats, socket_closing, unrelated detail events)', () => {

@@ -10,7 +10,11 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
   const prefix = `hcu-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', REDIS_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    const config = AppConfig.fromEnvironment({
+      NODE_ENV: 'test',
+      REDIS_PREFIX: prefix,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    });
     redis = new RedisService(config);
     other = new RedisService(config);
     await redis.onModuleInit();
@@ -39,7 +43,9 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
     const a = new RedisRateLimiter(redis);
     const b = new RedisRateLimiter(other);
     const name = `b-${randomUUID()}`;
-    const granted = (await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).tryAcquire(name, 6, 60_000)))).filter((w) => w === 0);
+    const granted = (await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).tryAcquire(name, 6, 60_000)))).filter(
+      (w) => w === 0,
+    );
     expect(granted).toHaveLength(6);
   });
 

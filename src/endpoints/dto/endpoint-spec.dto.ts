@@ -28,7 +28,10 @@ const WEEK_SECONDS = 7 * 24 * 3600;
  */
 
 export class CognigyNotifySpec {
-  @ApiProperty({ description: 'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when `apiKey` is set.' })
+  @ApiProperty({
+    description:
+      'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when `apiKey` is set.',
+  })
   @IsHttpUrl()
   notifyUrl!: string;
 
@@ -46,12 +49,19 @@ export class CognigyNotifySpec {
 }
 
 export class BotSpec {
-  @ApiPropertyOptional({ description: 'Standard Webhooks callback receiving agent events. Exactly one of `callbackUrl` or `cognigy`.', example: 'https://bot.example.com/handover-events' })
+  @ApiPropertyOptional({
+    description: 'Standard Webhooks callback receiving agent events. Exactly one of `callbackUrl` or `cognigy`.',
+    example: 'https://bot.example.com/handover-events',
+  })
   @IsOptional()
   @IsHttpUrl()
   callbackUrl?: string;
 
-  @ApiPropertyOptional({ description: 'Signs callbacks (webhook-signature). At least 24 characters; required with `callbackUrl`. Write-only.', minLength: 24, writeOnly: true })
+  @ApiPropertyOptional({
+    description: 'Signs callbacks (webhook-signature). At least 24 characters; required with `callbackUrl`. Write-only.',
+    minLength: 24,
+    writeOnly: true,
+  })
   @ValidateIf((bot: BotSpec) => bot.callbackUrl != null)
   @IsString()
   @MinLength(24, { message: '$property must be at least 24 characters' })
@@ -69,16 +79,19 @@ export class ProviderSpec {
   @IsIn(PROVIDER_TYPES)
   type!: ProviderType;
 
-  @ApiPropertyOptional({ description: 'Genesys Cloud region, as host ("mypurecloud.de") or SDK name ("eu_central_1"). Required unless both base URLs are given.', example: 'mypurecloud.de' })
+  @ApiPropertyOptional({
+    description: 'Genesys Cloud region, as host ("mypurecloud.de") or SDK name ("eu_central_1"). Required unless both base URLs are given.',
+    example: 'mypurecloud.de',
+  })
   @IsGenesysRegion()
   region?: string;
 
-  @ApiPropertyOptional({ description: 'Overrides the region\'s API base URL.', example: 'https://api.mypurecloud.de' })
+  @ApiPropertyOptional({ description: "Overrides the region's API base URL.", example: 'https://api.mypurecloud.de' })
   @IsOptional()
   @IsHttpUrl()
   apiBaseUrl?: string;
 
-  @ApiPropertyOptional({ description: 'Overrides the region\'s login base URL.', example: 'https://login.mypurecloud.de' })
+  @ApiPropertyOptional({ description: "Overrides the region's login base URL.", example: 'https://login.mypurecloud.de' })
   @IsOptional()
   @IsHttpUrl()
   loginBaseUrl?: string;
@@ -104,7 +117,12 @@ export class ProviderSpec {
   @IsNotEmpty()
   queueId?: string;
 
-  @ApiProperty({ description: 'Outbound Notification Webhook signature secret token, more than 15 characters. Write-only; a new value keeps the old one valid for WEBHOOK_SECRET_GRACE_SECONDS.', minLength: 16, writeOnly: true })
+  @ApiProperty({
+    description:
+      'Outbound Notification Webhook signature secret token, more than 15 characters. Write-only; a new value keeps the old one valid for WEBHOOK_SECRET_GRACE_SECONDS.',
+    minLength: 16,
+    writeOnly: true,
+  })
   @IsString()
   @MinLength(16, { message: '$property must be longer than 15 characters' })
   webhookSecret!: string;
@@ -145,14 +163,22 @@ export class HandoverDefaultsSpec {
   @IsAttributeMap()
   customAttributes?: Record<string, string>;
 
-  @ApiPropertyOptional({ type: 'integer', default: 1800, description: 'End an active handover after this long without a message. 0 disables.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 1800,
+    description: 'End an active handover after this long without a message. 0 disables.',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(WEEK_SECONDS)
   inactivityTimeoutSeconds?: number;
 
-  @ApiPropertyOptional({ type: 'integer', default: 1800, description: 'End a handover still waiting for an agent after this long. 0 disables.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 1800,
+    description: 'End a handover still waiting for an agent after this long. 0 disables.',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -5,7 +5,10 @@ export const ATTRIBUTE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 export const ATTRIBUTE_VALUE_MAX_LENGTH = 256;
 
 export function IsHttpUrl(): PropertyDecorator {
-  return IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: '$property must be an http(s) URL' });
+  return IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: '$property must be an http(s) URL' },
+  );
 }
 
 /** On `provider.region`: a known region, unless both base URLs are given (then any label, or none). */

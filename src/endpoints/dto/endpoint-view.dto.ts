@@ -91,7 +91,7 @@ export class EndpointView {
 }
 
 export class CreatedEndpointView extends EndpointView {
-  @ApiProperty({ description: 'The bot platform\'s bearer token for this endpoint. Shown only once: only a hash is kept.' })
+  @ApiProperty({ description: "The bot platform's bearer token for this endpoint. Shown only once: only a hash is kept." })
   apiKey!: string;
 }
 
@@ -112,7 +112,11 @@ export function toEndpointView(endpoint: Endpoint, publicBaseUrl: string, now = 
     bot: {
       callbackUrl: bot.callbackUrl,
       hasCallbackSecret: bot.callbackSecret !== undefined,
-      cognigy: bot.cognigy && { notifyUrl: bot.cognigy.notifyUrl, urlToken: bot.cognigy.urlToken, hasApiKey: bot.cognigy.apiKey !== undefined },
+      cognigy: bot.cognigy && {
+        notifyUrl: bot.cognigy.notifyUrl,
+        urlToken: bot.cognigy.urlToken,
+        hasApiKey: bot.cognigy.apiKey !== undefined,
+      },
     },
     provider: {
       type: provider.type,

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Availability } from '../../contact-center/contact-center-provider';
 import { AcceptedView, AvailabilityQueryDto, SessionView, StartHandoverDto, UserMessageDto } from './handover.dto';
-import { EndpointApiKeyGuard } from '../../auth/endpoint-api-key.guard';
+import { EndpointApiKeyGuard } from '../../endpoints/endpoint-api-key.guard';
 import { HandoverService } from './handover.service';
 import { SessionViews } from '../operator/session-views';
 
@@ -75,7 +75,10 @@ export class HandoverController {
   @Get('availability')
   @ApiOperation({ summary: 'Whether agents are available (Check Agent Availability).' })
   availability(@Param('endpointId') endpointId: string, @Query() query: AvailabilityQueryDto): Promise<Availability> {
-    const skills = (query.skills ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const skills = (query.skills ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return this.handovers.availability(endpointId, skills, query.language);
   }
 }

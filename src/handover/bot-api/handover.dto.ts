@@ -67,7 +67,10 @@ export class StartHandoverDto {
   @IsAttributeMap()
   customAttributes?: Record<string, string>;
 
-  @ApiPropertyOptional({ type: [TranscriptEntryDto], description: 'The bot conversation so far; sent to the agent first (only the new part on a re-handover).' })
+  @ApiPropertyOptional({
+    type: [TranscriptEntryDto],
+    description: 'The bot conversation so far; sent to the agent first (only the new part on a re-handover).',
+  })
   @IsOptional()
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
@@ -84,7 +87,9 @@ export class StartHandoverDto {
 
 export class AttachmentDto {
   @ApiProperty({ example: 'https://cdn.example.com/photo.jpg' }) @IsHttpUrl() url!: string;
-  @ApiProperty({ example: 'image/jpeg' }) @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: '$property must be a MIME type like image/png' }) mime!: string;
+  @ApiProperty({ example: 'image/jpeg' })
+  @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: '$property must be a MIME type like image/png' })
+  mime!: string;
   @ApiPropertyOptional({ example: 'photo.jpg' }) @IsOptional() @IsString() @MaxLength(255) filename?: string;
 }
 
@@ -136,7 +141,9 @@ export class AvailabilityQueryDto {
 export class HandoverView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['requested', 'queued', 'active', 'ended'] }) state!: string;
-  @ApiPropertyOptional({ enum: ['agent_ended', 'customer_ended', 'bot_released', 'inactivity_timeout', 'queue_timeout', 'admin_released', 'provider_error'] })
+  @ApiPropertyOptional({
+    enum: ['agent_ended', 'customer_ended', 'bot_released', 'inactivity_timeout', 'queue_timeout', 'admin_released', 'provider_error'],
+  })
   reason?: string;
   @ApiPropertyOptional() conversationId?: string;
   @ApiPropertyOptional() agent?: { name?: string };

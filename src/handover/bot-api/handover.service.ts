@@ -46,7 +46,15 @@ export class HandoverService {
 
     const now = new Date().toISOString();
     // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
-    const handover: Handover = { id: `ho_${randomBytes(16).toString('base64url')}`, endpointId, sessionId: dto.sessionId, userId: dto.userId, state: 'requested', createdAt: now, lastActivityAt: now };
+    const handover: Handover = {
+      id: `ho_${randomBytes(16).toString('base64url')}`,
+      endpointId,
+      sessionId: dto.sessionId,
+      userId: dto.userId,
+      state: 'requested',
+      createdAt: now,
+      lastActivityAt: now,
+    };
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
     const result = await this.sessions.startHandover(
       handover,
@@ -54,19 +62,34 @@ export class HandoverService {
       this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
       open,
     );
-    if (result.status === 'session-busy') throw new ConflictException(`Session ${dto.sessionId} already has a live handover (${result.handoverId})`);
-    if (result.status === 'user-busy') throw new ConflictException(`User ${dto.userId} already has a live handover in session ${result.sessionId}`);
-    if (transcript.length > 0) await this.sessions.setSessionField(endpointId, dto.sessionId, 'transcriptMark', entryMark(transcript[transcript.length - 1]));
-    if (defaults.queueTimeoutSeconds > 0) await this.sessions.schedule('queue-timeout', handover.id, Date.now() + defaults.queueTimeoutSeconds * 1000);
+    if (result.status === 'session-busy')
+      throw new ConflictException(`Session ${dto.sessionId} already has a live handover (${result.handoverId})`);
+    if (result.status === 'user-busy')
+      throw new ConflictException(`User ${dto.userId} already has a live handover in session ${result.sessionId}`);
+    if (transcript.length > 0)
+      await this.sessions.setSessionField(endpointId, dto.sessionId, 'transcriptMark', entryMark(transcript[transcript.length - 1]));
+    if (defaults.queueTimeoutSeconds > 0)
+      await this.sessions.schedule('queue-timeout', handover.id, Date.now() + defaults.queueTimeoutSeconds * 1000);
     return { sessionId: dto.sessionId, handoverId: handover.id, state: 'requested' };
   }
 
-  async sendMessage(endpointId: string, sessionId: string, dto: UserMessageDto): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
+  async sendMessage(
+    endpointId: string,
+    sessionId: string,
+    dto: UserMessageDto,
+  ): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
     const { endpoint, handover } = await this.liveHandover(endpointId, sessionId);
     const messageId = dto.messageId ?? `msg-${randomUUID()}`;
     const result = await this.queue(handover, {
       lane: 'to-agent',
-      entry: this.lifecycle.agentEntry({ kind: 'message', handoverId: handover.id, customer: handover.customer, messageId, text: dto.text, attachments: dto.attachments ?? [] }),
+      entry: this.lifecycle.agentEntry({
+        kind: 'message',
+        handoverId: handover.id,
+        customer: handover.customer,
+        messageId,
+        text: dto.text,
+        attachments: dto.attachments ?? [],
+      }),
       dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
       activity: this.activity(endpoint),
@@ -76,10 +99,17 @@ export class HandoverService {
 
   async sendTyping(endpointId: string, sessionId: string): Promise<void> {
     const { handover } = await this.liveHandover(endpointId, sessionId);
-    await this.queue(handover, { lane: 'to-agent', entry: this.lifecycle.agentEntry({ kind: 'typing', handoverId: handover.id, customer: handover.customer }) });
+    await this.queue(handover, {
+      lane: 'to-agent',
+      entry: this.lifecycle.agentEntry({ kind: 'typing', handoverId: handover.id, customer: handover.customer }),
+    });
   }
 
-  async release(endpointId: string, sessionId: string, reason: 'bot_released' | 'admin_released'): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
+  async release(
+    endpointId: string,
+    sessionId: string,
+    reason: 'bot_released' | 'admin_released',
+  ): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
     const { handover } = await this.liveHandover(endpointId, sessionId);
     if (!(await this.lifecycle.end(handover, reason))) throw new ConflictException(`Session ${sessionId} has no live handover`);
     return { sessionId, handoverId: handover.id, state: 'ended' };

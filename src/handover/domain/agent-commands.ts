@@ -12,7 +12,14 @@ export type AgentCommand =
     }
   | { kind: 'message'; handoverId: string; customer: CustomerProfile; messageId: string; text?: string; attachments: OutgoingAttachment[] }
   | { kind: 'typing'; handoverId: string; customer: CustomerProfile }
-  | { kind: 'receipt'; handoverId: string; customer: CustomerProfile; providerMessageId: string; status: 'Delivered' | 'Failed'; reason?: string }
+  | {
+      kind: 'receipt';
+      handoverId: string;
+      customer: CustomerProfile;
+      providerMessageId: string;
+      status: 'Delivered' | 'Failed';
+      reason?: string;
+    }
   | { kind: 'disconnect'; handoverId: string };
 
 /** What the to-bot lane carries: the callback body, plus the provider message to acknowledge once delivered. */

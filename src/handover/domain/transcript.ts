@@ -10,7 +10,9 @@ const LABEL: Record<TranscriptEntry['from'], string> = { user: 'User', bot: 'Bot
 
 /** Identifies an entry across handovers of one session, so a re-handover sends only what the agent has not seen. */
 export function entryMark(entry: TranscriptEntry): string {
-  return createHash('sha1').update(`${entry.from}\u0000${entry.time ?? ''}\u0000${entry.text}`).digest('base64url');
+  return createHash('sha1')
+    .update(`${entry.from}\u0000${entry.time ?? ''}\u0000${entry.text}`)
+    .digest('base64url');
 }
 
 /** The entries after the one marked as last sent; all of them when the mark is absent or not found. */

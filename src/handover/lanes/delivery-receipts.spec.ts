@@ -12,19 +12,37 @@ import type { HandoverLifecycle } from '../domain/handover-lifecycle';
 function setup(options: { deliveredReceipts?: boolean; provider?: (receipt: { status: string }) => Promise<void> } = {}) {
   const sent: { status: string }[] = [];
   const queued: { lane: string; sessionId: string; body: unknown }[] = [];
-  const provider = { sendReceipt: (_endpoint: unknown, receipt: { status: string }) => (options.provider ?? (async (r) => void sent.push(r)))(receipt) };
+  const provider = {
+    sendReceipt: (_endpoint: unknown, receipt: { status: string }) => (options.provider ?? (async (r) => void sent.push(r)))(receipt),
+  };
   const receipts = new DeliveryReceipts(
     { find: async (id: string) => ({ id, provider: { type: 'genesys-cloud-open-messaging' } }) } as unknown as EndpointsService,
     { get: () => provider } as unknown as ProviderRegistry,
-    { push: async (lane: string, _endpointId: string, sessionId: string, entry: { body: unknown }) => void queued.push({ lane, sessionId, body: entry.body }) } as unknown as SessionMailbox,
+    {
+      push: async (lane: string, _endpointId: string, sessionId: string, entry: { body: unknown }) =>
+        void queued.push({ lane, sessionId, body: entry.body }),
+    } as unknown as SessionMailbox,
     { agentEntry: (body: unknown) => ({ id: 'cmd_1', at: 0, body }) } as unknown as HandoverLifecycle,
-    AppConfig.fromEnvironment({ NODE_ENV: 'test', DELIVERED_RECEIPTS: options.deliveredReceipts === false ? 'false' : 'true', SHUTDOWN_GRACE_MS: '1000' }),
+    AppConfig.fromEnvironment({
+      NODE_ENV: 'test',
+      DELIVERED_RECEIPTS: options.deliveredReceipts === false ? 'false' : 'true',
+      SHUTDOWN_GRACE_MS: '1000',
+    }),
   );
   return { receipts, sent, queued };
 }
 
 const body: BotLaneBody = {
-  event: { id: 'evt_1', type: 'agent.message', endpointId: 'ep', sessionId: 's1', userId: 'u1', handoverId: 'ho_1', time: '', data: {} } as unknown as BotEvent,
+  event: {
+    id: 'evt_1',
+    type: 'agent.message',
+    endpointId: 'ep',
+    sessionId: 's1',
+    userId: 'u1',
+    handoverId: 'ho_1',
+    time: '',
+    data: {},
+  } as unknown as BotEvent,
   receiptFor: { providerMessageId: 'gen-1', customer: { id: 'u1' } },
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -42,7 +60,13 @@ describe('DeliveryReceipts', () => {
     const { receipts, queued } = setup({ provider: async () => Promise.reject(new ProviderError('429', true, 429, 1000)) });
     await receipts.report(body, 'Delivered');
     await receipts.beforeApplicationShutdown();
-    expect(queued).toEqual([{ lane: 'to-agent', sessionId: 's1', body: expect.objectContaining({ kind: 'receipt', status: 'Delivered', providerMessageId: 'gen-1' }) }]);
+    expect(queued).toEqual([
+      {
+        lane: 'to-agent',
+        sessionId: 's1',
+        body: expect.objectContaining({ kind: 'receipt', status: 'Delivered', providerMessageId: 'gen-1' }),
+      },
+    ]);
   });
 
   it('drops a receipt the provider refuses for good', async () => {

@@ -39,7 +39,14 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   async report(body: BotLaneBody, status: 'Delivered' | 'Failed', reason?: string): Promise<void> {
     const { event, receiptFor } = body;
     if (!receiptFor || (status === 'Delivered' && !this.config.deliveredReceipts)) return;
-    const command: ReceiptCommand = { kind: 'receipt', handoverId: event.handoverId, customer: receiptFor.customer, providerMessageId: receiptFor.providerMessageId, status, reason };
+    const command: ReceiptCommand = {
+      kind: 'receipt',
+      handoverId: event.handoverId,
+      customer: receiptFor.customer,
+      providerMessageId: receiptFor.providerMessageId,
+      status,
+      reason,
+    };
     if (this.closing || this.inFlight.size >= MAX_IN_FLIGHT) return this.queue(event.endpointId, event.sessionId, command);
     const sending: Promise<void> = this.send(event.endpointId, command)
       .catch(() => this.queue(event.endpointId, event.sessionId, command))
@@ -54,7 +61,14 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
     if (!endpoint) return;
     const reason = command.reason ? { code: 'GeneralError', message: command.reason } : undefined;
     try {
-      await this.providers.get(endpoint.provider.type).sendReceipt(endpoint, { customer: command.customer, providerMessageId: command.providerMessageId, status: command.status, reason });
+      await this.providers
+        .get(endpoint.provider.type)
+        .sendReceipt(endpoint, {
+          customer: command.customer,
+          providerMessageId: command.providerMessageId,
+          status: command.status,
+          reason,
+        });
     } catch (err) {
       if (err instanceof ProviderError && !err.retryable) return this.logger.debug(`Receipt not accepted: ${err.message}`);
       throw err;

@@ -73,7 +73,13 @@ export class RelayHandlers implements OnModuleInit {
     }
   }
 
-  private async execute(endpoint: Endpoint, provider: ContactCenterProvider, handover: Handover, command: AgentCommand, entryId: string): Promise<void> {
+  private async execute(
+    endpoint: Endpoint,
+    provider: ContactCenterProvider,
+    handover: Handover,
+    command: AgentCommand,
+    entryId: string,
+  ): Promise<void> {
     const time = new Date().toISOString();
     switch (command.kind) {
       case 'open': {
@@ -81,7 +87,13 @@ export class RelayHandlers implements OnModuleInit {
         let conversationId = handover.conversationId;
         for (const [index, text] of command.texts.entries()) {
           // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message.
-          const sent = await provider.sendCustomerMessage(endpoint, { customer: command.customer, messageId: `${entryId}-${index}`, time, text, routing: index === 0 ? command.routing : undefined });
+          const sent = await provider.sendCustomerMessage(endpoint, {
+            customer: command.customer,
+            messageId: `${entryId}-${index}`,
+            time,
+            text,
+            routing: index === 0 ? command.routing : undefined,
+          });
           if (!conversationId && sent.conversationId) {
             conversationId = sent.conversationId;
             // Stored before the state changes, so a release racing with this still finds what to disconnect.
@@ -90,7 +102,10 @@ export class RelayHandlers implements OnModuleInit {
           }
         }
         // Watch before announcing "queued": an agent may pick the conversation up at once.
-        if (conversationId) await provider.watchConversation(endpoint, conversationId).catch((err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
+        if (conversationId)
+          await provider
+            .watchConversation(endpoint, conversationId)
+            .catch((err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
         if (await this.lifecycle.markQueued(handover, conversationId)) {
           const interval = endpoint.handoverDefaults.queueUpdateIntervalSeconds;
           if (interval > 0) await this.sessions.schedule('queue-poll', handover.id, Date.now() + interval * 1000);
@@ -99,7 +114,13 @@ export class RelayHandlers implements OnModuleInit {
       }
       case 'message':
         if (!stillDeliverable(handover)) return;
-        await provider.sendCustomerMessage(endpoint, { customer: command.customer, messageId: command.messageId, time, text: command.text, attachments: command.attachments });
+        await provider.sendCustomerMessage(endpoint, {
+          customer: command.customer,
+          messageId: command.messageId,
+          time,
+          text: command.text,
+          attachments: command.attachments,
+        });
         return;
       case 'typing':
         if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
@@ -122,7 +143,11 @@ export class RelayHandlers implements OnModuleInit {
     if (command.kind === 'open') {
       await this.lifecycle.end(handover, 'provider_error');
     } else if (command.kind === 'message') {
-      await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'user.message_failed', { messageId: command.messageId, deadLetterId: deadLetter.id }));
+      await this.sessions.appendTimeline(
+        handover.endpointId,
+        handover.sessionId,
+        this.lifecycle.timeline(handover, 'user.message_failed', { messageId: command.messageId, deadLetterId: deadLetter.id }),
+      );
     }
   }
 

@@ -46,7 +46,14 @@ export class ProviderEventIntake implements OnModuleInit {
       }
       if (event.kind === 'receipt') {
         if (event.status === 'Failed') {
-          await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'provider.receipt_failed', { providerMessageId: event.providerEventId, reasons: event.reasons }));
+          await this.sessions.appendTimeline(
+            handover.endpointId,
+            handover.sessionId,
+            this.lifecycle.timeline(handover, 'provider.receipt_failed', {
+              providerMessageId: event.providerEventId,
+              reasons: event.reasons,
+            }),
+          );
         }
       } else {
         await this.signal(endpoint, handover, event);
@@ -101,7 +108,11 @@ export class ProviderEventIntake implements OnModuleInit {
               },
               { providerMessageId: event.providerEventId, customer: handover.customer },
             ),
-            timeline: this.lifecycle.timeline(handover, 'agent.message', { providerMessageId: event.providerEventId, text: event.text, attachments: event.attachments.length }),
+            timeline: this.lifecycle.timeline(handover, 'agent.message', {
+              providerMessageId: event.providerEventId,
+              text: event.text,
+              attachments: event.attachments.length,
+            }),
             activity: this.handovers.activity(endpoint),
           };
     let result = await this.sessions.queueMessage(handover, request);
@@ -124,7 +135,11 @@ export class ProviderEventIntake implements OnModuleInit {
         break;
       case 'agent.left':
         if (event.disconnectType === 'transfer') {
-          await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, this.lifecycle.timeline(handover, 'agent.transferred', { agent: handover.agentName }));
+          await this.sessions.appendTimeline(
+            handover.endpointId,
+            handover.sessionId,
+            this.lifecycle.timeline(handover, 'agent.transferred', { agent: handover.agentName }),
+          );
         } else if (handover.state === 'active') {
           await this.sessions.schedule('agent-left', handover.id, Date.now() + this.config.agentLeftGraceMs);
         }

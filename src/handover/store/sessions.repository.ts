@@ -62,7 +62,8 @@ export interface TransitionRequest {
   agentEntry?: MailboxEntry;
 }
 
-export type TransitionResult = { status: 'ok'; previous: HandoverState } | { status: 'conflict'; state: HandoverState } | { status: 'missing' };
+export type TransitionResult =
+  { status: 'ok'; previous: HandoverState } | { status: 'conflict'; state: HandoverState } | { status: 'missing' };
 
 /** Every session, handover, timeline and timer key lives behind this class. */
 @Injectable()
@@ -104,7 +105,12 @@ export class SessionsRepository {
     return this.handoverKey(handoverId);
   }
 
-  async startHandover(handover: Handover, customerAndRouting: Record<string, string>, timeline: TimelineEntry, openEntry: MailboxEntry): Promise<StartResult> {
+  async startHandover(
+    handover: Handover,
+    customerAndRouting: Record<string, string>,
+    timeline: TimelineEntry,
+    openEntry: MailboxEntry,
+  ): Promise<StartResult> {
     const { endpointId, sessionId, userId } = handover;
     const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
     const now = Date.parse(handover.createdAt);
@@ -139,7 +145,10 @@ export class SessionsRepository {
     return { status: 'ok' };
   }
 
-  async transition(handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>, request: TransitionRequest): Promise<TransitionResult> {
+  async transition(
+    handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>,
+    request: TransitionRequest,
+  ): Promise<TransitionResult> {
     const { id, endpointId, sessionId, userId } = handover;
     const bot = this.mailbox.keys('to-bot', endpointId, sessionId);
     const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
@@ -193,9 +202,22 @@ export class SessionsRepository {
   async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
     const cached = this.identities.get(handoverId);
     if (cached) return cached;
-    const [id, endpointId, sessionId, userId, customer] = await this.redis.client.hmget(this.handoverKey(handoverId), 'id', 'endpointId', 'sessionId', 'userId', 'customer');
+    const [id, endpointId, sessionId, userId, customer] = await this.redis.client.hmget(
+      this.handoverKey(handoverId),
+      'id',
+      'endpointId',
+      'sessionId',
+      'userId',
+      'customer',
+    );
     if (!id || !endpointId || !sessionId || !userId) return undefined;
-    const identity: HandoverIdentity = { id, endpointId, sessionId, userId, customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId } };
+    const identity: HandoverIdentity = {
+      id,
+      endpointId,
+      sessionId,
+      userId,
+      customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId },
+    };
     this.identities.set(handoverId, identity);
     return identity;
   }
@@ -221,7 +243,10 @@ export class SessionsRepository {
    * Queues a message of a live handover on one of its lanes with its timeline entry and activity, atomically
    * and in one round trip (plus the drain job when nobody owned the mailbox).
    */
-  async queueMessage(handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId'>, request: QueueMessageRequest): Promise<QueueMessageResult> {
+  async queueMessage(
+    handover: Pick<Handover, 'id' | 'endpointId' | 'sessionId'>,
+    request: QueueMessageRequest,
+  ): Promise<QueueMessageResult> {
     const { id, endpointId, sessionId } = handover;
     const k = this.mailbox.keys(request.lane, endpointId, sessionId);
     const raw = JSON.stringify(request.entry);
@@ -286,7 +311,9 @@ export class SessionsRepository {
       cursor = next;
       if (keys.length === 0) continue;
       const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
-      const sessions = keys.flatMap((key, i) => (sessionIds[i] ? [this.sessionKey(key.slice(prefix.length).split(':')[0], sessionIds[i])] : []));
+      const sessions = keys.flatMap((key, i) =>
+        sessionIds[i] ? [this.sessionKey(key.slice(prefix.length).split(':')[0], sessionIds[i])] : [],
+      );
       const handoverIds = (await this.pipelined(sessions.map((key) => ['hget', key, 'handoverId']))).filter((id): id is string => !!id);
       const raws = await this.pipelined<Record<string, string>>(handoverIds.map((id) => ['hgetall', this.handoverKey(id)]));
       for (const raw of raws) {
@@ -345,7 +372,11 @@ export class SessionsRepository {
 }
 
 function stringFields(handover: Handover): Record<string, string> {
-  return Object.fromEntries(Object.entries(handover).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(handover)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 function toHandover(raw: Record<string, string>): Handover {

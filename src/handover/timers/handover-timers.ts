@@ -82,9 +82,15 @@ export class HandoverTimers implements OnApplicationBootstrap, OnApplicationShut
       if (handover.state === 'queued' && handover.conversationId) {
         const status = await this.providers.get(endpoint.provider.type).getQueueStatus(endpoint, handover.conversationId);
         if (status) {
-          await this.mailbox.push('to-bot', handover.endpointId, handover.sessionId, this.lifecycle.botEntry(handover, 'handover.queue_update', status), {
-            requireLiveHandoverKey: this.sessions.liveGuardKey(handover.id),
-          });
+          await this.mailbox.push(
+            'to-bot',
+            handover.endpointId,
+            handover.sessionId,
+            this.lifecycle.botEntry(handover, 'handover.queue_update', status),
+            {
+              requireLiveHandoverKey: this.sessions.liveGuardKey(handover.id),
+            },
+          );
         }
       }
     } finally {

@@ -3,10 +3,18 @@ import { EgressPolicy } from './egress-policy';
 describe('EgressPolicy', () => {
   const none = new EgressPolicy([]);
 
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0'])(
-    'refuses the restricted address %s by default',
-    (ip) => expect(none.allows('host.example', ip)).toBe(false),
-  );
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '0.0.0.0',
+  ])('refuses the restricted address %s by default', (ip) => expect(none.allows('host.example', ip)).toBe(false));
 
   it.each(['8.8.8.8', '1.1.1.1', '2606:4700::1111'])('allows the public address %s', (ip) => {
     expect(none.allows('host.example', ip)).toBe(true);

@@ -39,7 +39,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'Storage is unavailable; retry later' });
       return;
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
   }
 }

@@ -1,13 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../../config/app-config';
-import {
-  EgressBlockedError,
-  OutboundHttp,
-  OutboundNetworkError,
-  OutboundTimeoutError,
-  parseRetryAfter,
-} from './outbound-http';
+import { EgressBlockedError, OutboundHttp, OutboundNetworkError, OutboundTimeoutError, parseRetryAfter } from './outbound-http';
 
 function client(env: Record<string, string> = {}): OutboundHttp {
   return new OutboundHttp(AppConfig.fromEnvironment({ NODE_ENV: 'test', EGRESS_ALLOWLIST: '127.0.0.1', ...env }));

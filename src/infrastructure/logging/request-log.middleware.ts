@@ -26,7 +26,11 @@ export class RequestLogMiddleware implements NestMiddleware {
       const level: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!this.pino.isLevelEnabled(level) || (level === 'info' && QUIET_PATHS.has(req.path))) return;
       this.pino[level](
-        { req: { id, method: req.method, url: req.originalUrl.split('?')[0] }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
+        {
+          req: { id, method: req.method, url: req.originalUrl.split('?')[0] },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - started),
+        },
         'request completed',
       );
     });

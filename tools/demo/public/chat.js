@@ -44,7 +44,10 @@ function readRouting() {
   return {
     nickname: text('nickname'),
     language: text('language'),
-    skills: text('skills').split(',').map((s) => s.trim()).filter(Boolean),
+    skills: text('skills')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     priority: Number.isNaN(priority) ? undefined : priority,
     customAttributes,
   };

@@ -52,7 +52,9 @@ function deliveryStatus(entry, receipts) {
  * @returns {Row[]}
  */
 function transcriptRows(c) {
-  const receipts = new Map(c.messages.filter((m) => m.direction === 'Inbound' && m.type === 'Receipt').map((m) => [m.id, String(m.payload.status)]));
+  const receipts = new Map(
+    c.messages.filter((m) => m.direction === 'Inbound' && m.type === 'Receipt').map((m) => [m.id, String(m.payload.status)]),
+  );
   /** @type {Row[]} */
   const rows = [];
   for (const m of c.messages) {
@@ -75,9 +77,15 @@ function transcriptRows(c) {
     });
   }
   for (const p of c.participants) {
-    const note = (/** @type {string} */ key, /** @type {string} */ at, /** @type {string} */ text) => rows.push({ key, at, view: () => el('li', { class: 'note' }, text) });
+    const note = (/** @type {string} */ key, /** @type {string} */ at, /** @type {string} */ text) =>
+      rows.push({ key, at, view: () => el('li', { class: 'note' }, text) });
     if (p.purpose === 'agent' && p.connectedTime) note(`p:${p.id}:in`, p.connectedTime, `${p.name ?? 'An agent'} joined`);
-    if (p.purpose === 'agent' && p.endTime) note(`p:${p.id}:out`, p.endTime, p.disconnectType === 'transfer' ? `${p.name ?? 'The agent'} transferred the chat` : `${p.name ?? 'The agent'} left`);
+    if (p.purpose === 'agent' && p.endTime)
+      note(
+        `p:${p.id}:out`,
+        p.endTime,
+        p.disconnectType === 'transfer' ? `${p.name ?? 'The agent'} transferred the chat` : `${p.name ?? 'The agent'} left`,
+      );
     if (p.purpose === 'customer' && p.endTime) note(`p:${p.id}:out`, p.endTime, 'Conversation ended');
   }
   return rows.sort((a, b) => a.at.localeCompare(b.at));
@@ -175,7 +183,11 @@ export function deskPanel() {
     button.replaceChildren(
       el('span', { class: 'name' }, customerName(c)),
       el('span', { class: `badge badge--${state.tone}` }, state.label),
-      el('span', { class: 'meta' }, [attributes.language, attributes.skills, attributes.priority && `priority ${attributes.priority}`].filter(Boolean).join(' · ')),
+      el(
+        'span',
+        { class: 'meta' },
+        [attributes.language, attributes.skills, attributes.priority && `priority ${attributes.priority}`].filter(Boolean).join(' · '),
+      ),
     );
     if (c.id === selectedId) button.setAttribute('aria-current', 'true');
     else button.removeAttribute('aria-current');

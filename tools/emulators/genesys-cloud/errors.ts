@@ -34,10 +34,7 @@ export class ControlError extends Error {
 
 export function sendGenesysError(res: Response, status: number, code: string, message: string): void {
   const contextId = randomUUID();
-  res
-    .status(status)
-    .set('inin-correlation-id', contextId)
-    .json({ message, code, status, contextId, details: [], errors: [] });
+  res.status(status).set('inin-correlation-id', contextId).json({ message, code, status, contextId, details: [], errors: [] });
 }
 
 export const genesysNotFound: RequestHandler = (_req, res) => {

@@ -29,12 +29,7 @@ const REASON_CODES = [
 ] as const;
 
 export function isStringMap(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((v) => typeof v === 'string')
-  );
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 export const TEXT_OR_CONTENT_REQUIRED =
@@ -251,9 +246,7 @@ function oneOf<T extends string>(parent: Json, key: string, path: string, values
   const value = requiredString(parent, key, path);
   const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
   if (!match) {
-    throw GenesysApiError.badRequest(
-      `${path ? `${path}.` : ''}${key} should be equal to one of the allowed values: ${values.join(', ')}`,
-    );
+    throw GenesysApiError.badRequest(`${path ? `${path}.` : ''}${key} should be equal to one of the allowed values: ${values.join(', ')}`);
   }
   return match;
 }

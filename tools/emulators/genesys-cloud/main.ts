@@ -33,7 +33,13 @@ function optionsFromEnv(): EmulatorOptions {
         : [],
     integrations:
       env.EMULATOR_WEBHOOK_URL && env.EMULATOR_WEBHOOK_SECRET
-        ? [{ id: env.EMULATOR_INTEGRATION_ID || undefined, webhookUrl: env.EMULATOR_WEBHOOK_URL, webhookSecret: env.EMULATOR_WEBHOOK_SECRET }]
+        ? [
+            {
+              id: env.EMULATOR_INTEGRATION_ID || undefined,
+              webhookUrl: env.EMULATOR_WEBHOOK_URL,
+              webhookSecret: env.EMULATOR_WEBHOOK_SECRET,
+            },
+          ]
         : [],
   };
 }

@@ -31,9 +31,7 @@ export interface NotificationOptions {
 export function detailEventBody(event: LifecycleEvent): Record<string, unknown> {
   const { conversation, participant } = event;
   const endedMs =
-    participant.endTime && participant.connectedTime
-      ? Date.parse(participant.endTime) - Date.parse(participant.connectedTime)
-      : undefined;
+    participant.endTime && participant.connectedTime ? Date.parse(participant.endTime) - Date.parse(participant.connectedTime) : undefined;
   return {
     eventTime: Date.now(),
     conversationId: conversation.id,

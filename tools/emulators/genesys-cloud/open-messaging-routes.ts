@@ -161,8 +161,7 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
       isFinalReceipt: receipt.isFinalReceipt,
       reasons: receipt.reasons,
     };
-    const conversation =
-      store.conversationOfOutboundMessage(receipt.id) ?? store.threadFor(integration.id, receipt.to.id);
+    const conversation = store.conversationOfOutboundMessage(receipt.id) ?? store.threadFor(integration.id, receipt.to.id);
     if (conversation) store.appendLog(conversation, { direction: 'Inbound', type: 'Receipt', id: receipt.id, payload });
     res.json(payload);
   });

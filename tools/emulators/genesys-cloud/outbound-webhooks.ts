@@ -85,13 +85,7 @@ export class WebhookDispatcher {
     this.sleeps.clear();
   }
 
-  private async deliver(
-    generation: number,
-    lane: string,
-    target: WebhookTarget,
-    body: Buffer,
-    delivery: DeliveryRecord,
-  ): Promise<void> {
+  private async deliver(generation: number, lane: string, target: WebhookTarget, body: Buffer, delivery: DeliveryRecord): Promise<void> {
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt++) {
       if (attempt > 0) await this.sleep(this.options.retryDelayMs);
       if (generation !== this.generation) return;

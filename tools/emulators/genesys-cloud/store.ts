@@ -110,11 +110,7 @@ export class EmulatorStore {
    * Threads an inbound message: joins the open conversation, reopens one still inside the threading timeline,
    * or starts a new one whose participant data are the first message's customAttributes.
    */
-  threadInbound(
-    integrationId: string,
-    customer: CustomerAddress,
-    customAttributes: Record<string, string>,
-  ): Conversation {
+  threadInbound(integrationId: string, customer: CustomerAddress, customAttributes: Record<string, string>): Conversation {
     const existing = this.threadFor(integrationId, customer.id);
     if (existing?.state === 'connected') return existing;
     if (existing) {
@@ -188,8 +184,7 @@ export class EmulatorStore {
     if (conversation.state === 'disconnected') return;
     const agent = this.connectedAgent(conversation);
     const customer = conversation.participants.find((p) => p.purpose === 'customer' && p.state !== 'disconnected');
-    const typeFor = (side: EndInitiator): DisconnectType =>
-      initiator === 'system' ? 'system' : initiator === side ? 'client' : 'peer';
+    const typeFor = (side: EndInitiator): DisconnectType => (initiator === 'system' ? 'system' : initiator === side ? 'client' : 'peer');
 
     const endCustomer = () => {
       if (!customer) return;

@@ -166,12 +166,17 @@ export class NotificationChannel {
     clearInterval(this.watchdog);
     clearTimeout(this.renewTimer);
     const { heartbeatTimeoutMs, renewAfterMs } = this.ctx.options;
-    this.watchdog = setInterval(() => {
-      if (this.conn === conn && Date.now() - conn.lastFrameAt > heartbeatTimeoutMs) {
-        this.ctx.logger.warn(`Genesys notifications: no heartbeat for ${heartbeatTimeoutMs} ms on channel ${conn.channelId}; reconnecting`);
-        conn.ws.terminate();
-      }
-    }, Math.max(50, Math.floor(heartbeatTimeoutMs / 3)));
+    this.watchdog = setInterval(
+      () => {
+        if (this.conn === conn && Date.now() - conn.lastFrameAt > heartbeatTimeoutMs) {
+          this.ctx.logger.warn(
+            `Genesys notifications: no heartbeat for ${heartbeatTimeoutMs} ms on channel ${conn.channelId}; reconnecting`,
+          );
+          conn.ws.terminate();
+        }
+      },
+      Math.max(50, Math.floor(heartbeatTimeoutMs / 3)),
+    );
     const renewInMs = Math.max(0, conn.createdAt + renewAfterMs - Date.now());
     this.renewTimer = setTimeout(() => this.recover('channel renewal', { newChannel: true, immediate: true }), renewInMs);
   }
@@ -233,11 +238,13 @@ export class NotificationChannel {
   /** Replaces the current channel's subscriptions with the topic set; bursts of changes coalesce into one call. */
   private sync(): Promise<void> {
     if (!this.pendingSync) {
-      const run = this.syncChain.catch(() => undefined).then(async () => {
-        await this.sleep(this.ctx.options.batchDelayMs);
-        this.pendingSync = undefined;
-        if (this.conn && !this.closed) await this.putSubscriptions(this.conn.channelId);
-      });
+      const run = this.syncChain
+        .catch(() => undefined)
+        .then(async () => {
+          await this.sleep(this.ctx.options.batchDelayMs);
+          this.pendingSync = undefined;
+          if (this.conn && !this.closed) await this.putSubscriptions(this.conn.channelId);
+        });
       this.pendingSync = run;
       this.syncChain = run;
     }

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuthFailureLimiter } from './auth-failure-limiter';
-import { bearerToken } from './bearer-token';
-import { EndpointsService } from '../endpoints/endpoints.service';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
+import { bearerToken } from '../auth/bearer-token';
+import { EndpointsService } from './endpoints.service';
 
 /**
  * Bot API auth: `Authorization: Bearer <endpoint API key>` for the endpoint in the path. A key of another

@@ -1,0 +1,63 @@
+// typescript-eslint and Prettier, plus the architecture: no import cycles, and each layer of src/ imports only the
+// layers below it (config → infrastructure → auth → endpoints → relay → contact-center | bot → handover → app).
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/** Each layer, and what it must not import (everything above it). */
+const LAYERS = ['config', 'infrastructure', 'auth', 'endpoints', 'relay', 'contact-center', 'bot', 'handover'];
+const ABOVE = {
+  config: LAYERS.slice(1),
+  infrastructure: LAYERS.slice(2),
+  auth: LAYERS.slice(3),
+  endpoints: LAYERS.slice(4),
+  relay: LAYERS.slice(5),
+  'contact-center': ['bot', 'handover'],
+  bot: ['contact-center', 'handover'],
+  handover: [],
+};
+
+export const layerZones = [
+  ...Object.entries(ABOVE).flatMap(([layer, above]) =>
+    above.map((from) => ({ target: `./src/${layer}`, from: `./src/${from}`, message: `src/${layer} is below src/${from}` })),
+  ),
+  // The product never imports the tools, tests or benchmarks.
+  ...['tools', 'test', 'bench', 'integrations'].map((from) => ({
+    target: './src',
+    from: `./${from}`,
+    except: [],
+    message: 'src/ is the product: it does not import tools, tests or benchmarks',
+  })),
+  // One provider never imports another: the boundary is src/contact-center/*.ts.
+  { target: './src/contact-center/genesys-cloud-open-messaging', from: './src/contact-center/!(genesys-cloud-open-messaging|*.ts)/**' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'bench/results/**', 'coverage/**', 'integrations/*/build/**', 'tools/demo/public/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.test.json' })] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Nest's injection tokens and test doubles use empty classes and interfaces by design.
+      '@typescript-eslint/no-extraneous-class': 'off',
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  prettier,
+);
