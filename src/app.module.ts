@@ -7,7 +7,8 @@ import { HandoverModule } from './handover/handover.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
 import { MetricsModule } from './infrastructure/metrics/metrics.module';
-import { ProvidersModule } from './contact-center/contact-center.module';
+import { ContactCenterModule } from './contact-center/contact-center.module';
+import { HttpModule } from './infrastructure/http/http.module';
 import { QueuesModule } from './relay/queues.module';
 import { RedisModule } from './infrastructure/redis/redis.module';
 
@@ -26,11 +27,12 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config, logDestination),
         RedisModule,
+        HttpModule,
         QueuesModule,
         MetricsModule,
         HealthModule,
         EndpointsModule,
-        ProvidersModule,
+        ContactCenterModule,
         HandoverModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PROVIDER_DEFINITIONS, type ProviderDefinition } from './endpoints/provider-definition';
 import helmet from 'helmet';
 import { HttpExceptionFilter } from './infrastructure/http/http-exception.filter';
 import { flattenValidationErrors } from './infrastructure/http/validation-errors';
@@ -29,6 +30,7 @@ export function configureApp(app: INestApplication): void {
     }),
   );
 
+  const providers = app.get<ProviderDefinition[]>(PROVIDER_DEFINITIONS);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -38,6 +40,31 @@ export function configureApp(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Endpoint API key' }, 'endpoint-api-key')
       .build(),
+    { extraModels: providers.flatMap((provider) => [provider.specClass, provider.viewClass]) },
   );
+  documentProviders(document, providers);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** The endpoint's `provider` body and view: one of the registered providers' own schemas, chosen by `type`. */
+function documentProviders(document: OpenAPIObject, providers: ProviderDefinition[]): void {
+  const schemas = document.components?.schemas ?? {};
+  const oneOf = (classOf: (provider: ProviderDefinition) => { name: string }) => ({
+    oneOf: providers.map((provider) => ({ $ref: `#/components/schemas/${classOf(provider).name}` })),
+    discriminator: { propertyName: 'type' },
+  });
+  const set = (schema: string, property: string, value: object) => {
+    const properties = (schemas[schema] as { properties?: Record<string, object> } | undefined)?.properties;
+    if (properties?.[property]) properties[property] = value;
+  };
+  set(
+    'EndpointSpec',
+    'provider',
+    oneOf((provider) => provider.specClass),
+  );
+  set(
+    'EndpointView',
+    'provider',
+    oneOf((provider) => provider.viewClass),
+  );
 }

@@ -9,6 +9,7 @@ import { LogCapture } from './support/log-capture';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { eventually } from './support/wait-for-jobs';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp, testEnvironment } from './support/test-app';
+import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
 
 const VALID_FILE = 'test/fixtures/endpoints-valid.yaml';
 const INVALID_FILE = 'test/fixtures/endpoints-invalid.yaml';
@@ -77,7 +78,7 @@ describe('declarative endpoints (ENDPOINTS_FILE)', () => {
     });
     expect(await endpoints.authenticateApiKey('seed-a', variables.HC_TEST_SEED_API_KEY)).toBe('ok');
 
-    const b = await endpoints.get('seed-b');
+    const b = (await endpoints.get('seed-b')) as GenesysEndpoint;
     expect(b.name).toBe('seed-b');
     expect(b.bot.cognigy?.notifyUrl).toBe(`https://endpoint-trial.cognigy.ai/notify/${variables.HC_TEST_SEED_URL_TOKEN}`);
     expect(b.provider.apiBaseUrl).toBe('https://api.genesys.example.test');

@@ -4,6 +4,7 @@ import { sha256Hex } from '../src/infrastructure/crypto/tokens';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { eventually } from './support/wait-for-jobs';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
+import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
 
 const BASE = '/admin/v1/endpoints';
 
@@ -157,7 +158,7 @@ describe('admin API: endpoints', () => {
     const again = await send(api().post(BASE), { ...endpointBody('taken'), name: 'Second' });
     expect(again.status).toBe(409);
     expect(again.body.message).toBe('Endpoint taken already exists');
-    expect((await endpoints.get('taken')).provider.clientSecret).toBe(first.provider.clientSecret);
+    expect(((await endpoints.get('taken')) as GenesysEndpoint).provider.clientSecret).toBe(first.provider.clientSecret);
   });
 
   it('answers 404 for unknown ids on every route', async () => {
@@ -248,7 +249,7 @@ describe('admin API: endpoints', () => {
       provider: { region: 'mypurecloud.ie', apiBaseUrl: 'https://api.mypurecloud.ie', queueId: 'queue-1', clientId: 'client-id' },
       handoverDefaults: { language: 'english', skills: ['billing'], priority: 1, queueUpdateIntervalSeconds: 0 },
     });
-    const stored = await endpoints.get('patch-me');
+    const stored = (await endpoints.get('patch-me')) as GenesysEndpoint;
     expect(stored.provider.clientSecret).toBe(body.provider.clientSecret);
     expect(stored.provider.webhookSecret).toBe(body.provider.webhookSecret);
     expect(Date.parse(stored.updatedAt)).toBeGreaterThanOrEqual(Date.parse(stored.createdAt));
@@ -339,7 +340,7 @@ describe('admin API: endpoints', () => {
     const doc = (await api().get('/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([BASE, `${BASE}/{id}`, `${BASE}/{id}/api-key`]));
     expect(doc.paths[BASE].post.security).toEqual([{ admin: [] }]);
-    expect(doc.components.schemas.ProviderSpec.properties.webhookSecret).toMatchObject({ minLength: 16, writeOnly: true });
+    expect(doc.components.schemas.GenesysCloudOpenMessagingSpec.properties.webhookSecret).toMatchObject({ minLength: 16, writeOnly: true });
     expect(doc.components.schemas.CreatedEndpointView.properties.apiKey).toBeDefined();
   });
 

@@ -3,27 +3,39 @@ import { Logger } from '@nestjs/common';
 import { OutboundHttp, OutboundRequest } from '../src/infrastructure/http/outbound-http';
 import { AppConfig } from '../src/config/app-config';
 import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../tools/emulators/genesys-cloud/emulator';
-import { ProviderError, ProviderThrottledError } from '../src/contact-center/contact-center-provider';
+import { ProviderError, ProviderThrottledError } from '../src/contact-center/provider-errors';
 import { AgentDirectory } from '../src/contact-center/genesys-cloud-open-messaging/agent-directory';
 import { ConversationSignalPublisher } from '../src/contact-center/genesys-cloud-open-messaging/conversation-signal-publisher';
 import { GenesysApiClient, GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
 import { GenesysAuth } from '../src/contact-center/genesys-cloud-open-messaging/genesys-auth';
-import { GenesysOpenMessagingProvider } from '../src/contact-center/genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
+import { GenesysCloudOpenMessagingProvider } from '../src/contact-center/genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
 import { GenesysNotifications } from '../src/contact-center/genesys-cloud-open-messaging/notifications/genesys-notifications';
 import { RedisRateLimiter } from '../src/contact-center/genesys-cloud-open-messaging/rate-limiter';
-import { ProviderEventBus } from '../src/contact-center/provider-event-bus';
+import { ProviderEventSink } from '../src/contact-center/provider-event-sink';
+import type { Endpoint } from '../src/endpoints/endpoint.model';
 import type { ConversationSignalEvent, ProviderEvent } from '../src/contact-center/provider-events';
 import { RedisService } from '../src/infrastructure/redis/redis.service';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { testEnvironment } from './support/test-app';
 import { eventually } from './support/wait-for-jobs';
 
+/** Records what the provider hands on, as the handover intake would receive it. */
+class RecordingSink extends ProviderEventSink {
+  constructor(private readonly published: { endpointId: string; event: ProviderEvent }[]) {
+    super();
+  }
+
+  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<void> {
+    for (const event of events) this.published.push({ endpointId: endpoint.id, event });
+  }
+}
+
 const CLIENT = { clientId: 'connector-client', clientSecret: 'connector-client-secret' };
 const INTEGRATION_ID = 'b7e3c1a0-0000-4000-8000-00000000a001';
 
 /**
  * The Genesys adapter wired by hand (the same classes ProvidersModule wires) against the emulator over real HTTP
- * and WebSocket, with a bus that records what it is given.
+ * and WebSocket, with a sink that records what it is given.
  */
 describe('Genesys Open Messaging adapter against the emulator', () => {
   let emulator: GenesysEmulator;
@@ -31,7 +43,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
   let redis: RedisService;
   let http: OutboundHttp;
   let notifications: GenesysNotifications;
-  let provider: GenesysOpenMessagingProvider;
+  let provider: GenesysCloudOpenMessagingProvider;
   let api: GenesysApiClient;
   const sent: OutboundRequest[] = [];
   const published: { endpointId: string; event: ProviderEvent }[] = [];
@@ -100,16 +112,17 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       return request(req);
     });
     api = new GenesysApiClient(http, new GenesysAuth(http), new RedisRateLimiter(redis), { baseDelayMs: 50, maxDelayMs: 200 });
-    const bus = new ProviderEventBus();
-    bus.setHandler(async (endpointId, events) => {
-      for (const event of events) published.push({ endpointId, event });
-    });
-    notifications = new GenesysNotifications(api, http, new ConversationSignalPublisher(bus, new AgentDirectory(api)), {
-      heartbeatTimeoutMs: 2000,
-      reconnectBaseMs: 100,
-      reconnectMaxMs: 500,
-    });
-    provider = new GenesysOpenMessagingProvider(api, notifications);
+    notifications = new GenesysNotifications(
+      api,
+      http,
+      new ConversationSignalPublisher(new RecordingSink(published), new AgentDirectory(api)),
+      {
+        heartbeatTimeoutMs: 2000,
+        reconnectBaseMs: 100,
+        reconnectMaxMs: 500,
+      },
+    );
+    provider = new GenesysCloudOpenMessagingProvider(api, notifications);
   });
 
   afterAll(async () => {
@@ -289,7 +302,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const err = await openConversation(endpoint()).catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(1000);
       expect(err).toBeInstanceOf(ProviderError);
-      expect(err).toMatchObject({ retryable: true, status: 429, retryAfterMs: 30000 });
+      expect(err).toMatchObject({ disposition: 'retry', status: 429, retryAfterMs: 30000 });
     });
 
     it('retries 503 and a hanging request in place', async () => {
@@ -331,7 +344,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       await provider.checkAvailability(ep, { skills: [] });
       const before = emulator.apiCalls().calls.length;
       const err = await provider.checkAvailability(ep, { skills: [] }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ retryable: true, status: 429 });
+      expect(err).toMatchObject({ disposition: 'defer', status: 429 });
       expect(err).toBeInstanceOf(ProviderThrottledError);
       expect((err as ProviderError).retryAfterMs).toBeGreaterThan(50_000);
       expect(emulator.apiCalls().calls.length).toBe(before);
@@ -423,15 +436,11 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
     });
 
     const setUp = async (options: ConstructorParameters<typeof GenesysNotifications>[3]) => {
-      const bus = new ProviderEventBus();
-      bus.setHandler(async (endpointId, events) => {
-        for (const event of events) published.push({ endpointId, event });
-      });
-      const publisher = new ConversationSignalPublisher(bus, new AgentDirectory(api));
+      const publisher = new ConversationSignalPublisher(new RecordingSink(published), new AgentDirectory(api));
       const watcher = new GenesysNotifications(api, http, publisher, { reconnectBaseMs: 50, reconnectMaxMs: 200, ...options });
       watchers.push(watcher);
       const ep = { ...endpoint(), provider: { ...endpoint().provider, apiBaseUrl: quiet.url, loginBaseUrl: quiet.url } };
-      const adapter = new GenesysOpenMessagingProvider(api, watcher);
+      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher);
       const conversationId = await openConversation(ep, adapter);
       await adapter.watchConversation(ep, conversationId);
       return { watcher, ep, conversationId };

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { GenesysEmulator } from '../tools/emulators/genesys-cloud/emulator';
 import type { Endpoint } from '../src/endpoints/endpoint.model';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
-import { ProviderEventBus } from '../src/contact-center/provider-event-bus';
+import { ProviderEventSink } from '../src/contact-center/provider-event-sink';
 import type { ProviderEvent } from '../src/contact-center/provider-events';
 import { ProviderRegistry } from '../src/contact-center/provider-registry';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
@@ -58,9 +58,9 @@ describe('Genesys webhook intake', () => {
         },
       })
       .expect(201);
-    const bus = t.app.get(ProviderEventBus);
-    publish = jest.spyOn(bus, 'publish').mockImplementation(async (id: string, events: ProviderEvent[]) => {
-      for (const event of events) published.push({ endpointId: id, event });
+    const sink = t.app.get(ProviderEventSink);
+    publish = jest.spyOn(sink, 'accept').mockImplementation(async (endpoint: Endpoint, events: ProviderEvent[]) => {
+      for (const event of events) published.push({ endpointId: endpoint.id, event });
     });
   });
 

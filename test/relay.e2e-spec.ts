@@ -1,5 +1,5 @@
-import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { getQueueToken, Processor } from '@nestjs/bullmq';
+import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../src/config/app-config';
@@ -7,13 +7,13 @@ import { ConfigModule } from '../src/config/config.module';
 import { HealthModule } from '../src/infrastructure/health/health.module';
 import { LoggingModule } from '../src/infrastructure/logging/logging.module';
 import { MetricsModule } from '../src/infrastructure/metrics/metrics.module';
-import { QueueName } from '../src/relay/relay-queues';
+import { Lane } from '../src/relay/relay-queues';
 import { QueuesModule } from '../src/relay/queues.module';
 import { RedisModule } from '../src/infrastructure/redis/redis.module';
 import { PermanentDeliveryError } from '../src/relay/delivery-errors';
-import { LaneHandlers } from '../src/relay/lane-handlers';
+import { LANE_WORKER_OPTIONS, LaneWorker } from '../src/relay/lane-worker';
 import { RelayModule } from '../src/relay/relay.module';
-import { MailboxEntry, SessionMailbox } from '../src/relay/session-mailbox';
+import { DeadLetter, MailboxEntry, SessionMailbox } from '../src/relay/session-mailbox';
 import { LogCapture } from './support/log-capture';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { testEnvironment } from './support/test-app';
@@ -25,41 +25,56 @@ interface Body {
 
 /** A destination that records what it receives and fails on demand, per session. */
 @Injectable()
-class RecordingDestination implements OnModuleInit {
+class RecordingDestination {
   readonly received = new Map<string, number[]>();
   readonly failNext = new Map<string, number>();
   readonly alwaysFail = new Set<string>();
   readonly permanentFail = new Set<string>();
   readonly deadLettered: string[] = [];
 
-  constructor(private readonly handlers: LaneHandlers) {}
-
-  onModuleInit(): void {
-    for (const lane of ['to-bot', 'to-agent'] as const) {
-      this.handlers.register(lane, {
-        deliver: async (endpointId, sessionId, entry: MailboxEntry) => {
-          const key = `${lane}:${endpointId}/${sessionId}`;
-          await new Promise((r) => setTimeout(r, Math.random() * 3));
-          if (this.permanentFail.has(key)) throw new PermanentDeliveryError('receiver said 400');
-          if (this.alwaysFail.has(key)) throw new Error('receiver down');
-          const failures = this.failNext.get(key) ?? 0;
-          if (failures > 0) {
-            this.failNext.set(key, failures - 1);
-            throw new Error('transient failure');
-          }
-          const list = this.received.get(key) ?? [];
-          list.push((entry.body as Body).seq);
-          this.received.set(key, list);
-        },
-        onDeadLetter: async (dl) => {
-          this.deadLettered.push(dl.entry.id);
-        },
-      });
+  async deliver(lane: Lane, endpointId: string, sessionId: string, entry: MailboxEntry): Promise<void> {
+    const key = `${lane}:${endpointId}/${sessionId}`;
+    await new Promise((r) => setTimeout(r, Math.random() * 3));
+    if (this.permanentFail.has(key)) throw new PermanentDeliveryError('receiver said 400');
+    if (this.alwaysFail.has(key)) throw new Error('receiver down');
+    const failures = this.failNext.get(key) ?? 0;
+    if (failures > 0) {
+      this.failNext.set(key, failures - 1);
+      throw new Error('transient failure');
     }
+    const list = this.received.get(key) ?? [];
+    list.push((entry.body as Body).seq);
+    this.received.set(key, list);
   }
 }
 
-@Module({ imports: [RelayModule], providers: [RecordingDestination] })
+/** Both lanes' workers deliver to the one recording destination. */
+@Injectable()
+abstract class RecordingLane extends LaneWorker {
+  constructor(private readonly destination: RecordingDestination) {
+    super();
+  }
+
+  deliver(endpointId: string, sessionId: string, entry: MailboxEntry): Promise<void> {
+    return this.destination.deliver(this.lane, endpointId, sessionId, entry);
+  }
+
+  async onDeadLetter(deadLetter: DeadLetter): Promise<void> {
+    this.destination.deadLettered.push(deadLetter.entry.id);
+  }
+}
+
+@Processor(Lane.ToBot, LANE_WORKER_OPTIONS)
+class ToBotRecordingLane extends RecordingLane {
+  readonly lane = Lane.ToBot;
+}
+
+@Processor(Lane.ToAgent, LANE_WORKER_OPTIONS)
+class ToAgentRecordingLane extends RecordingLane {
+  readonly lane = Lane.ToAgent;
+}
+
+@Module({ imports: [RelayModule], providers: [RecordingDestination, ToBotRecordingLane, ToAgentRecordingLane] })
 class TestDestinationModule {}
 
 describe('per-session mailboxes (real Redis and BullMQ)', () => {
@@ -87,7 +102,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     await app.init();
     mailbox = app.get(SessionMailbox);
     destination = app.get(RecordingDestination);
-    queues = [app.get<Queue>(getQueueToken(QueueName.ToBot)), app.get<Queue>(getQueueToken(QueueName.ToAgent))];
+    queues = [app.get<Queue>(getQueueToken(Lane.ToBot)), app.get<Queue>(getQueueToken(Lane.ToAgent))];
     close = async () => {
       await app.close();
       await deleteKeysWithPrefix(config.redisPrefix);

@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EgressBlockedError, OutboundHttp, OutboundRequest, OutboundResponse, parseRetryAfter } from '../infrastructure/http/outbound-http';
 import type { Endpoint } from '../endpoints/endpoint.model';
-import { PermanentDeliveryError, RetryAfterError } from '../relay/delivery-errors';
-import type { BotEvent } from './bot-events';
+import { PermanentDeliveryError, RetryableDeliveryError } from '../relay/delivery-errors';
 import { signStandardWebhook } from './standard-webhooks';
+
+/** What the transport needs of an event for the bot; the events themselves are the handover's (bot-events.ts). */
+export interface BotCallbackEvent {
+  /** Stable across retries: the Standard Webhooks `webhook-id`. */
+  id: string;
+  type: string;
+  userId: string;
+  sessionId: string;
+  data: unknown;
+}
 
 /**
  * Posts one event to the bot: a Standard Webhooks signed callback, or Cognigy's Notify API. Resolves on 2xx;
@@ -14,7 +23,7 @@ import { signStandardWebhook } from './standard-webhooks';
 export class BotCallbackClient {
   constructor(private readonly http: OutboundHttp) {}
 
-  async send(endpoint: Endpoint, event: BotEvent): Promise<void> {
+  async send(endpoint: Endpoint, event: BotCallbackEvent): Promise<void> {
     let response: OutboundResponse;
     try {
       response = await this.http.request(this.buildRequest(endpoint, event));
@@ -28,16 +37,16 @@ export class BotCallbackClient {
     const message = `Bot callback answered ${status}`;
     if (status === 408 || status === 425 || status === 429 || status >= 500) {
       const retryAfter = parseRetryAfter(response.headers['retry-after']);
-      throw retryAfter !== undefined ? new RetryAfterError(message, retryAfter) : new Error(message);
+      throw new RetryableDeliveryError(message, { status, retryAfterMs: retryAfter });
     }
-    throw new PermanentDeliveryError(message);
+    throw new PermanentDeliveryError(message, { status });
   }
 
-  private buildRequest(endpoint: Endpoint, event: BotEvent): OutboundRequest {
+  private buildRequest(endpoint: Endpoint, event: BotCallbackEvent): OutboundRequest {
     const { callbackUrl, callbackSecret, cognigy } = endpoint.bot;
     if (cognigy) {
       // Cognigy Notify: the agent's text is the user-facing output; the whole event rides in `data`.
-      const text = event.type === 'agent.message' ? (event as BotEvent<'agent.message'>).data.text : undefined;
+      const text = event.type === 'agent.message' ? (event.data as { text?: string }).text : undefined;
       const body = {
         userId: event.userId,
         sessionId: event.sessionId,

@@ -3,4 +3,4 @@ import { BotCallbackClient } from './bot-callback.client';
 
 /** Outbound delivery to the bot platform (Standard Webhooks callbacks, Cognigy Notify). */
 @Module({ providers: [BotCallbackClient], exports: [BotCallbackClient] })
-export class DeliveryModule {}
+export class BotModule {}

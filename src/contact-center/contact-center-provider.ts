@@ -1,4 +1,7 @@
+import type { Type } from '@nestjs/common';
 import type { Endpoint } from '../endpoints/endpoint.model';
+import type { ProviderDefinition } from '../endpoints/provider-definition';
+import type { ProviderSettings } from './provider-settings';
 
 /**
  * The boundary between the handover logic and a contact-center product (Genesys Cloud Open Messaging now,
@@ -55,24 +58,8 @@ export interface Availability {
   estimatedWaitMs?: number;
 }
 
-/**
- * Thrown by providers for every failed call. `retryable` failures (429, 5xx, timeouts, network) are retried by
- * the caller after `retryAfterMs` when given; the others (400, 401 after a token refresh, 403, 404) are permanent.
- */
-export class ProviderError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'ProviderError';
-  }
-}
-
 export interface ContactCenterProvider {
-  readonly type: Endpoint['provider']['type'];
+  readonly type: ProviderSettings['type'];
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
   sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void>;
   /** Tells the provider whether an agent message reached the customer. */
@@ -94,10 +81,10 @@ export interface ContactCenterProvider {
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
 }
 
-/** Our own per-endpoint rate limit is spent for now: not a failure, so the caller waits without using an attempt. */
-export class ProviderThrottledError extends ProviderError {
-  constructor(message: string, retryAfterMs: number) {
-    super(message, true, 429, retryAfterMs);
-    this.name = 'ProviderThrottledError';
-  }
+/** What a provider folder exports (its index.ts) for ContactCenterModule's one registration line. */
+export interface ContactCenterPlugin {
+  /** The provider's Nest module: it must export `provider`. */
+  module: Type<unknown>;
+  provider: Type<ContactCenterProvider>;
+  definition: ProviderDefinition;
 }

@@ -1,29 +1,28 @@
 import { Global, Module } from '@nestjs/common';
-import { OutboundHttp } from '../infrastructure/http/outbound-http';
+import { PROVIDER_DEFINITIONS } from '../endpoints/provider-definition';
 import type { ContactCenterProvider } from './contact-center-provider';
-import { GenesysOpenMessagingModule } from './genesys-cloud-open-messaging/genesys-cloud-open-messaging.module';
-import { GenesysOpenMessagingProvider } from './genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
-import { ProviderEventBus } from './provider-event-bus';
+import { genesysCloudOpenMessaging } from './genesys-cloud-open-messaging';
 import { CONTACT_CENTER_PROVIDERS, ProviderRegistry } from './provider-registry';
 
+/** Every contact-center provider: adding one is a folder with an index.ts plugin, and one line here. */
+const PLUGINS = [genesysCloudOpenMessaging];
+
 /**
- * Contact-center providers. A new one (e.g. Genesys Multicloud CX Third-Party Messaging) is a folder with its own
- * module exporting its ContactCenterProvider; add the module to `imports` and the provider to `inject` below.
- * Global, so provider modules and the handover module share one ProviderEventBus and one OutboundHttp.
+ * The contact-center providers behind the ContactCenterProvider boundary. Global, so that the endpoints module
+ * gets the providers' settings definitions and the handover module the registry without importing a provider.
  */
 @Global()
 @Module({
-  imports: [GenesysOpenMessagingModule],
+  imports: PLUGINS.map((plugin) => plugin.module),
   providers: [
-    OutboundHttp,
-    ProviderEventBus,
     {
       provide: CONTACT_CENTER_PROVIDERS,
       useFactory: (...providers: ContactCenterProvider[]) => providers,
-      inject: [GenesysOpenMessagingProvider],
+      inject: PLUGINS.map((plugin) => plugin.provider),
     },
+    { provide: PROVIDER_DEFINITIONS, useValue: PLUGINS.map((plugin) => plugin.definition) },
     ProviderRegistry,
   ],
-  exports: [OutboundHttp, ProviderEventBus, ProviderRegistry],
+  exports: [ProviderRegistry, PROVIDER_DEFINITIONS],
 })
-export class ProvidersModule {}
+export class ContactCenterModule {}

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Endpoint, ProviderType } from '../endpoints/endpoint.model';
-import { ContactCenterProvider, ProviderError } from './contact-center-provider';
+import type { Endpoint } from '../endpoints/endpoint.model';
+import type { ContactCenterProvider } from './contact-center-provider';
+import { ProviderRejectedError } from './provider-errors';
 
-/** Every ContactCenterProvider implementation, collected by ProvidersModule. */
+/** Every ContactCenterProvider implementation, collected by ContactCenterModule. */
 export const CONTACT_CENTER_PROVIDERS = Symbol('CONTACT_CENTER_PROVIDERS');
 
 /** Finds the provider implementation for an endpoint's `provider.type`; the handover code knows no other. */
@@ -17,9 +18,9 @@ export class ProviderRegistry {
     }
   }
 
-  get(type: ProviderType): ContactCenterProvider {
+  get(type: string): ContactCenterProvider {
     const provider = this.byType.get(type);
-    if (!provider) throw new ProviderError(`No contact-center provider for type ${type}`, false);
+    if (!provider) throw new ProviderRejectedError(`No contact-center provider for type ${type}`);
     return provider;
   }
 

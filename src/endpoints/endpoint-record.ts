@@ -1,11 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../infrastructure/crypto/secret-box';
-import { regionBaseUrls } from '../contact-center/genesys-cloud-open-messaging/regions';
 import type { EndpointSpec } from './dto/endpoint-spec.dto';
 import type { Endpoint } from './endpoint.model';
+import type { ProviderCatalog } from './provider-definition';
 
 export const ENDPOINT_DEFAULTS = {
-  rateLimitPerMinute: 300,
   inactivityTimeoutSeconds: 1800,
   queueTimeoutSeconds: 1800,
   queueUpdateIntervalSeconds: 30,
@@ -27,9 +26,18 @@ export interface EndpointRecord {
 const slot = (id: string, field: string) => `endpoint:${id}:${field}`;
 
 /** The spec with every secret field passed through `transform` (seal or open). */
-function mapSecrets(spec: EndpointSpec, transform: (value: string, field: string) => string): EndpointSpec {
+function mapSecrets(
+  spec: EndpointSpec,
+  providerSecrets: readonly string[],
+  transform: (value: string, field: string) => string,
+): EndpointSpec {
   const optional = (value: string | undefined, field: string) => (value === undefined ? undefined : transform(value, field));
   const { bot, provider } = spec;
+  const sealedProvider: Record<string, unknown> = { ...provider };
+  for (const field of providerSecrets) {
+    const value = provider[field];
+    if (typeof value === 'string') sealedProvider[field] = transform(value, `provider.${field}`);
+  }
   return {
     ...spec,
     bot: {
@@ -37,11 +45,7 @@ function mapSecrets(spec: EndpointSpec, transform: (value: string, field: string
       callbackSecret: optional(bot.callbackSecret, 'bot.callbackSecret'),
       cognigy: bot.cognigy && { ...bot.cognigy, apiKey: optional(bot.cognigy.apiKey, 'bot.cognigy.apiKey') },
     },
-    provider: {
-      ...provider,
-      clientSecret: transform(provider.clientSecret, 'provider.clientSecret'),
-      webhookSecret: transform(provider.webhookSecret, 'provider.webhookSecret'),
-    },
+    provider: sealedProvider as EndpointSpec['provider'],
   };
 }
 
@@ -53,12 +57,21 @@ function toJson<T>(value: T): T {
 export class EndpointRecords {
   constructor(
     private readonly box: SecretBox,
+    private readonly providers: ProviderCatalog,
     private readonly webhookSecretGraceMs: number,
   ) {}
 
   /** The operator's description with secrets in clear (for merging a PATCH and comparing a seed). */
   openSpec(id: string, record: EndpointRecord): EndpointSpec {
-    return mapSecrets(record.spec, (sealed, field) => this.box.open(sealed, slot(id, field)));
+    return mapSecrets(record.spec, this.secretsOf(record.spec), (sealed, field) => this.box.open(sealed, slot(id, field)));
+  }
+
+  private secretsOf(spec: EndpointSpec): readonly string[] {
+    return this.providers.get(spec.provider.type).secretFields;
+  }
+
+  private webhookSecretOf(spec: EndpointSpec): string {
+    return this.providers.get(spec.provider.type).resolve(spec.provider).webhookSecret;
   }
 
   create(id: string, spec: EndpointSpec, apiKeyHash: string, now = Date.now()): EndpointRecord {
@@ -71,13 +84,13 @@ export class EndpointRecords {
    * `previousWebhookSecret` for the grace period; an expired previous secret is dropped.
    */
   revise(id: string, current: EndpointRecord, spec: EndpointSpec, apiKeyHash = current.apiKeyHash, now = Date.now()): EndpointRecord {
-    const oldSecret = this.openSpec(id, current).provider.webhookSecret;
+    const oldSecret = this.webhookSecretOf(this.openSpec(id, current));
     const stillValid = (current.previousWebhookSecret?.validUntil ?? 0) > now ? current.previousWebhookSecret : undefined;
     const rotatedOut =
       this.webhookSecretGraceMs > 0
         ? { sealed: this.box.seal(oldSecret, slot(id, 'provider.previousWebhookSecret')), validUntil: now + this.webhookSecretGraceMs }
         : undefined;
-    const previousWebhookSecret = spec.provider.webhookSecret === oldSecret ? stillValid : rotatedOut;
+    const previousWebhookSecret = this.webhookSecretOf(spec) === oldSecret ? stillValid : rotatedOut;
     return {
       spec: this.sealSpec(id, spec),
       previousWebhookSecret,
@@ -96,28 +109,17 @@ export class EndpointRecords {
   toEndpoint(id: string, record: EndpointRecord): Endpoint {
     const spec = this.openSpec(id, record);
     const { bot, provider, handoverDefaults: defaults = {} } = spec;
-    const regionUrls = provider.region ? regionBaseUrls(provider.region) : undefined;
-    const baseUrl = (given: string | undefined, fromRegion: string | undefined) => (given ?? fromRegion ?? '').replace(/\/+$/, '');
     const previous = record.previousWebhookSecret;
     return {
       id,
       name: spec.name ?? id,
       bot: { callbackUrl: bot.callbackUrl, callbackSecret: bot.callbackSecret, cognigy: bot.cognigy && { ...bot.cognigy } },
       provider: {
-        type: provider.type,
-        region: provider.region,
-        apiBaseUrl: baseUrl(provider.apiBaseUrl, regionUrls?.apiBaseUrl),
-        loginBaseUrl: baseUrl(provider.loginBaseUrl, regionUrls?.loginBaseUrl),
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-        integrationId: provider.integrationId,
-        queueId: provider.queueId,
-        webhookSecret: provider.webhookSecret,
+        ...this.providers.get(provider.type).resolve(provider),
         previousWebhookSecret: previous && {
           secret: this.box.open(previous.sealed, slot(id, 'provider.previousWebhookSecret')),
           validUntil: previous.validUntil,
         },
-        rateLimitPerMinute: provider.rateLimitPerMinute ?? ENDPOINT_DEFAULTS.rateLimitPerMinute,
       },
       handoverDefaults: {
         language: defaults.language,
@@ -134,6 +136,6 @@ export class EndpointRecords {
   }
 
   private sealSpec(id: string, spec: EndpointSpec): EndpointSpec {
-    return toJson(mapSecrets(spec, (plaintext, field) => this.box.seal(plaintext, slot(id, field))));
+    return toJson(mapSecrets(spec, this.secretsOf(spec), (plaintext, field) => this.box.seal(plaintext, slot(id, field))));
   }
 }

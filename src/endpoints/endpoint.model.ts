@@ -1,32 +1,9 @@
-/**
+import type { ProviderSettingsBase } from './provider-definition';
+
+/*
  * The endpoint as the rest of the connector sees it: secrets decrypted, defaults applied, base URLs resolved.
  * Only the endpoints module reads and writes its stored (encrypted) form.
  */
-export const PROVIDER_TYPES = ['genesys-cloud-open-messaging'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
-
-export interface GenesysOpenMessagingSettings {
-  type: 'genesys-cloud-open-messaging';
-  /** Region host as given (e.g. "mypurecloud.de"), if any. */
-  region?: string;
-  /** Resolved from `region` unless given explicitly (explicit URLs win). No trailing slash. */
-  apiBaseUrl: string;
-  loginBaseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  integrationId: string;
-  /** Routing queue used for estimated wait time and availability queries (optional). */
-  queueId?: string;
-  /** Current Outbound Notification Webhook signature secret. */
-  webhookSecret: string;
-  /** The secret before the last rotation, accepted until `validUntil` (epoch ms). */
-  previousWebhookSecret?: { secret: string; validUntil: number };
-  /** Cap on calls to Genesys for this endpoint, shared by all workers (default 300). */
-  rateLimitPerMinute: number;
-}
-
-export type ProviderSettings = GenesysOpenMessagingSettings;
-
 export interface CognigyNotifySettings {
   /** `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API's notify URL when `apiKey` is set. */
   notifyUrl: string;
@@ -55,11 +32,12 @@ export interface HandoverDefaults {
   queueUpdateIntervalSeconds: number;
 }
 
-export interface Endpoint {
+/** `P` narrows the provider settings: each provider folder has its own type (src/contact-center/provider-settings.ts). */
+export interface Endpoint<P extends ProviderSettingsBase = ProviderSettingsBase> {
   id: string;
   name: string;
   bot: BotSettings;
-  provider: ProviderSettings;
+  provider: P;
   handoverDefaults: HandoverDefaults;
   createdAt: string;
   updatedAt: string;

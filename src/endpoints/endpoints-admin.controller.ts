@@ -93,6 +93,6 @@ export class EndpointsAdminController {
   }
 
   private view(endpoint: Endpoint): EndpointView {
-    return toEndpointView(endpoint, this.config.publicBaseUrl);
+    return toEndpointView(endpoint, this.endpoints.providers.get(endpoint.provider.type), this.config.publicBaseUrl);
   }
 }

@@ -1,9 +1,12 @@
 import { EgressPolicy } from '../infrastructure/http/egress-policy';
+import { genesysCloudOpenMessagingDefinition } from '../contact-center/genesys-cloud-open-messaging/genesys-cloud-settings';
 import { parseEndpointSpec } from './endpoint-spec.validation';
+import { ProviderCatalog } from './provider-definition';
 import { parseEndpointsFile } from './endpoints-file';
 
 const FILE = 'endpoints.yaml';
-const parseSpec = (input: unknown, path: string) => parseEndpointSpec(input, new EgressPolicy([]), path);
+const providers = new ProviderCatalog([genesysCloudOpenMessagingDefinition]);
+const parseSpec = (input: unknown, path: string) => parseEndpointSpec(input, new EgressPolicy([]), providers, path);
 const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseEndpointsFile(FILE, text, parseSpec, env);
 
 function entry(id: string, extra = ''): string {

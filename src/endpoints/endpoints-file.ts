@@ -35,7 +35,7 @@ function readEntries(file: string, text: string): unknown[] {
   try {
     document = load(text, { filename: file });
   } catch (err) {
-    if (err instanceof YAMLException) throw new Error(`${file}: invalid YAML: ${err.reason} (line ${err.mark.line + 1})`);
+    if (err instanceof YAMLException) throw new Error(`${file}: invalid YAML: ${err.reason} (line ${err.mark.line + 1})`, { cause: err });
     throw err;
   }
   if (document == null) return [];

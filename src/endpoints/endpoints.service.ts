@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { SecretBox } from '../infrastructure/crypto/secret-box';
 import { constantTimeEqual, newApiKey, sha256Hex } from '../infrastructure/crypto/tokens';
 import { EgressPolicy } from '../infrastructure/http/egress-policy';
@@ -10,6 +10,7 @@ import { EndpointRecord, EndpointRecords } from './endpoint-record';
 import { EndpointSpecError, parseEndpointSpec } from './endpoint-spec.validation';
 import type { Endpoint } from './endpoint.model';
 import { isPlainObject, mergePatch } from './merge-patch';
+import { PROVIDER_DEFINITIONS, ProviderCatalog, type ProviderDefinition } from './provider-definition';
 
 export type ApiKeyCheck = 'ok' | 'other-endpoint' | 'invalid';
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -58,11 +59,16 @@ export class EndpointsService implements OnModuleInit {
   private cacheGeneration = 0;
   private caching = false;
 
+  /** Every provider's settings definition, by `provider.type`. */
+  readonly providers: ProviderCatalog;
+
   constructor(
     private readonly redis: RedisService,
     config: AppConfig,
+    @Inject(PROVIDER_DEFINITIONS) definitions: ProviderDefinition[],
   ) {
-    this.records = new EndpointRecords(new SecretBox(config.secretsKey), config.webhookSecretGraceSeconds * 1000);
+    this.providers = new ProviderCatalog(definitions);
+    this.records = new EndpointRecords(new SecretBox(config.secretsKey), this.providers, config.webhookSecretGraceSeconds * 1000);
     this.egress = new EgressPolicy(config.egressAllowlist);
     this.recordsKey = redis.key('endpoints');
     this.apiKeyIndexKey = redis.key('endpoint-api-keys');
@@ -102,7 +108,7 @@ export class EndpointsService implements OnModuleInit {
 
   /** Validates an endpoint description (admin API body or endpoints-file entry); `path` prefixes field names. */
   parse(input: unknown, path = ''): EndpointSpec {
-    return parseEndpointSpec(input, this.egress, path);
+    return parseEndpointSpec(input, this.egress, this.providers, path);
   }
 
   async create(input: unknown): Promise<{ endpoint: Endpoint; apiKey: string }> {
@@ -212,7 +218,9 @@ export class EndpointsService implements OnModuleInit {
     try {
       return { endpoint: this.records.toEndpoint(id, record), apiKeyHash: record.apiKeyHash };
     } catch (err) {
-      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`);
+      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

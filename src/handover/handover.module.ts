@@ -1,35 +1,44 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AdminModule } from '../auth/admin.module';
-import { DeliveryModule } from '../bot/bot.module';
+import { BotModule } from '../bot/bot.module';
+import { ProviderEventSink } from '../contact-center/provider-event-sink';
+import { EndpointApiKeyGuard } from '../endpoints/endpoint-api-key.guard';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
-import { SessionsModule } from './store/sessions.module';
-import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
-import { DeliveryReceipts } from './lanes/delivery-receipts';
-import { EndpointApiKeyGuard } from '../endpoints/endpoint-api-key.guard';
-import { HandoverAdminController } from './operator/sessions-admin.controller';
-import { HandoverLifecycle } from './domain/handover-lifecycle';
-import { HandoverTimers } from './timers/handover-timers';
 import { HandoverController } from './bot-api/handover.controller';
 import { HandoverService } from './bot-api/handover.service';
-import { ProviderEventIntake } from './provider-intake/provider-event-intake';
-import { RelayHandlers } from './lanes/relay-handlers';
+import { HandoverLifecycle } from './domain/handover-lifecycle';
+import { DeliveryReceipts } from './lanes/delivery-receipts';
+import { ToAgentLane } from './lanes/to-agent.lane';
+import { ToBotLane } from './lanes/to-bot.lane';
 import { SessionViews } from './operator/session-views';
+import { SessionsAdminController } from './operator/sessions-admin.controller';
+import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
+import { ProviderEventIntake } from './provider-intake/provider-event-intake';
+import { SessionsModule } from './store/sessions.module';
+import { HandoverTimers } from './timers/handover-timers';
 
-/** The handover lifecycle: bot API, provider events in, relay both ways, timers, operator views. */
+/**
+ * The handover lifecycle: bot API, provider events in, both lanes' delivery, timers, operator views. Global only
+ * to provide the ProviderEventSink to the provider modules (they cannot import this module, which depends on them).
+ */
+@Global()
 @Module({
-  imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, DeliveryModule],
-  controllers: [HandoverController, HandoverAdminController],
+  imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, BotModule],
+  controllers: [HandoverController, SessionsAdminController],
   providers: [
     HandoverService,
     HandoverLifecycle,
     ProviderEventIntake,
-    RelayHandlers,
+    { provide: ProviderEventSink, useExisting: ProviderEventIntake },
+    ToAgentLane,
+    ToBotLane,
     DeliveryReceipts,
     HandoverTimers,
     SessionViews,
     EndpointApiKeyGuard,
     ConversationWatchRestorer,
   ],
+  exports: [ProviderEventSink],
 })
 export class HandoverModule {}

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, MinimalJob, UnrecoverableError } from 'bullmq';
 import { MetricsService } from '../infrastructure/metrics/metrics.service';
 import type { DrainMailboxJob } from './relay-queues';
-import { DeferDeliveryError, PermanentDeliveryError, RetryAfterError } from './delivery-errors';
-import { LaneHandlers } from './lane-handlers';
+import { DeliveryFailure, Disposition } from './delivery-errors';
+import type { LaneDelivery } from './lane-worker';
 import { SessionMailbox } from './session-mailbox';
 
 /** Entries one drain job delivers before it hands the mailbox to a fresh job, so busy sessions take turns. */
@@ -14,11 +14,19 @@ const MAX_BACKOFF_MS = 10 * 60 * 1000;
  * BullMQ custom backoff: exponential with jitter (half fixed, half random), never shorter than a Retry-After
  * the receiver asked for.
  */
+function dispositionOf(err: unknown): Disposition {
+  if (err instanceof DeliveryFailure) return err.disposition;
+  return err instanceof UnrecoverableError ? 'give-up' : 'retry';
+}
+
+/** The Prometheus label of a lane's deliveries. */
+const DIRECTION = { 'to-bot': 'to_bot', 'to-agent': 'to_agent' } as const;
+
 export function relayBackoff(attemptsMade: number, _type: string | undefined, err: Error | undefined, job: MinimalJob | undefined): number {
   const base = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 1000;
   const exponential = Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attemptsMade - 1));
   const jittered = Math.round(exponential / 2 + Math.random() * (exponential / 2));
-  return err instanceof RetryAfterError ? Math.max(jittered, err.retryAfterMs) : jittered;
+  return err instanceof DeliveryFailure ? Math.max(jittered, err.retryAfterMs ?? 0) : jittered;
 }
 
 /**
@@ -33,28 +41,26 @@ export class MailboxDrainer {
 
   constructor(
     private readonly mailbox: SessionMailbox,
-    private readonly handlers: LaneHandlers,
     private readonly metrics: MetricsService,
   ) {}
 
-  async drain(job: Job<DrainMailboxJob>, token?: string): Promise<void> {
+  async drain(job: Job<DrainMailboxJob>, handler: LaneDelivery, token?: string): Promise<void> {
     const { lane, endpointId, sessionId } = job.data;
     const owner = job.id as string;
-    const handler = this.handlers.get(lane);
-    const direction = lane.replace('-', '_');
+    const direction = DIRECTION[lane];
 
     let head = await this.mailbox.firstHead(job);
     for (let delivered = 1; head !== 'empty' && head !== 'not-owner'; delivered++) {
       try {
         await handler.deliver(endpointId, sessionId, head.entry);
       } catch (err) {
-        if (err instanceof DeferDeliveryError) {
-          await job.moveToDelayed(Date.now() + err.delayMs, token);
+        const disposition = dispositionOf(err);
+        if (disposition === 'defer') {
+          await job.moveToDelayed(Date.now() + ((err as DeliveryFailure).retryAfterMs ?? 1000), token);
           throw new DelayedError();
         }
         const attempts = job.attemptsMade + 1;
-        const permanent = err instanceof PermanentDeliveryError || err instanceof UnrecoverableError;
-        if (!permanent && attempts < (job.opts.attempts ?? 1)) {
+        if (disposition === 'retry' && attempts < (job.opts.attempts ?? 1)) {
           this.metrics.deliveries.inc({ direction, outcome: 'retried' });
           throw err;
         }
@@ -65,7 +71,7 @@ export class MailboxDrainer {
           this.logger.warn(
             `Dead-lettered ${head.entry.id} of ${endpointId}/${sessionId} (${lane}) after ${attempts} attempt(s): ${reason}`,
           );
-          await handler.onDeadLetter?.(deadLetter).catch((e: Error) => this.logger.warn(`onDeadLetter failed: ${e.message}`));
+          await handler.onDeadLetter(deadLetter).catch((e: Error) => this.logger.warn(`onDeadLetter failed: ${e.message}`));
         }
         await this.mailbox.handoff(lane, endpointId, sessionId, owner);
         return;

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Lane } from './relay-queues';
+import { LANES } from './relay-queues';
 import { SessionMailbox } from './session-mailbox';
 
 const SWEEP_INTERVAL_MS = 15000;
-const LANES: Lane[] = ['to-bot', 'to-agent'];
 
 /** Runs the mailbox recovery sweep at boot (after a crash) and then periodically. */
 @Injectable()

@@ -2,21 +2,24 @@
  * Every BullMQ queue and job name, and the payload of each job, in one place.
  * Never rename a value: jobs already in Redis carry these names.
  */
-export const QueueName = {
-  /** Drains per-session mailboxes of events for the bot (agent messages, typing, lifecycle). */
+
+/**
+ * A lane is one direction of the relay, and its BullMQ queue has the lane's name. Each session has one mailbox
+ * per lane: an ordered stream drained by one job at a time.
+ */
+export const Lane = {
+  /** Events for the bot (agent messages, typing, lifecycle). */
   ToBot: 'to-bot',
-  /** Drains per-session mailboxes of commands for the contact center (open, user messages, typing, receipts, disconnect). */
+  /** Commands for the contact center (open, user messages, typing, receipts, disconnect). */
   ToAgent: 'to-agent',
 } as const;
-export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+export type Lane = (typeof Lane)[keyof typeof Lane];
+export const LANES: readonly Lane[] = Object.values(Lane);
 
 export const JobName = {
   DrainMailbox: 'drain-mailbox',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
-
-/** A mailbox is one session's ordered stream in one direction. */
-export type Lane = 'to-bot' | 'to-agent';
 
 export interface DrainMailboxJob {
   lane: Lane;
@@ -34,8 +37,8 @@ export interface JobPayloads {
 }
 export type JobOf<N extends JobName> = JobPayloads[N];
 
-/** Which job names each queue carries; the startup check verifies every one has exactly one handler. */
-export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
-  [QueueName.ToBot]: [JobName.DrainMailbox],
-  [QueueName.ToAgent]: [JobName.DrainMailbox],
+/** Which job names each lane's queue carries; the startup check verifies every one has exactly one worker. */
+export const JOBS_BY_LANE: Record<Lane, readonly JobName[]> = {
+  [Lane.ToBot]: [JobName.DrainMailbox],
+  [Lane.ToAgent]: [JobName.DrainMailbox],
 };

@@ -1,19 +1,20 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { AdminModule } from '../auth/admin.module';
 import { AppConfig } from '../config/app-config';
-import { JOBS_BY_QUEUE, Lane, QueueName } from './relay-queues';
-import { LaneHandlers } from './lane-handlers';
+import { DeadLettersController } from './dead-letters.controller';
+import { LaneWorker } from './lane-worker';
 import { MailboxDrainer } from './mailbox-drainer';
 import { MailboxSweeper } from './mailbox-sweeper';
-import { ToAgentProcessor, ToBotProcessor } from './relay.processors';
+import { JOBS_BY_LANE, Lane, LANES } from './relay-queues';
 import { SessionMailbox } from './session-mailbox';
 
 const SEVEN_DAYS_SECONDS = 7 * 24 * 3600;
-const LANE_OF_QUEUE: Record<QueueName, Lane> = { [QueueName.ToBot]: 'to-bot', [QueueName.ToAgent]: 'to-agent' };
 
-const queue = (name: QueueName) =>
+const queue = (lane: Lane) =>
   BullModule.registerQueueAsync({
-    name,
+    name: lane,
     inject: [AppConfig],
     useFactory: (config: AppConfig) => ({
       defaultJobOptions: {
@@ -26,23 +27,28 @@ const queue = (name: QueueName) =>
   });
 
 /**
- * Ordered, durable relay in both directions: per-session mailboxes drained by BullMQ jobs. Feature modules
- * push with `SessionMailbox` and register the delivery of their lane with `LaneHandlers`.
+ * Ordered, durable relay in both directions: per-session mailboxes drained by BullMQ jobs, and the dead letters.
+ * Feature modules push with `SessionMailbox` and deliver a lane with a `LaneWorker` subclass of their own.
  */
 @Module({
-  imports: [queue(QueueName.ToBot), queue(QueueName.ToAgent)],
-  providers: [SessionMailbox, LaneHandlers, MailboxDrainer, MailboxSweeper, ToBotProcessor, ToAgentProcessor],
-  exports: [SessionMailbox, LaneHandlers],
+  imports: [AdminModule, DiscoveryModule, ...LANES.map(queue)],
+  controllers: [DeadLettersController],
+  providers: [SessionMailbox, MailboxDrainer, MailboxSweeper],
+  exports: [SessionMailbox, MailboxDrainer],
 })
 export class RelayModule implements OnApplicationBootstrap {
-  constructor(private readonly handlers: LaneHandlers) {}
+  constructor(private readonly discovery: DiscoveryService) {}
 
-  /** Fails the boot when a queue's jobs could not be handled (immich's "every job has a handler" check). */
+  /** Fails the boot unless every lane whose queue has jobs has exactly one worker (immich's startup check). */
   onApplicationBootstrap(): void {
-    for (const [queueName, jobs] of Object.entries(JOBS_BY_QUEUE) as [QueueName, readonly string[]][]) {
-      const lane = LANE_OF_QUEUE[queueName];
-      if (jobs.length > 0 && !this.handlers.has(lane)) {
-        throw new Error(`Queue ${queueName} has jobs (${jobs.join(', ')}) but no handler is registered for lane ${lane}`);
+    const workers = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is LaneWorker => instance instanceof LaneWorker);
+    for (const lane of LANES) {
+      const count = workers.filter((worker) => worker.lane === lane).length;
+      if (JOBS_BY_LANE[lane].length > 0 && count !== 1) {
+        throw new Error(`Lane ${lane} has jobs (${JOBS_BY_LANE[lane].join(', ')}) but ${count} workers (exactly one is needed)`);
       }
     }
   }

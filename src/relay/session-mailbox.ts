@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { DrainMailboxJob, JobName, Lane, QueueName } from './relay-queues';
+import { DrainMailboxJob, JobName, Lane } from './relay-queues';
 import { RedisService } from '../infrastructure/redis/redis.service';
 import { LUA_ACK_NEXT, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
 
@@ -64,8 +64,8 @@ export class SessionMailbox {
 
   constructor(
     private readonly redis: RedisService,
-    @InjectQueue(QueueName.ToBot) toBot: Queue,
-    @InjectQueue(QueueName.ToAgent) toAgent: Queue,
+    @InjectQueue(Lane.ToBot) toBot: Queue,
+    @InjectQueue(Lane.ToAgent) toAgent: Queue,
   ) {
     this.queues = { 'to-bot': toBot, 'to-agent': toAgent };
   }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
-import { QueueName } from '../../src/relay/relay-queues';
+import { LANES } from '../../src/relay/relay-queues';
 import { eventually } from '../support/wait-for-jobs';
 import { count, createStack, HEAVY, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
 
@@ -91,9 +91,7 @@ describe('fault: connector processes', () => {
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(graceMs + 5000);
 
-    const queues = [QueueName.ToBot, QueueName.ToAgent].map(
-      (name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }),
-    );
+    const queues = LANES.map((name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }));
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('active')));
     await Promise.all(queues.map((q) => q.close()));
     const active = counts.reduce((n, c) => n + (c.active ?? 0), 0);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyStandardWebhook } from '../../src/bot/standard-webhooks';
-import type { BotEvent } from '../../src/bot/bot-events';
+import type { BotEvent } from '../../src/handover/domain/bot-events';
 
 /**
  * A bot platform's callback endpoint: verifies the Standard Webhooks signature of every call, records the

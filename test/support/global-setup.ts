@@ -11,6 +11,7 @@ export default async function globalSetup(): Promise<void> {
   } catch (err) {
     throw new Error(
       `The e2e tests need a Redis server at ${url} (set REDIS_URL, or run: redis-server --daemonize yes): ${(err as Error).message}`,
+      { cause: err },
     );
   } finally {
     client.disconnect();

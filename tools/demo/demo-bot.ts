@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BotEvent } from '../../src/bot/bot-events';
+import type { BotEvent } from '../../src/handover/domain/bot-events';
 import type { EndReason } from '../../src/handover/domain/handover.model';
 import type { BotApi } from './bot-api';
 import type { ChatEntry, CustomerStatus, RoutingChoice } from './demo-events';

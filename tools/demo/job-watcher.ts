@@ -1,11 +1,11 @@
 import { QueueEvents } from 'bullmq';
-import { QueueName } from '../../src/relay/relay-queues';
+import { Lane, LANES } from '../../src/relay/relay-queues';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import type { TimelineDraft } from './demo-events';
 
-const WHAT: Record<QueueName, string> = {
-  [QueueName.ToAgent]: 'relay to Genesys',
-  [QueueName.ToBot]: 'relay to the bot',
+const WHAT: Record<Lane, string> = {
+  [Lane.ToAgent]: 'relay to Genesys',
+  [Lane.ToBot]: 'relay to the bot',
 };
 
 /** BullMQ event stream ids start with the Redis time in milliseconds: when it happened, not when we read it. */
@@ -24,7 +24,7 @@ export async function watchJobs(
   onHop: (hop: TimelineDraft) => void,
 ): Promise<{ close(): Promise<void> }> {
   const connection = redisOptionsFromUrl(redisUrl);
-  const watchers = Object.values(QueueName).map((queue) => {
+  const watchers = LANES.map((queue) => {
     const events = new QueueEvents(queue, { connection, prefix: `${redisPrefix}:bull` });
     const startedAt = new Map<string, number>();
     const hop = (jobId: string, id: string, summary: string, outcome: TimelineDraft['outcome']) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
-import type { BotEvent } from '../../src/bot/bot-events';
+import type { BotEvent } from '../../src/handover/domain/bot-events';
 import { verifyStandardWebhook } from '../../src/bot/standard-webhooks';
 import type { DemoBot } from './demo-bot';
 import type { RoutingChoice, TimelineDraft } from './demo-events';

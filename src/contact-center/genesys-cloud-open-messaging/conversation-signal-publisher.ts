@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProviderEventBus } from '../provider-event-bus';
+import { ProviderEventSink } from '../provider-event-sink';
 import type { ConversationSignalEvent } from '../provider-events';
 import { AgentDirectory } from './agent-directory';
 import { signalFromNotification } from './conversation-signals';
@@ -8,16 +8,16 @@ import type { NotificationMessage } from './genesys-types';
 
 /**
  * The one path from Genesys notification messages (WebSocket frames and Process Automation deliveries) to
- * `conversation.signal` events on the bus: map the topic, add the agent's name to agent.joined, publish.
+ * `conversation.signal` events for the handover: map the topic, add the agent's name to agent.joined, hand them on.
  */
 @Injectable()
 export class ConversationSignalPublisher {
   constructor(
-    private readonly bus: ProviderEventBus,
+    private readonly sink: ProviderEventSink,
     private readonly agents: AgentDirectory,
   ) {}
 
-  /** Resolves with the events published once the bus accepted them; rejects when it could not store them. */
+  /** Resolves with the events handed on once the sink accepted them; rejects when it could not store them. */
   async publish(endpoint: GenesysEndpoint, messages: NotificationMessage[]): Promise<ConversationSignalEvent[]> {
     const events = messages.map(signalFromNotification).filter((e): e is ConversationSignalEvent => e !== undefined);
     await Promise.all(
@@ -28,7 +28,7 @@ export class ConversationSignalPublisher {
           if (name) e.agentName = name;
         }),
     );
-    await this.bus.publish(endpoint.id, events);
+    if (events.length > 0) await this.sink.accept(endpoint, events);
     return events;
   }
 }

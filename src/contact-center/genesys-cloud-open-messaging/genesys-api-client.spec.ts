@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { OutboundHttp } from '../../infrastructure/http/outbound-http';
 import { AppConfig } from '../../config/app-config';
-import { ProviderError, ProviderThrottledError } from '../contact-center-provider';
+import { ProviderError, ProviderThrottledError } from '../provider-errors';
 import { backoffDelay, GenesysApiClient, GenesysEndpoint, RetryPolicy } from './genesys-api-client';
 import { GenesysAuth } from './genesys-auth';
 import type { RedisRateLimiter } from './rate-limiter';
@@ -138,7 +138,7 @@ describe('Genesys API client', () => {
       const credentials = endpointFor(server.url).provider;
       const err = await auth.accessToken(credentials).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ProviderError);
-      expect(err).toMatchObject({ retryable: false, status: 401 });
+      expect(err).toMatchObject({ disposition: 'give-up', status: 401 });
       await auth.accessToken(credentials).catch(() => undefined);
       expect(server.tokenRequests).toHaveLength(2);
     });
@@ -173,7 +173,7 @@ describe('Genesys API client', () => {
     const err = await client
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ retryable: false, status: 401, message: 'Genesys test answered 401 (bad.credentials)' });
+    expect(err).toMatchObject({ disposition: 'give-up', status: 401, message: 'Genesys test answered 401 (bad.credentials)' });
   });
 
   it('retries 503 in place and succeeds', async () => {
@@ -201,7 +201,7 @@ describe('Genesys API client', () => {
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(500);
-    expect(err).toMatchObject({ retryable: true, status: 429, retryAfterMs: 30000 });
+    expect(err).toMatchObject({ disposition: 'retry', status: 429, retryAfterMs: 30000 });
     expect(server.apiRequests).toHaveLength(1);
   });
 
@@ -211,7 +211,7 @@ describe('Genesys API client', () => {
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ retryable: true, status: 502 });
+    expect(err).toMatchObject({ disposition: 'retry', status: 502 });
     expect((err as ProviderError).retryAfterMs).toBeGreaterThan(0);
     expect(server.apiRequests).toHaveLength(3);
   });
@@ -221,7 +221,7 @@ describe('Genesys API client', () => {
     const err = await clientWith({ maxAttempts: 2 })
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ retryable: true });
+    expect(err).toMatchObject({ disposition: 'retry' });
     expect(server.apiRequests).toHaveLength(2);
   });
 
@@ -230,7 +230,7 @@ describe('Genesys API client', () => {
     const err = await clientWith()
       .call(endpointFor(server.url), { method: 'POST', path: '/api/v2/x', operation: 'inbound message' })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ retryable: false, status: 400, message: 'Genesys inbound message answered 400 (bad.request)' });
+    expect(err).toMatchObject({ disposition: 'give-up', status: 400, message: 'Genesys inbound message answered 400 (bad.request)' });
     expect(server.apiRequests).toHaveLength(1);
   });
 
@@ -240,7 +240,7 @@ describe('Genesys API client', () => {
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderThrottledError);
-    expect(err).toMatchObject({ retryable: true, status: 429, retryAfterMs: 4200 });
+    expect(err).toMatchObject({ disposition: 'defer', status: 429, retryAfterMs: 4200 });
     expect(server.apiRequests).toHaveLength(0);
   });
 
@@ -251,7 +251,7 @@ describe('Genesys API client', () => {
       const err = await client
         .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
         .catch((e: unknown) => e);
-      expect(err).toMatchObject({ retryable: false });
+      expect(err).toMatchObject({ disposition: 'give-up' });
       expect(server.tokenRequests).toHaveLength(0);
     } finally {
       await strict.onApplicationShutdown();

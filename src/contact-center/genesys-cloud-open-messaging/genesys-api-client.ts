@@ -1,7 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { OutboundHttp, OutboundMethod, OutboundResponse } from '../../infrastructure/http/outbound-http';
-import type { Endpoint, GenesysOpenMessagingSettings } from '../../endpoints/endpoint.model';
-import { ProviderError, ProviderThrottledError } from '../contact-center-provider';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import type { GenesysCloudOpenMessagingSettings } from './genesys-cloud-settings';
+import { ProviderError, ProviderThrottledError, ProviderUnavailableError } from '../provider-errors';
 import { GenesysAuth } from './genesys-auth';
 import { errorFromResponse, errorFromTransport } from './genesys-errors';
 import { RedisRateLimiter } from './rate-limiter';
@@ -28,7 +29,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** An endpoint whose provider is Genesys Cloud Open Messaging. */
-export type GenesysEndpoint = Endpoint & { provider: GenesysOpenMessagingSettings };
+export type GenesysEndpoint = Endpoint<GenesysCloudOpenMessagingSettings>;
 
 export interface GenesysCall {
   method: OutboundMethod;
@@ -91,10 +92,11 @@ export class GenesysApiClient {
       } catch (err) {
         failure = errorFromTransport(call.operation, err);
       }
-      if (!failure.retryable) throw failure;
+      if (!(failure instanceof ProviderUnavailableError)) throw failure;
       const delay = failure.retryAfterMs ?? backoffDelay(attempt, this.policy);
       if (attempt >= maxAttempts || Date.now() + delay > deadline) {
-        throw new ProviderError(failure.message, true, failure.status, failure.retryAfterMs ?? Math.max(delay, this.policy.baseDelayMs));
+        const retryAfterMs = failure.retryAfterMs ?? Math.max(delay, this.policy.baseDelayMs);
+        throw new ProviderUnavailableError(failure.message, { status: failure.status, retryAfterMs });
       }
       await sleep(delay);
     }
@@ -115,7 +117,7 @@ export class GenesysApiClient {
     }
   }
 
-  private send(settings: GenesysOpenMessagingSettings, call: GenesysCall, token: string): Promise<OutboundResponse> {
+  private send(settings: GenesysCloudOpenMessagingSettings, call: GenesysCall, token: string): Promise<OutboundResponse> {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     return this.http.request({
       method: call.method,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { OutboundHttp } from '../../infrastructure/http/outbound-http';
-import { ProviderError } from '../contact-center-provider';
+import { ProviderUnavailableError } from '../provider-errors';
 import { errorFromResponse, errorFromTransport } from './genesys-errors';
 
 export interface GenesysCredentials {
@@ -65,7 +65,7 @@ export class GenesysAuth {
     if (res.status !== 200) throw errorFromResponse('token request', res);
     const body = res.json<{ access_token?: unknown; expires_in?: unknown }>();
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
-      throw new ProviderError('Genesys token response has no access_token', true, res.status);
+      throw new ProviderUnavailableError('Genesys token response has no access_token', { status: res.status });
     }
     const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
     // Short-lived tokens (tests, tight client settings) are renewed at half-life instead of 60 s early.

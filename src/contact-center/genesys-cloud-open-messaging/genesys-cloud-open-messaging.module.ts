@@ -4,15 +4,12 @@ import { AgentDirectory } from './agent-directory';
 import { ConversationSignalPublisher } from './conversation-signal-publisher';
 import { GenesysApiClient } from './genesys-api-client';
 import { GenesysAuth } from './genesys-auth';
-import { GenesysOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
+import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
 import { RedisRateLimiter } from './rate-limiter';
 
-/**
- * Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. OutboundHttp and
- * ProviderEventBus come from the global ProvidersModule, which registers the provider with the registry.
- */
+/** Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. */
 @Module({
   imports: [EndpointsModule],
   controllers: [GenesysWebhookController],
@@ -23,8 +20,8 @@ import { RedisRateLimiter } from './rate-limiter';
     AgentDirectory,
     ConversationSignalPublisher,
     GenesysNotifications,
-    GenesysOpenMessagingProvider,
+    GenesysCloudOpenMessagingProvider,
   ],
-  exports: [GenesysOpenMessagingProvider],
+  exports: [GenesysCloudOpenMessagingProvider],
 })
-export class GenesysOpenMessagingModule {}
+export class GenesysCloudOpenMessagingModule {}

@@ -5,20 +5,19 @@ import {
   ContactCenterProvider,
   CustomerMessage,
   CustomerProfile,
-  ProviderError,
   QueueStatus,
   SentMessage,
 } from '../contact-center-provider';
+import { ProviderError, ProviderRejectedError } from '../provider-errors';
 import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import type { MessageConversation } from './genesys-types';
 import { inboundMessageBody, receiptBody, StructuredResponse, structuredResponseBody, typingEventBody } from './inbound-payloads';
+import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
 
-export const GENESYS_OPEN_MESSAGING = 'genesys-cloud-open-messaging' as const;
-
 export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
-  if (endpoint.provider.type !== GENESYS_OPEN_MESSAGING) {
-    throw new ProviderError(`Endpoint ${endpoint.id} is not a Genesys Cloud Open Messaging endpoint`, false);
+  if (endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
+    throw new ProviderRejectedError(`Endpoint ${endpoint.id} is not a Genesys Cloud Open Messaging endpoint`);
   }
   return endpoint as GenesysEndpoint;
 }
@@ -31,8 +30,8 @@ const inbound = (endpoint: GenesysEndpoint, kind: string) =>
 
 /** Genesys Cloud Open Messaging behind the ContactCenterProvider boundary (reference §2, §7). */
 @Injectable()
-export class GenesysOpenMessagingProvider implements ContactCenterProvider {
-  readonly type = GENESYS_OPEN_MESSAGING;
+export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider {
+  readonly type = GENESYS_CLOUD_OPEN_MESSAGING;
   private readonly queueStatuses = new Map<string, { expiresAt: number; status: Promise<QueueStatus> }>();
 
   constructor(
@@ -43,7 +42,7 @@ export class GenesysOpenMessagingProvider implements ContactCenterProvider {
   async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
     const ep = asGenesysEndpoint(endpoint);
     if (!message.text && !message.attachments?.length) {
-      throw new ProviderError('A customer message needs text or attachments', false);
+      throw new ProviderRejectedError('A customer message needs text or attachments');
     }
     const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
       method: 'POST',

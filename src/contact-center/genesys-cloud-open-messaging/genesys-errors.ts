@@ -1,5 +1,5 @@
 import { EgressBlockedError, OutboundNetworkError, OutboundResponse, parseRetryAfter } from '../../infrastructure/http/outbound-http';
-import { ProviderError } from '../contact-center-provider';
+import { ProviderError, ProviderRejectedError, ProviderUnavailableError } from '../provider-errors';
 
 export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500;
 
@@ -10,18 +10,15 @@ export const isRetryableStatus = (status: number): boolean => status === 408 || 
 export function errorFromResponse(operation: string, res: OutboundResponse): ProviderError {
   const code = res.json<{ code?: unknown }>()?.code;
   const suffix = typeof code === 'string' && /^[\w.-]{1,80}$/.test(code) ? ` (${code})` : '';
-  return new ProviderError(
-    `Genesys ${operation} answered ${res.status}${suffix}`,
-    isRetryableStatus(res.status),
-    res.status,
-    parseRetryAfter(res.headers['retry-after']),
-  );
+  const message = `Genesys ${operation} answered ${res.status}${suffix}`;
+  const options = { status: res.status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+  return isRetryableStatus(res.status) ? new ProviderUnavailableError(message, options) : new ProviderRejectedError(message, options);
 }
 
 /** A ProviderError for a call that got no answer; rethrows anything that is not a transport failure. */
 export function errorFromTransport(operation: string, err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
-  if (err instanceof EgressBlockedError) return new ProviderError(`Genesys ${operation}: ${err.message}`, false);
-  if (err instanceof OutboundNetworkError) return new ProviderError(`Genesys ${operation}: ${err.message}`, true);
+  if (err instanceof EgressBlockedError) return new ProviderRejectedError(`Genesys ${operation}: ${err.message}`);
+  if (err instanceof OutboundNetworkError) return new ProviderUnavailableError(`Genesys ${operation}: ${err.message}`);
   throw err;
 }

@@ -25,10 +25,10 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { EndpointsService } from '../../endpoints/endpoints.service';
-import { ProviderEventBus } from '../provider-event-bus';
+import { ProviderEventSink } from '../provider-event-sink';
 import { ConversationSignalPublisher } from './conversation-signal-publisher';
 import type { GenesysEndpoint } from './genesys-api-client';
-import { GENESYS_OPEN_MESSAGING } from './genesys-cloud-open-messaging.provider';
+import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import type { NotificationMessage } from './genesys-types';
 import { normaliseOutboundMessage } from './outbound-normaliser';
 import { SIGNATURE_HEADER, verifyGenesysSignature } from './webhook-signature';
@@ -52,7 +52,7 @@ export class GenesysWebhookController {
 
   constructor(
     private readonly endpoints: EndpointsService,
-    private readonly bus: ProviderEventBus,
+    private readonly sink: ProviderEventSink,
     private readonly signals: ConversationSignalPublisher,
   ) {}
 
@@ -79,7 +79,7 @@ export class GenesysWebhookController {
     for (const [reason, n] of [...reasons].slice(0, 10)) {
       this.logger.warn(`Genesys webhook for endpoint ${endpoint.id}: skipped ${reason}${n > 1 ? ` (${n} times)` : ''}`);
     }
-    await this.bus.publish(endpoint.id, events);
+    if (events.length > 0) await this.sink.accept(endpoint, events);
     return {};
   }
 
@@ -122,7 +122,7 @@ export class GenesysWebhookController {
   /** 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature; only then JSON.parse. */
   private async authenticate(endpointId: string, req: RawBodyRequest<Request>): Promise<{ endpoint: GenesysEndpoint; body: unknown }> {
     const endpoint = await this.endpoints.find(endpointId);
-    if (!endpoint || endpoint.provider.type !== GENESYS_OPEN_MESSAGING) {
+    if (!endpoint || endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
       throw new NotFoundException(`Endpoint ${endpointId} not found`);
     }
     const raw = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);

@@ -1,5 +1,4 @@
 import { IsUrl, ValidateBy, ValidationArguments } from 'class-validator';
-import { regionHost } from '../../contact-center/genesys-cloud-open-messaging/regions';
 
 export const ATTRIBUTE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 export const ATTRIBUTE_VALUE_MAX_LENGTH = 256;
@@ -9,22 +8,6 @@ export function IsHttpUrl(): PropertyDecorator {
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
     { message: '$property must be an http(s) URL' },
   );
-}
-
-/** On `provider.region`: a known region, unless both base URLs are given (then any label, or none). */
-export function IsGenesysRegion(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isGenesysRegion',
-    validator: {
-      validate: (value: unknown, args?: ValidationArguments) => {
-        const provider = args?.object as { apiBaseUrl?: unknown; loginBaseUrl?: unknown };
-        if (provider.apiBaseUrl != null && provider.loginBaseUrl != null) return value == null || typeof value === 'string';
-        return typeof value === 'string' && regionHost(value) !== undefined;
-      },
-      defaultMessage: () =>
-        '$property must be a known Genesys Cloud region (e.g. "mypurecloud.de" or "eu_central_1") unless apiBaseUrl and loginBaseUrl are both given',
-    },
-  });
 }
 
 /** A flat string→string map whose keys and values fit Genesys custom attributes. */

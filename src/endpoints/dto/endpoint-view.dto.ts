@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PROVIDER_TYPES, ProviderType, type Endpoint } from '../endpoint.model';
+import type { Endpoint } from '../endpoint.model';
+import type { ProviderDefinition } from '../provider-definition';
 import { HandoverDefaultsSpec } from './endpoint-spec.dto';
 
 /* What the admin API returns: the endpoint without any secret (booleans say which are set). */
@@ -26,39 +27,13 @@ export class BotView {
   cognigy?: CognigyNotifyView;
 }
 
-export class ProviderView {
-  @ApiProperty({ enum: PROVIDER_TYPES })
-  type!: ProviderType;
-
-  @ApiPropertyOptional()
-  region?: string;
-
-  @ApiProperty({ description: 'Resolved from the region unless given.' })
-  apiBaseUrl!: string;
-
-  @ApiProperty({ description: 'Resolved from the region unless given.' })
-  loginBaseUrl!: string;
-
-  @ApiProperty()
-  clientId!: string;
-
-  @ApiProperty()
-  hasClientSecret!: boolean;
-
-  @ApiProperty()
-  integrationId!: string;
-
-  @ApiPropertyOptional()
-  queueId?: string;
-
-  @ApiProperty()
-  hasWebhookSecret!: boolean;
+/** The provider part common to every provider's view; each provider's view class extends it. */
+export class ProviderViewBase {
+  @ApiProperty({ example: 'genesys-cloud-open-messaging' })
+  type!: string;
 
   @ApiPropertyOptional({ description: 'While a rotated-out webhook secret is still accepted: until when (ISO 8601).' })
   previousWebhookSecretValidUntil?: string;
-
-  @ApiProperty()
-  rateLimitPerMinute!: number;
 }
 
 export class EndpointView {
@@ -71,14 +46,15 @@ export class EndpointView {
   @ApiProperty({ type: BotView })
   bot!: BotView;
 
-  @ApiProperty({ type: ProviderView })
-  provider!: ProviderView;
+  @ApiProperty({ type: ProviderViewBase, description: "The provider's settings without secrets; the fields depend on `type`." })
+  provider!: ProviderViewBase;
 
   @ApiProperty({ type: HandoverDefaultsSpec, description: 'With defaults applied.' })
   handoverDefaults!: HandoverDefaultsSpec;
 
   @ApiProperty({
-    description: 'PUBLIC_BASE_URL/webhooks/genesys/<id>: the Outbound Notification Webhook URL to enter in Genesys Cloud.',
+    description:
+      "Where the provider's webhooks go, to enter at the provider (Genesys Cloud: PUBLIC_BASE_URL/webhooks/genesys/<id>, the Outbound Notification Webhook URL).",
     example: 'https://connector.example.com/webhooks/genesys/acme-support',
   })
   configUrl!: string;
@@ -103,7 +79,7 @@ export class ApiKeyView {
   apiKey!: string;
 }
 
-export function toEndpointView(endpoint: Endpoint, publicBaseUrl: string, now = Date.now()): EndpointView {
+export function toEndpointView(endpoint: Endpoint, definition: ProviderDefinition, publicBaseUrl: string, now = Date.now()): EndpointView {
   const { bot, provider } = endpoint;
   const previous = provider.previousWebhookSecret;
   return {
@@ -119,20 +95,11 @@ export function toEndpointView(endpoint: Endpoint, publicBaseUrl: string, now = 
       },
     },
     provider: {
-      type: provider.type,
-      region: provider.region,
-      apiBaseUrl: provider.apiBaseUrl,
-      loginBaseUrl: provider.loginBaseUrl,
-      clientId: provider.clientId,
-      hasClientSecret: provider.clientSecret !== '',
-      integrationId: provider.integrationId,
-      queueId: provider.queueId,
-      hasWebhookSecret: provider.webhookSecret !== '',
+      ...(definition.view(provider) as ProviderViewBase),
       previousWebhookSecretValidUntil: previous && previous.validUntil > now ? new Date(previous.validUntil).toISOString() : undefined,
-      rateLimitPerMinute: provider.rateLimitPerMinute,
     },
     handoverDefaults: endpoint.handoverDefaults,
-    configUrl: `${publicBaseUrl}/webhooks/genesys/${endpoint.id}`,
+    configUrl: definition.configUrl(publicBaseUrl, endpoint.id),
     createdAt: endpoint.createdAt,
     updatedAt: endpoint.updatedAt,
   };

@@ -13,7 +13,9 @@ import {
 } from '@nestjs/swagger';
 import type { Availability } from '../../contact-center/contact-center-provider';
 import { AcceptedView, AvailabilityQueryDto, SessionView, StartHandoverDto, UserMessageDto } from './handover.dto';
+import { CurrentEndpoint } from '../../endpoints/current-endpoint.decorator';
 import { EndpointApiKeyGuard } from '../../endpoints/endpoint-api-key.guard';
+import type { Endpoint } from '../../endpoints/endpoint.model';
 import { HandoverService } from './handover.service';
 import { SessionViews } from '../operator/session-views';
 
@@ -35,8 +37,8 @@ export class HandoverController {
   @ApiOperation({ summary: 'Hand a session over to an agent (Handover to Agent node).' })
   @ApiAcceptedResponse({ type: AcceptedView })
   @ApiConflictResponse({ description: 'The session (or the user) already has a live handover.' })
-  start(@Param('endpointId') endpointId: string, @Body() dto: StartHandoverDto) {
-    return this.handovers.start(endpointId, dto);
+  start(@CurrentEndpoint() endpoint: Endpoint, @Body() dto: StartHandoverDto) {
+    return this.handovers.start(endpoint, dto);
   }
 
   @Post('sessions/:sessionId/messages')
@@ -44,16 +46,16 @@ export class HandoverController {
   @ApiOperation({ summary: "Relay the user's message to the agent (a repeated messageId is accepted once)." })
   @ApiConflictResponse({ description: 'The session has no live handover.' })
   @ApiNotFoundResponse({ description: 'Unknown session.' })
-  message(@Param('endpointId') endpointId: string, @Param('sessionId') sessionId: string, @Body() dto: UserMessageDto) {
-    return this.handovers.sendMessage(endpointId, sessionId, dto);
+  message(@CurrentEndpoint() endpoint: Endpoint, @Param('sessionId') sessionId: string, @Body() dto: UserMessageDto) {
+    return this.handovers.sendMessage(endpoint, sessionId, dto);
   }
 
   @Post('sessions/:sessionId/typing')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Show the agent that the user is typing.' })
   @ApiConflictResponse({ description: 'The session has no live handover.' })
-  async typing(@Param('endpointId') endpointId: string, @Param('sessionId') sessionId: string) {
-    await this.handovers.sendTyping(endpointId, sessionId);
+  async typing(@CurrentEndpoint() endpoint: Endpoint, @Param('sessionId') sessionId: string) {
+    await this.handovers.sendTyping(endpoint, sessionId);
     return { sessionId };
   }
 
@@ -61,24 +63,24 @@ export class HandoverController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'End the handover (bot_released) and disconnect the Genesys conversation.' })
   @ApiConflictResponse({ description: 'The session has no live handover.' })
-  release(@Param('endpointId') endpointId: string, @Param('sessionId') sessionId: string) {
-    return this.handovers.release(endpointId, sessionId, 'bot_released');
+  release(@CurrentEndpoint() endpoint: Endpoint, @Param('sessionId') sessionId: string) {
+    return this.handovers.release(endpoint.id, sessionId, 'bot_released');
   }
 
   @Get('sessions/:sessionId')
   @ApiOkResponse({ type: SessionView })
   @ApiNotFoundResponse({ description: 'Unknown session.' })
-  session(@Param('endpointId') endpointId: string, @Param('sessionId') sessionId: string): Promise<SessionView> {
-    return this.views.session(endpointId, sessionId);
+  session(@CurrentEndpoint() endpoint: Endpoint, @Param('sessionId') sessionId: string): Promise<SessionView> {
+    return this.views.session(endpoint.id, sessionId);
   }
 
   @Get('availability')
   @ApiOperation({ summary: 'Whether agents are available (Check Agent Availability).' })
-  availability(@Param('endpointId') endpointId: string, @Query() query: AvailabilityQueryDto): Promise<Availability> {
+  availability(@CurrentEndpoint() endpoint: Endpoint, @Query() query: AvailabilityQueryDto): Promise<Availability> {
     const skills = (query.skills ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    return this.handovers.availability(endpointId, skills, query.language);
+    return this.handovers.availability(endpoint, skills, query.language);
   }
 }

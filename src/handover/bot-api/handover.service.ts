@@ -6,7 +6,7 @@ import type { Availability, CustomerProfile, RoutingData } from '../../contact-c
 import { ProviderRegistry } from '../../contact-center/provider-registry';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import { Handover, HandoverState } from '../domain/handover.model';
-import { Activity, HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
+import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
 import { StartHandoverDto, UserMessageDto } from './handover.dto';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { entryMark, splitText, transcriptMessages, unsentEntries } from '../domain/transcript';
@@ -25,8 +25,8 @@ export class HandoverService {
     private readonly redis: RedisService,
   ) {}
 
-  async start(endpointId: string, dto: StartHandoverDto): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
-    const endpoint = await this.endpoints.get(endpointId);
+  async start(endpoint: Endpoint, dto: StartHandoverDto): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
+    const endpointId = endpoint.id;
     const defaults = endpoint.handoverDefaults;
     const routing: RoutingData = {
       language: dto.language ?? defaults.language,
@@ -74,11 +74,11 @@ export class HandoverService {
   }
 
   async sendMessage(
-    endpointId: string,
+    endpoint: Endpoint,
     sessionId: string,
     dto: UserMessageDto,
   ): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
-    const { endpoint, handover } = await this.liveHandover(endpointId, sessionId);
+    const handover = await this.handoverOf(endpoint.id, sessionId);
     const messageId = dto.messageId ?? `msg-${randomUUID()}`;
     const result = await this.queue(handover, {
       lane: 'to-agent',
@@ -90,15 +90,15 @@ export class HandoverService {
         text: dto.text,
         attachments: dto.attachments ?? [],
       }),
-      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined,
+      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpoint.id, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
-      activity: this.activity(endpoint),
+      activity: this.lifecycle.activity(endpoint),
     });
     return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
   }
 
-  async sendTyping(endpointId: string, sessionId: string): Promise<void> {
-    const { handover } = await this.liveHandover(endpointId, sessionId);
+  async sendTyping(endpoint: Endpoint, sessionId: string): Promise<void> {
+    const handover = await this.handoverOf(endpoint.id, sessionId);
     await this.queue(handover, {
       lane: 'to-agent',
       entry: this.lifecycle.agentEntry({ kind: 'typing', handoverId: handover.id, customer: handover.customer }),
@@ -110,36 +110,21 @@ export class HandoverService {
     sessionId: string,
     reason: 'bot_released' | 'admin_released',
   ): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
-    const { handover } = await this.liveHandover(endpointId, sessionId);
+    await this.endpoints.get(endpointId);
+    const handover = await this.handoverOf(endpointId, sessionId);
     if (!(await this.lifecycle.end(handover, reason))) throw new ConflictException(`Session ${sessionId} has no live handover`);
     return { sessionId, handoverId: handover.id, state: 'ended' };
   }
 
-  async availability(endpointId: string, skills: string[], language: string | undefined): Promise<Availability> {
-    const endpoint = await this.endpoints.get(endpointId);
-    return this.providers.get(endpoint.provider.type).checkAvailability(endpoint, { skills, language });
-  }
-
-  /** What a message (either way) does to the endpoint's inactivity timer, as of now. */
-  activity(endpoint: Endpoint): Activity {
-    const at = new Date();
-    const seconds = endpoint.handoverDefaults.inactivityTimeoutSeconds;
-    return { at, inactivityDueAtMs: seconds > 0 ? at.getTime() + seconds * 1000 : undefined };
-  }
-
-  /** Resets the inactivity timer outside a message (an agent joined). */
-  async touch(endpoint: Endpoint, handoverId: string): Promise<void> {
-    const { at, inactivityDueAtMs } = this.activity(endpoint);
-    await this.sessions.setHandoverFields(handoverId, { lastActivityAt: at.toISOString() });
-    if (inactivityDueAtMs !== undefined) await this.sessions.schedule('inactivity', handoverId, inactivityDueAtMs);
+  async availability(endpoint: Endpoint, skills: string[], language: string | undefined): Promise<Availability> {
+    return this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
   }
 
   /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
-  private async liveHandover(endpointId: string, sessionId: string): Promise<{ endpoint: Endpoint; handover: HandoverIdentity }> {
-    const endpoint = await this.endpoints.get(endpointId);
+  private async handoverOf(endpointId: string, sessionId: string): Promise<HandoverIdentity> {
     const handover = await this.sessions.identityOfSession(endpointId, sessionId);
     if (!handover) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);
-    return { endpoint, handover };
+    return handover;
   }
 
   private async queue(handover: HandoverIdentity, request: QueueMessageRequest): Promise<QueueMessageResult> {

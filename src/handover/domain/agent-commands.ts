@@ -1,4 +1,5 @@
 import type { CustomerProfile, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+import type { BotEvent } from './bot-events';
 
 /** What the to-agent lane executes against the contact center, in order, per session. */
 export type AgentCommand =
@@ -24,6 +25,6 @@ export type AgentCommand =
 
 /** What the to-bot lane carries: the callback body, plus the provider message to acknowledge once delivered. */
 export interface BotLaneBody {
-  event: import('../../bot/bot-events').BotEvent;
+  event: BotEvent;
   receiptFor?: { providerMessageId: string; customer: CustomerProfile };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { BotEvent, BotEventData, BotEventType } from '../../bot/bot-events';
+import type { BotEvent, BotEventData, BotEventType } from './bot-events';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
 import type { CustomerProfile } from '../../contact-center/contact-center-provider';
 import type { MailboxEntry } from '../../relay/session-mailbox';
 import { EndReason, ENDED_BY_US, Handover, HandoverState, TimelineEntry } from './handover.model';
-import { SessionsRepository, TransitionResult } from '../store/sessions.repository';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import { Activity, SessionsRepository, TransitionResult } from '../store/sessions.repository';
 import type { AgentCommand, BotLaneBody } from './agent-commands';
 
 type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>;
@@ -49,6 +50,20 @@ export class HandoverLifecycle {
 
   agentEntry(command: AgentCommand): MailboxEntry<AgentCommand> {
     return { id: `cmd_${randomUUID().replace(/-/g, '')}`, at: Date.now(), body: command };
+  }
+
+  /** What a message (either way) does to the endpoint's inactivity timer, as of now. */
+  activity(endpoint: Endpoint): Activity {
+    const at = new Date();
+    const seconds = endpoint.handoverDefaults.inactivityTimeoutSeconds;
+    return { at, inactivityDueAtMs: seconds > 0 ? at.getTime() + seconds * 1000 : undefined };
+  }
+
+  /** Resets the inactivity timer outside a message (an agent joined). */
+  async touch(endpoint: Endpoint, handoverId: string): Promise<void> {
+    const { at, inactivityDueAtMs } = this.activity(endpoint);
+    await this.sessions.setHandoverFields(handoverId, { lastActivityAt: at.toISOString() });
+    if (inactivityDueAtMs !== undefined) await this.sessions.schedule('inactivity', handoverId, inactivityDueAtMs);
   }
 
   timeline(handover: HandoverRef, event: string, detail?: Record<string, unknown>): TimelineEntry {

@@ -1,7 +1,7 @@
 import { AppConfig } from '../../config/app-config';
-import type { BotEvent } from '../../bot/bot-events';
-import type { EndpointsService } from '../../endpoints/endpoints.service';
-import { ProviderError } from '../../contact-center/contact-center-provider';
+import type { BotEvent } from '../domain/bot-events';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import { ProviderRejectedError, ProviderUnavailableError } from '../../contact-center/provider-errors';
 import type { ProviderRegistry } from '../../contact-center/provider-registry';
 import type { SessionMailbox } from '../../relay/session-mailbox';
 import type { BotLaneBody } from '../domain/agent-commands';
@@ -16,8 +16,7 @@ function setup(options: { deliveredReceipts?: boolean; provider?: (receipt: { st
     sendReceipt: (_endpoint: unknown, receipt: { status: string }) => (options.provider ?? (async (r) => void sent.push(r)))(receipt),
   };
   const receipts = new DeliveryReceipts(
-    { find: async (id: string) => ({ id, provider: { type: 'genesys-cloud-open-messaging' } }) } as unknown as EndpointsService,
-    { get: () => provider } as unknown as ProviderRegistry,
+    { forEndpoint: () => provider } as unknown as ProviderRegistry,
     {
       push: async (lane: string, _endpointId: string, sessionId: string, entry: { body: unknown }) =>
         void queued.push({ lane, sessionId, body: entry.body }),
@@ -45,20 +44,23 @@ const body: BotLaneBody = {
   } as unknown as BotEvent,
   receiptFor: { providerMessageId: 'gen-1', customer: { id: 'u1' } },
 };
+const endpoint = { id: 'ep', provider: { type: 'genesys-cloud-open-messaging' } } as unknown as Endpoint;
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('DeliveryReceipts', () => {
   it('sends a receipt straight to the provider, without the lane', async () => {
     const { receipts, sent, queued } = setup();
-    await receipts.report(body, 'Delivered');
+    await receipts.report(endpoint, body, 'Delivered');
     await settle();
     expect(sent).toEqual([expect.objectContaining({ status: 'Delivered', providerMessageId: 'gen-1' })]);
     expect(queued).toEqual([]);
   });
 
   it('queues it on the session to-agent lane when the provider fails for now', async () => {
-    const { receipts, queued } = setup({ provider: async () => Promise.reject(new ProviderError('429', true, 429, 1000)) });
-    await receipts.report(body, 'Delivered');
+    const { receipts, queued } = setup({
+      provider: async () => Promise.reject(new ProviderUnavailableError('429', { status: 429, retryAfterMs: 1000 })),
+    });
+    await receipts.report(endpoint, body, 'Delivered');
     await receipts.beforeApplicationShutdown();
     expect(queued).toEqual([
       {
@@ -70,8 +72,10 @@ describe('DeliveryReceipts', () => {
   });
 
   it('drops a receipt the provider refuses for good', async () => {
-    const { receipts, queued } = setup({ provider: async () => Promise.reject(new ProviderError('conversation closed', false, 400)) });
-    await receipts.report(body, 'Failed', 'bot refused');
+    const { receipts, queued } = setup({
+      provider: async () => Promise.reject(new ProviderRejectedError('conversation closed', { status: 400 })),
+    });
+    await receipts.report(endpoint, body, 'Failed', 'bot refused');
     await receipts.beforeApplicationShutdown();
     expect(queued).toEqual([]);
   });
@@ -79,15 +83,15 @@ describe('DeliveryReceipts', () => {
   it('queues instead of sending once shutting down', async () => {
     const { receipts, sent, queued } = setup();
     await receipts.beforeApplicationShutdown();
-    await receipts.report(body, 'Delivered');
+    await receipts.report(endpoint, body, 'Delivered');
     expect(sent).toEqual([]);
     expect(queued).toHaveLength(1);
   });
 
   it('skips Delivered receipts when DELIVERED_RECEIPTS=false, never Failed ones', async () => {
     const { receipts, sent } = setup({ deliveredReceipts: false });
-    await receipts.report(body, 'Delivered');
-    await receipts.report(body, 'Failed', 'bot refused');
+    await receipts.report(endpoint, body, 'Delivered');
+    await receipts.report(endpoint, body, 'Failed', 'bot refused');
     await settle();
     expect(sent.map((r) => r.status)).toEqual(['Failed']);
   });

@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { EndpointsService } from '../../endpoints/endpoints.service';
-import { ProviderError } from '../../contact-center/contact-center-provider';
+import { ProviderRejectedError } from '../../contact-center/provider-errors';
 import { ProviderRegistry } from '../../contact-center/provider-registry';
+import type { Endpoint } from '../../endpoints/endpoint.model';
 import { SessionMailbox } from '../../relay/session-mailbox';
 import type { AgentCommand, BotLaneBody } from '../domain/agent-commands';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
@@ -28,7 +28,6 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   private closing = false;
 
   constructor(
-    private readonly endpoints: EndpointsService,
     private readonly providers: ProviderRegistry,
     private readonly mailbox: SessionMailbox,
     private readonly lifecycle: HandoverLifecycle,
@@ -36,7 +35,7 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   ) {}
 
   /** Resolves once the receipt is sending in the background or queued; never throws for a background failure. */
-  async report(body: BotLaneBody, status: 'Delivered' | 'Failed', reason?: string): Promise<void> {
+  async report(endpoint: Endpoint, body: BotLaneBody, status: 'Delivered' | 'Failed', reason?: string): Promise<void> {
     const { event, receiptFor } = body;
     if (!receiptFor || (status === 'Delivered' && !this.config.deliveredReceipts)) return;
     const command: ReceiptCommand = {
@@ -48,7 +47,7 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
       reason,
     };
     if (this.closing || this.inFlight.size >= MAX_IN_FLIGHT) return this.queue(event.endpointId, event.sessionId, command);
-    const sending: Promise<void> = this.send(event.endpointId, command)
+    const sending: Promise<void> = this.send(endpoint, command)
       .catch(() => this.queue(event.endpointId, event.sessionId, command))
       .catch((err: Error) => this.logger.warn(`Receipt for ${command.providerMessageId} neither sent nor queued: ${err.message}`))
       .finally(() => this.inFlight.delete(sending));
@@ -56,21 +55,17 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   }
 
   /** Sends one receipt; a receipt the contact center refuses for good (e.g. the conversation closed) is dropped. */
-  async send(endpointId: string, command: ReceiptCommand): Promise<void> {
-    const endpoint = await this.endpoints.find(endpointId);
-    if (!endpoint) return;
+  async send(endpoint: Endpoint, command: ReceiptCommand): Promise<void> {
     const reason = command.reason ? { code: 'GeneralError', message: command.reason } : undefined;
     try {
-      await this.providers
-        .get(endpoint.provider.type)
-        .sendReceipt(endpoint, {
-          customer: command.customer,
-          providerMessageId: command.providerMessageId,
-          status: command.status,
-          reason,
-        });
+      await this.providers.forEndpoint(endpoint).sendReceipt(endpoint, {
+        customer: command.customer,
+        providerMessageId: command.providerMessageId,
+        status: command.status,
+        reason,
+      });
     } catch (err) {
-      if (err instanceof ProviderError && !err.retryable) return this.logger.debug(`Receipt not accepted: ${err.message}`);
+      if (err instanceof ProviderRejectedError) return this.logger.debug(`Receipt not accepted: ${err.message}`);
       throw err;
     }
   }

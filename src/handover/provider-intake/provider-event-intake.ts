@@ -1,39 +1,30 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
-import { ProviderEventBus } from '../../contact-center/provider-event-bus';
+import { ProviderEventSink } from '../../contact-center/provider-event-sink';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import type { Handover } from '../domain/handover.model';
 import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
-import { HandoverService } from '../bot-api/handover.service';
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
  * an unknown or ended handover are acknowledged and dropped, so late agent webhooks never reach the bot.
  */
 @Injectable()
-export class ProviderEventIntake implements OnModuleInit {
+export class ProviderEventIntake implements ProviderEventSink {
   private readonly logger = new Logger(ProviderEventIntake.name);
 
   constructor(
-    private readonly bus: ProviderEventBus,
-    private readonly endpoints: EndpointsService,
     private readonly sessions: SessionsRepository,
     private readonly lifecycle: HandoverLifecycle,
-    private readonly handovers: HandoverService,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    this.bus.setHandler((endpointId, events) => this.accept(endpointId, events));
-  }
-
-  async accept(endpointId: string, events: ProviderEvent[]): Promise<void> {
-    const endpoint = await this.endpoints.get(endpointId);
+  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<void> {
+    const endpointId = endpoint.id;
     for (const event of events) {
       if (event.kind === 'agent.message' || event.kind === 'agent.typing') {
         await this.relayToBot(endpoint, event);
@@ -113,7 +104,7 @@ export class ProviderEventIntake implements OnModuleInit {
               text: event.text,
               attachments: event.attachments.length,
             }),
-            activity: this.handovers.activity(endpoint),
+            activity: this.lifecycle.activity(endpoint),
           };
     let result = await this.sessions.queueMessage(handover, request);
     if (result === 'inactive') {
@@ -131,7 +122,7 @@ export class ProviderEventIntake implements OnModuleInit {
     switch (event.signal) {
       case 'agent.joined':
         await this.sessions.cancelTimer('agent-left', handover.id);
-        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.handovers.touch(endpoint, handover.id);
+        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.lifecycle.touch(endpoint, handover.id);
         break;
       case 'agent.left':
         if (event.disconnectType === 'transfer') {

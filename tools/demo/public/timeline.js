@@ -42,7 +42,7 @@ export function timelinePanel() {
 
   /** @param {Hop} hop */
   const add = (hop) => {
-    const firstLater = [...list.children].find((node) => /** @type {HTMLElement} */ ((node).dataset.at ?? '') > hop.at);
+    const firstLater = [...list.children].find((node) => /** @type {HTMLElement} */ (node.dataset.at ?? '') > hop.at);
     list.insertBefore(hopView(hop), firstLater ?? null);
     empty.hidden = true;
   };

@@ -19,7 +19,7 @@ export interface ChannelStatus {
 /**
  * Watches conversations' lifecycle topics over the Genesys Notifications API, in this process, one set of
  * channels per endpoint (a new channel whenever the others are full). Signals go to the ProviderEventBus in the
- * order they arrived; when the bus is briefly unavailable they are retried in memory.
+ * order they arrived; when the handover intake is briefly unavailable (Redis) they are retried in memory.
  */
 @Injectable()
 export class GenesysNotifications implements OnApplicationShutdown {

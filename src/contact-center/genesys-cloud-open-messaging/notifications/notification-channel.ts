@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { EgressBlockedError, type OutboundHttp } from '../../../infrastructure/http/outbound-http';
-import { ProviderError } from '../../contact-center-provider';
+import { ProviderError, ProviderRejectedError, ProviderUnavailableError } from '../../provider-errors';
 import { backoffDelay, GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
 import type { NotificationMessage } from '../genesys-types';
 import type { NotificationOptions } from './notification-options';
@@ -101,7 +101,8 @@ export class NotificationChannel {
     } catch (err) {
       this.recover('initial connection failed', { newChannel: true, immediate: false });
       if (err instanceof ProviderError) throw err;
-      throw new ProviderError(`Genesys notifications: ${(err as Error).message}`, !(err instanceof EgressBlockedError));
+      const message = `Genesys notifications: ${(err as Error).message}`;
+      throw err instanceof EgressBlockedError ? new ProviderRejectedError(message) : new ProviderUnavailableError(message);
     }
   }
 
@@ -139,7 +140,7 @@ export class NotificationChannel {
       path: '/api/v2/notifications/channels',
       operation: 'create notification channel',
     });
-    if (!channel?.id || !channel.connectUri) throw new ProviderError('Genesys notification channel without id or connectUri', true);
+    if (!channel?.id || !channel.connectUri) throw new ProviderUnavailableError('Genesys notification channel without id or connectUri');
     return { channelId: channel.id, connectUri: channel.connectUri, createdAt: Date.now() };
   }
 

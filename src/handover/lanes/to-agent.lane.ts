@@ -1,76 +1,53 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { BotCallbackClient } from '../../bot/bot-callback.client';
-import { EndpointsService } from '../../endpoints/endpoints.service';
-import type { Endpoint } from '../../endpoints/endpoint.model';
-import { ContactCenterProvider, ProviderError, ProviderThrottledError } from '../../contact-center/contact-center-provider';
+import { Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import type { ContactCenterProvider } from '../../contact-center/contact-center-provider';
 import { ProviderRegistry } from '../../contact-center/provider-registry';
-import { DeferDeliveryError, PermanentDeliveryError, RetryAfterError } from '../../relay/delivery-errors';
-import { LaneHandlers } from '../../relay/lane-handlers';
+import type { Endpoint } from '../../endpoints/endpoint.model';
+import { EndpointsService } from '../../endpoints/endpoints.service';
+import { PermanentDeliveryError } from '../../relay/delivery-errors';
+import { LANE_WORKER_OPTIONS, LaneWorker } from '../../relay/lane-worker';
+import { Lane } from '../../relay/relay-queues';
 import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
+import type { AgentCommand } from '../domain/agent-commands';
+import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { ENDED_BY_US, EndReason, Handover } from '../domain/handover.model';
 import { SessionsRepository } from '../store/sessions.repository';
-import type { AgentCommand, BotLaneBody } from '../domain/agent-commands';
 import { DeliveryReceipts } from './delivery-receipts';
-import { HandoverLifecycle } from '../domain/handover-lifecycle';
-
-/** Provider failures in the relay's terms: wait (our own rate limit), retry (after Retry-After), or give up. */
-function asDeliveryError(err: unknown): Error {
-  if (err instanceof ProviderThrottledError) return new DeferDeliveryError(err.message, err.retryAfterMs ?? 1000);
-  if (err instanceof ProviderError) {
-    if (!err.retryable) return new PermanentDeliveryError(err.message);
-    return err.retryAfterMs !== undefined ? new RetryAfterError(err.message, err.retryAfterMs) : err;
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
 
 /** Messages the user wrote before the handover ended go out only if the conversation is still ours to close. */
 function stillDeliverable(handover: Handover): boolean {
   return handover.state !== 'ended' || ENDED_BY_US.has(handover.reason as EndReason);
 }
 
-/** Delivers both lanes: commands to the contact center, events to the bot. */
-@Injectable()
-export class RelayHandlers implements OnModuleInit {
-  private readonly logger = new Logger(RelayHandlers.name);
+/** The endpoint of a lane entry, or a permanent failure: its entries cannot go anywhere any more. */
+export async function laneEndpoint(endpoints: EndpointsService, endpointId: string): Promise<Endpoint> {
+  const endpoint = await endpoints.find(endpointId);
+  if (!endpoint) throw new PermanentDeliveryError(`Endpoint ${endpointId} no longer exists`);
+  return endpoint;
+}
+
+/** Executes the commands for the contact center (open, user messages, typing, receipts, disconnect), in order per session. */
+@Processor(Lane.ToAgent, LANE_WORKER_OPTIONS)
+export class ToAgentLane extends LaneWorker {
+  readonly lane = Lane.ToAgent;
+  private readonly log = new Logger(ToAgentLane.name);
 
   constructor(
-    private readonly lanes: LaneHandlers,
     private readonly endpoints: EndpointsService,
     private readonly providers: ProviderRegistry,
     private readonly sessions: SessionsRepository,
     private readonly lifecycle: HandoverLifecycle,
-    private readonly callbacks: BotCallbackClient,
     private readonly receipts: DeliveryReceipts,
-  ) {}
-
-  onModuleInit(): void {
-    this.lanes.register('to-agent', {
-      deliver: (endpointId, _sessionId, entry) => this.toAgent(endpointId, entry as MailboxEntry<AgentCommand>),
-      onDeadLetter: (deadLetter) => this.agentCommandDeadLettered(deadLetter),
-    });
-    this.lanes.register('to-bot', {
-      deliver: (endpointId, _sessionId, entry) => this.toBot(endpointId, entry as MailboxEntry<BotLaneBody>),
-      onDeadLetter: (deadLetter) => this.botEventDeadLettered(deadLetter),
-    });
+  ) {
+    super();
   }
 
-  private async endpoint(endpointId: string): Promise<Endpoint> {
-    const endpoint = await this.endpoints.find(endpointId);
-    if (!endpoint) throw new PermanentDeliveryError(`Endpoint ${endpointId} no longer exists`);
-    return endpoint;
-  }
-
-  private async toAgent(endpointId: string, entry: MailboxEntry<AgentCommand>): Promise<void> {
-    const command = entry.body;
-    const endpoint = await this.endpoint(endpointId);
-    const provider = this.providers.get(endpoint.provider.type);
+  async deliver(endpointId: string, _sessionId: string, entry: MailboxEntry): Promise<void> {
+    const command = entry.body as AgentCommand;
+    const endpoint = await laneEndpoint(this.endpoints, endpointId);
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
-    try {
-      await this.execute(endpoint, provider, handover, command, entry.id);
-    } catch (err) {
-      throw asDeliveryError(err);
-    }
+    await this.execute(endpoint, this.providers.forEndpoint(endpoint), handover, command, entry.id);
   }
 
   private async execute(
@@ -105,7 +82,7 @@ export class RelayHandlers implements OnModuleInit {
         if (conversationId)
           await provider
             .watchConversation(endpoint, conversationId)
-            .catch((err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
+            .catch((err: Error) => this.log.warn(`Cannot watch conversation ${conversationId}: ${err.message}`));
         if (await this.lifecycle.markQueued(handover, conversationId)) {
           const interval = endpoint.handoverDefaults.queueUpdateIntervalSeconds;
           if (interval > 0) await this.sessions.schedule('queue-poll', handover.id, Date.now() + interval * 1000);
@@ -126,7 +103,7 @@ export class RelayHandlers implements OnModuleInit {
         if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
         return;
       case 'receipt':
-        await this.receipts.send(endpoint.id, command);
+        await this.receipts.send(endpoint, command);
         return;
       case 'disconnect':
         if (!handover.conversationId) return;
@@ -136,7 +113,7 @@ export class RelayHandlers implements OnModuleInit {
     }
   }
 
-  private async agentCommandDeadLettered(deadLetter: DeadLetter): Promise<void> {
+  async onDeadLetter(deadLetter: DeadLetter): Promise<void> {
     const command = deadLetter.entry.body as AgentCommand;
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
@@ -149,15 +126,5 @@ export class RelayHandlers implements OnModuleInit {
         this.lifecycle.timeline(handover, 'user.message_failed', { messageId: command.messageId, deadLetterId: deadLetter.id }),
       );
     }
-  }
-
-  private async toBot(endpointId: string, entry: MailboxEntry<BotLaneBody>): Promise<void> {
-    const endpoint = await this.endpoint(endpointId);
-    await this.callbacks.send(endpoint, entry.body.event);
-    await this.receipts.report(entry.body, 'Delivered');
-  }
-
-  private async botEventDeadLettered(deadLetter: DeadLetter): Promise<void> {
-    await this.receipts.report(deadLetter.entry.body as BotLaneBody, 'Failed', deadLetter.reason);
   }
 }

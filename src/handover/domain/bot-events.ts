@@ -1,5 +1,5 @@
-import type { Card, DatePicker, EventAttachment, QuickReply } from '../contact-center/provider-events';
-import type { EndReason } from '../handover/domain/handover.model';
+import type { Card, DatePicker, EventAttachment, QuickReply } from '../../contact-center/provider-events';
+import type { EndReason } from './handover.model';
 
 export const BOT_EVENT_TYPES = [
   'handover.queued',

@@ -1,0 +1,4 @@
+import type { GenesysCloudOpenMessagingSettings } from './genesys-cloud-open-messaging/genesys-cloud-settings';
+
+/** Every provider's settings, discriminated by `type`; each provider folder owns its member. */
+export type ProviderSettings = GenesysCloudOpenMessagingSettings;

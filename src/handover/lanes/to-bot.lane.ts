@@ -1,0 +1,35 @@
+import { Processor } from '@nestjs/bullmq';
+import { BotCallbackClient } from '../../bot/bot-callback.client';
+import { EndpointsService } from '../../endpoints/endpoints.service';
+import { LANE_WORKER_OPTIONS, LaneWorker } from '../../relay/lane-worker';
+import { Lane } from '../../relay/relay-queues';
+import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
+import type { BotLaneBody } from '../domain/agent-commands';
+import { DeliveryReceipts } from './delivery-receipts';
+import { laneEndpoint } from './to-agent.lane';
+
+/** Delivers the events for the bot (agent messages, typing, lifecycle) to its callback, in order per session. */
+@Processor(Lane.ToBot, LANE_WORKER_OPTIONS)
+export class ToBotLane extends LaneWorker {
+  readonly lane = Lane.ToBot;
+
+  constructor(
+    private readonly endpoints: EndpointsService,
+    private readonly callbacks: BotCallbackClient,
+    private readonly receipts: DeliveryReceipts,
+  ) {
+    super();
+  }
+
+  async deliver(endpointId: string, _sessionId: string, entry: MailboxEntry): Promise<void> {
+    const body = entry.body as BotLaneBody;
+    const endpoint = await laneEndpoint(this.endpoints, endpointId);
+    await this.callbacks.send(endpoint, body.event);
+    await this.receipts.report(endpoint, body, 'Delivered');
+  }
+
+  async onDeadLetter(deadLetter: DeadLetter): Promise<void> {
+    const endpoint = await this.endpoints.find(deadLetter.endpointId);
+    if (endpoint) await this.receipts.report(endpoint, deadLetter.entry.body as BotLaneBody, 'Failed', deadLetter.reason);
+  }
+}
