@@ -113,6 +113,7 @@ describe('admin API: endpoints', () => {
         inactivityTimeoutSeconds: 1800,
         queueTimeoutSeconds: 1800,
         queueUpdateIntervalSeconds: 30,
+        serviceLevelSeconds: 60,
       },
       configUrl: 'https://connector.example.test/webhooks/genesys/acme-support',
       createdAt: expect.any(String),

@@ -30,6 +30,11 @@ export interface HandoverDefaults {
   queueTimeoutSeconds: number;
   /** How often to poll the estimated wait time while queued (default 30). 0 disables. */
   queueUpdateIntervalSeconds: number;
+  /**
+   * Service-level threshold of the reports (default 60). Always set on an endpoint read from the store; optional
+   * only so that endpoints built by hand (tests, tools) need not name it.
+   */
+  serviceLevelSeconds?: number;
 }
 
 /** `P` narrows the provider settings: each provider folder has its own type (src/contact-center/provider-settings.ts). */

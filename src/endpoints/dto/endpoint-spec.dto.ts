@@ -139,6 +139,18 @@ export class HandoverDefaultsSpec {
   @Min(0)
   @Max(3600)
   queueUpdateIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 60,
+    description:
+      'Service-level threshold of the handover reports: a handover answered within this many seconds of the request counts as answered in time.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(WEEK_SECONDS)
+  serviceLevelSeconds?: number;
 }
 
 export class EndpointSpec {
