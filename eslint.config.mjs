@@ -1,5 +1,6 @@
 // typescript-eslint and Prettier, plus the architecture: no import cycles, and each layer of src/ imports only the
-// layers below it (config → infrastructure → auth → endpoints → relay → contact-center | bot → handover → app).
+// layers below it (config → infrastructure → auth → endpoints → relay → contact-center | bot → handover → reporting →
+// console → app).
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -7,16 +8,18 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Each layer, and what it must not import (everything above it). */
-const LAYERS = ['config', 'infrastructure', 'auth', 'endpoints', 'relay', 'contact-center', 'bot', 'handover'];
+const LAYERS = ['config', 'infrastructure', 'auth', 'endpoints', 'relay', 'contact-center', 'bot', 'handover', 'reporting', 'console'];
 const ABOVE = {
   config: LAYERS.slice(1),
   infrastructure: LAYERS.slice(2),
   auth: LAYERS.slice(3),
   endpoints: LAYERS.slice(4),
   relay: LAYERS.slice(5),
-  'contact-center': ['bot', 'handover'],
-  bot: ['contact-center', 'handover'],
-  handover: [],
+  'contact-center': ['bot', ...LAYERS.slice(7)],
+  bot: ['contact-center', ...LAYERS.slice(7)],
+  handover: LAYERS.slice(8),
+  reporting: LAYERS.slice(9),
+  console: [],
 };
 
 export const layerZones = [

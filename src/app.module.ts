@@ -11,6 +11,7 @@ import { ContactCenterModule } from './contact-center/contact-center.module';
 import { HttpModule } from './infrastructure/http/http.module';
 import { QueuesModule } from './relay/queues.module';
 import { RedisModule } from './infrastructure/redis/redis.module';
+import { ReportingModule } from './reporting/reporting.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -34,6 +35,7 @@ export class AppModule {
         EndpointsModule,
         ContactCenterModule,
         HandoverModule,
+        ReportingModule,
       ],
     };
   }

@@ -56,12 +56,20 @@ export class HandoverService {
       lastActivityAt: now,
     };
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
-    const result = await this.sessions.startHandover(
-      handover,
-      { customer: JSON.stringify(customer) },
-      this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
-      open,
-    );
+    const facts = await this.lifecycle.requested(endpoint, handover, routing);
+    const result = await this.sessions
+      .startHandover(
+        handover,
+        { customer: JSON.stringify(customer) },
+        this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
+        open,
+      )
+      .catch(async (err: unknown) => {
+        await facts.withdraw();
+        throw err;
+      });
+    if (result.status === 'ok') facts.accepted();
+    else await facts.withdraw();
     if (result.status === 'session-busy')
       throw new ConflictException(`Session ${dto.sessionId} already has a live handover (${result.handoverId})`);
     if (result.status === 'user-busy')
@@ -94,6 +102,7 @@ export class HandoverService {
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
       activity: this.lifecycle.activity(endpoint),
     });
+    if (result === 'queued') this.lifecycle.messageQueued(handover, 'user');
     return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
   }
 

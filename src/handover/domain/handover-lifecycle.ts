@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BotEvent, BotEventData, BotEventType } from './bot-events';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
-import type { CustomerProfile } from '../../contact-center/contact-center-provider';
+import type { CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
 import type { MailboxEntry } from '../../relay/session-mailbox';
 import { EndReason, ENDED_BY_US, Handover, HandoverState, TimelineEntry } from './handover.model';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import { Activity, SessionsRepository, TransitionResult } from '../store/sessions.repository';
 import type { AgentCommand, BotLaneBody } from './agent-commands';
-
-type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>;
+import { DeliveryDirection, HandoverObserver, HandoverRef, MessageAuthor, PendingRequest } from './handover-observer';
 
 const LIVE: readonly HandoverState[] = ['requested', 'queued', 'active'];
 
@@ -25,6 +24,7 @@ export class HandoverLifecycle {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly metrics: MetricsService,
+    private readonly observer: HandoverObserver,
   ) {}
 
   botEntry<T extends BotEventType>(
@@ -70,21 +70,73 @@ export class HandoverLifecycle {
     return { time: new Date().toISOString(), event, handoverId: handover.id, ...(detail ? { detail } : {}) };
   }
 
+  /**
+   * A new handover's facts, told to the observer before the handover is stored (see HandoverObserver.requested);
+   * tell the answer whether the handover was stored.
+   */
+  async requested(endpoint: Endpoint, handover: Handover, routing: RoutingData): Promise<PendingRequest> {
+    try {
+      const pending = await this.observer.requested(endpoint, handover, routing);
+      return {
+        accepted: () => {
+          try {
+            pending.accepted();
+          } catch (err) {
+            this.observerFailed('accepted', err);
+          }
+        },
+        withdraw: () => this.observe('withdraw', () => pending.withdraw()),
+      };
+    } catch (err) {
+      this.observerFailed('requested', err);
+      return { accepted: () => undefined, withdraw: async () => undefined };
+    }
+  }
+
+  /** The provider accepted the opening message(s). */
+  async submitted(handover: HandoverRef): Promise<void> {
+    await this.observe('submitted', (at) => this.observer.submitted(handover, at));
+  }
+
+  /** The contact center moved the conversation to another agent: recorded in the timeline and counted. */
+  async transferred(handover: HandoverRef, fromAgent: string | undefined): Promise<void> {
+    const entry = this.timeline(handover, 'agent.transferred', { agent: fromAgent });
+    await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, entry);
+    await this.observe('transferred', () => this.observer.transferred(handover, entry.time));
+  }
+
+  /** A message was queued for the other side (call it only for one that was not a duplicate). */
+  messageQueued(handover: HandoverRef, author: MessageAuthor): void {
+    try {
+      this.observer.message(handover, author, new Date().toISOString());
+    } catch (err) {
+      this.observerFailed('message', err);
+    }
+  }
+
+  /** A relay entry of the handover was dead-lettered, or the provider could not deliver one of its messages. */
+  async deliveryFailed(handover: HandoverRef, direction: DeliveryDirection): Promise<void> {
+    await this.observe('deliveryFailed', (at) => this.observer.deliveryFailed(handover, direction, at));
+  }
+
   async markQueued(handover: HandoverRef, conversationId: string | undefined): Promise<boolean> {
+    const at = new Date().toISOString();
     const result = await this.sessions.transition(handover, {
       from: ['requested'],
       to: 'queued',
-      fields: { queuedAt: new Date().toISOString(), ...(conversationId ? { conversationId } : {}) },
+      fields: { queuedAt: at, ...(conversationId ? { conversationId } : {}) },
       timeline: this.timeline(handover, 'handover.queued', conversationId ? { conversationId } : undefined),
       botEntry: this.botEntry(handover, 'handover.queued', conversationId ? { conversationId } : {}),
     });
+    if (result.status === 'ok') await this.observe('queued', () => this.observer.queued(handover, at));
     return this.counted(result, 'queued');
   }
 
   /** An agent joined: activates a waiting handover, or announces the new agent after a transfer. */
   async agentJoined(handover: HandoverRef, agentName: string | undefined): Promise<boolean> {
     const data = { agent: agentName ? { name: agentName } : {} };
-    const fields = { activeAt: new Date().toISOString(), ...(agentName ? { agentName } : {}) };
+    const at = new Date().toISOString();
+    const fields = { activeAt: at, ...(agentName ? { agentName } : {}) };
     const activated = await this.sessions.transition(handover, {
       from: ['requested', 'queued'],
       to: 'active',
@@ -92,6 +144,7 @@ export class HandoverLifecycle {
       timeline: this.timeline(handover, 'agent.joined', agentName ? { agent: agentName } : undefined),
       botEntry: this.botEntry(handover, 'agent.joined', data),
     });
+    if (activated.status === 'ok') await this.observe('answered', () => this.observer.answered(handover, at));
     if (activated.status !== 'conflict' || activated.state !== 'active') return this.counted(activated, 'active');
     const current = await this.sessions.getHandover(handover.id);
     if (!agentName || current?.agentName === agentName) return false;
@@ -107,16 +160,33 @@ export class HandoverLifecycle {
 
   /** Ends a live handover once: the bot gets handover.ended; a conversation we end is disconnected at the provider. */
   async end(handover: HandoverRef, reason: EndReason): Promise<boolean> {
+    const at = new Date().toISOString();
     const result = await this.sessions.transition(handover, {
       from: LIVE,
       to: 'ended',
-      fields: { reason, endedAt: new Date().toISOString() },
+      fields: { reason, endedAt: at },
       timeline: this.timeline(handover, 'handover.ended', { reason }),
       botEntry: this.botEntry(handover, 'handover.ended', { reason }),
       agentEntry: ENDED_BY_US.has(reason) ? this.agentEntry({ kind: 'disconnect', handoverId: handover.id }) : undefined,
     });
-    if (result.status === 'ok') this.logger.log(`Handover ${handover.id} of ${handover.endpointId}/${handover.sessionId} ended: ${reason}`);
+    if (result.status === 'ok') {
+      this.logger.log(`Handover ${handover.id} of ${handover.endpointId}/${handover.sessionId} ended: ${reason}`);
+      await this.observe('ended', () => this.observer.ended(handover, reason, at));
+    }
     return this.counted(result, 'ended', reason);
+  }
+
+  /** Tells the observer; what it throws is logged, never passed on (the transition has happened). */
+  private async observe(what: string, tell: (at: string) => Promise<void>): Promise<void> {
+    try {
+      await tell(new Date().toISOString());
+    } catch (err) {
+      this.observerFailed(what, err);
+    }
+  }
+
+  private observerFailed(what: string, err: unknown): void {
+    this.logger.warn(`Handover observer (${what}) failed: ${(err as Error).message}`);
   }
 
   private counted(result: TransitionResult, state: HandoverState, reason = ''): boolean {

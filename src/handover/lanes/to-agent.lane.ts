@@ -78,6 +78,7 @@ export class ToAgentLane extends LaneWorker {
             await this.sessions.mapConversation(conversationId, handover.id);
           }
         }
+        await this.lifecycle.submitted(handover);
         // Watch before announcing "queued": an agent may pick the conversation up at once.
         if (conversationId)
           await provider
@@ -117,6 +118,7 @@ export class ToAgentLane extends LaneWorker {
     const command = deadLetter.entry.body as AgentCommand;
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
+    await this.lifecycle.deliveryFailed(handover, 'to_agent');
     if (command.kind === 'open') {
       await this.lifecycle.end(handover, 'provider_error');
     } else if (command.kind === 'message') {

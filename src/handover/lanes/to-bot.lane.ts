@@ -5,6 +5,7 @@ import { LANE_WORKER_OPTIONS, LaneWorker } from '../../relay/lane-worker';
 import { Lane } from '../../relay/relay-queues';
 import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
 import type { BotLaneBody } from '../domain/agent-commands';
+import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { DeliveryReceipts } from './delivery-receipts';
 import { laneEndpoint } from './to-agent.lane';
 
@@ -17,6 +18,7 @@ export class ToBotLane extends LaneWorker {
     private readonly endpoints: EndpointsService,
     private readonly callbacks: BotCallbackClient,
     private readonly receipts: DeliveryReceipts,
+    private readonly lifecycle: HandoverLifecycle,
   ) {
     super();
   }
@@ -29,7 +31,10 @@ export class ToBotLane extends LaneWorker {
   }
 
   async onDeadLetter(deadLetter: DeadLetter): Promise<void> {
+    const body = deadLetter.entry.body as BotLaneBody;
+    const { handoverId, endpointId, sessionId, userId } = body.event;
+    await this.lifecycle.deliveryFailed({ id: handoverId, endpointId, sessionId, userId }, 'to_bot');
     const endpoint = await this.endpoints.find(deadLetter.endpointId);
-    if (endpoint) await this.receipts.report(endpoint, deadLetter.entry.body as BotLaneBody, 'Failed', deadLetter.reason);
+    if (endpoint) await this.receipts.report(endpoint, body, 'Failed', deadLetter.reason);
   }
 }

@@ -45,6 +45,7 @@ export class ProviderEventIntake implements ProviderEventSink {
               reasons: event.reasons,
             }),
           );
+          await this.lifecycle.deliveryFailed(handover, 'to_agent');
         }
       } else {
         await this.signal(endpoint, handover, event);
@@ -112,6 +113,9 @@ export class ProviderEventIntake implements ProviderEventSink {
       result = await this.sessions.queueMessage(handover, { ...request, requireActive: false });
     }
     if (result === 'rejected') this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+    if (result === 'queued' && event.kind === 'agent.message') {
+      this.lifecycle.messageQueued(handover, event.originatingEntity === 'Bot' ? 'provider-bot' : 'agent');
+    }
   }
 
   /**
@@ -126,11 +130,7 @@ export class ProviderEventIntake implements ProviderEventSink {
         break;
       case 'agent.left':
         if (event.disconnectType === 'transfer') {
-          await this.sessions.appendTimeline(
-            handover.endpointId,
-            handover.sessionId,
-            this.lifecycle.timeline(handover, 'agent.transferred', { agent: handover.agentName }),
-          );
+          await this.lifecycle.transferred(handover, handover.agentName);
         } else if (handover.state === 'active') {
           await this.sessions.schedule('agent-left', handover.id, Date.now() + this.config.agentLeftGraceMs);
         }
