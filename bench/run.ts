@@ -707,6 +707,8 @@ async function main(): Promise<void> {
     }
   })();
   const analysis = /<!-- analysis -->[\s\S]*<!-- \/analysis -->/.exec(existing)?.[0] ?? '<!-- analysis -->\n<!-- /analysis -->';
+  // Written by bench/reporting.ts (npm run bench:reporting); kept as it is.
+  const reporting = /<!-- reporting -->[\s\S]*<!-- \/reporting -->/.exec(existing)?.[0];
   writeFileSync(
     path.join(ROOT, 'BENCHMARKS.md'),
     `# Benchmarks
@@ -784,7 +786,7 @@ ${microTable}
 ${jobCostTable}
 
 ${notes.length ? `### Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
-## Where the time goes
+${reporting ? `## Handover reporting\n\n${reporting}\n\n` : ''}## Where the time goes
 
 ${analysis}
 `,

@@ -219,7 +219,7 @@ describe('handover reports: facts recorded through the Genesys emulator', () => 
     const paged: any[] = [];
     let cursor: string | null = '';
     for (let page = 0; cursor !== null && page < 5; page++) {
-      const res = await admin(
+      const res: request.Response = await admin(
         `/admin/v1/reports/handovers/details?from=${window.from}&to=${window.to}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       ).expect(200);
       paged.push(...res.body.items);

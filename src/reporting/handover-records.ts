@@ -80,29 +80,72 @@ export function encodeRecord(record: HandoverRecord): string {
   }
 }
 
-const optionalNumber = (field: string | undefined): number | undefined => (field ? Number(field) : undefined);
+/** The non-negative integer in raw[from, to), or NaN (empty or not digits). Cheaper than split + Number per record. */
+function digits(raw: string, from: number, to: number): number {
+  if (to <= from) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = raw.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Reads the comma-separated fields of one record left to right, without splitting it. */
+class Fields {
+  private at = 1;
+  constructor(private readonly raw: string) {}
+
+  private end(): number {
+    const comma = this.raw.indexOf(',', this.at);
+    return comma < 0 ? this.raw.length : comma;
+  }
+
+  text(): string | undefined {
+    if (this.at > this.raw.length) return undefined;
+    const end = this.end();
+    const value = this.raw.slice(this.at, end);
+    this.at = end + 1;
+    return value;
+  }
+
+  /** The next field as a number; undefined when it is empty or absent. */
+  number(): number | undefined {
+    if (this.at > this.raw.length) return undefined;
+    const end = this.end();
+    const value = digits(this.raw, this.at, end);
+    this.at = end + 1;
+    return Number.isNaN(value) ? undefined : value;
+  }
+}
 
 /** The record, or undefined for one this version cannot read (skipped, never fatal). */
 export function decodeRecord(raw: string, slice: number): HandoverRecord | undefined {
-  const [first, dimsField, ...rest] = raw.split(',');
-  const at = slice * SLICE_MS + Number(first.slice(1));
-  const dims = Number(dimsField);
-  if (!Number.isFinite(at) || !Number.isInteger(dims)) return undefined;
-  switch (first[0]) {
-    case 'R':
-      return rest[0] ? { type: 'requested', at, dims, handoverId: rest[0], reHandover: rest[1] === '1' } : undefined;
+  const fields = new Fields(raw);
+  const offset = fields.number();
+  const dims = fields.number();
+  if (offset === undefined || dims === undefined) return undefined;
+  const at = slice * SLICE_MS + offset;
+  switch (raw[0]) {
+    case 'R': {
+      const handoverId = fields.text();
+      return handoverId ? { type: 'requested', at, dims, handoverId, reHandover: fields.text() === '1' } : undefined;
+    }
     case 'Q':
       return { type: 'queued', at, dims };
-    case 'A':
-      return { type: 'answered', at, dims, answerMs: Number(rest[0]), queueWaitMs: optionalNumber(rest[1]) };
+    case 'A': {
+      const answerMs = fields.number();
+      return answerMs === undefined ? undefined : { type: 'answered', at, dims, answerMs, queueWaitMs: fields.number() };
+    }
     case 'E': {
-      const reason = reasonOfCode(rest[0]);
-      return reason ? { type: 'ended', at, dims, reason, handleMs: optionalNumber(rest[1]), waitMs: optionalNumber(rest[2]) } : undefined;
+      const reason = reasonOfCode(fields.text());
+      return reason ? { type: 'ended', at, dims, reason, handleMs: fields.number(), waitMs: fields.number() } : undefined;
     }
     case 'T':
       return { type: 'transferred', at, dims };
     case 'F':
-      return { type: 'delivery_failed', at, dims, direction: rest[0] === 'a' ? 'to_agent' : 'to_bot' };
+      return { type: 'delivery_failed', at, dims, direction: fields.text() === 'a' ? 'to_agent' : 'to_bot' };
     default:
       return undefined;
   }

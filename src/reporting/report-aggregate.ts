@@ -68,7 +68,7 @@ export interface HandoverReport {
 }
 
 /** The value at percentile `p` by nearest rank (the ⌈p/100·n⌉-th smallest) of ascending `sorted`. */
-export function nearestRank(sorted: readonly number[], p: number): number | null {
+export function nearestRank(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -77,12 +77,11 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : Math
 
 function distribution(valuesMs: number[]): Distribution {
   const sorted = Float64Array.from(valuesMs).sort();
-  const values = Array.from(sorted);
   return {
-    count: values.length,
-    p50: seconds(nearestRank(values, 50)),
-    p90: seconds(nearestRank(values, 90)),
-    max: seconds(values.length ? values[values.length - 1] : null),
+    count: sorted.length,
+    p50: seconds(nearestRank(sorted, 50)),
+    p90: seconds(nearestRank(sorted, 90)),
+    max: seconds(sorted.length ? sorted[sorted.length - 1] : null),
   };
 }
 
@@ -149,6 +148,8 @@ export class ReportBuilder {
   private readonly intervals: { start: number; end: number }[];
   private readonly step: number;
   private readonly groups = new Map<string, GroupState>();
+  /** The group of each (endpoint, dimensions) seen, so that a record finds its group without building a key. */
+  private readonly groupOfDimensions = new Map<string, Map<Dimensions | undefined, GroupState>>();
 
   /** `scopeThresholds`: the service-level threshold (s) of every endpoint in the query's scope. */
   constructor(
@@ -227,6 +228,21 @@ export class ReportBuilder {
   }
 
   private groupOf(endpointId: string, dimensions: Dimensions | undefined, thresholdSeconds: number): GroupState {
+    let ofEndpoint = this.groupOfDimensions.get(endpointId);
+    if (!ofEndpoint) {
+      ofEndpoint = new Map();
+      this.groupOfDimensions.set(endpointId, ofEndpoint);
+    }
+    let group = ofEndpoint.get(dimensions);
+    if (!group) {
+      group = this.findGroup(endpointId, dimensions);
+      ofEndpoint.set(dimensions, group);
+    }
+    group.thresholds.add(thresholdSeconds);
+    return group;
+  }
+
+  private findGroup(endpointId: string, dimensions: Dimensions | undefined): GroupState {
     const all: Record<GroupDimension, string | null> = {
       endpointId,
       provider: dimensions?.provider ?? null,
@@ -240,7 +256,6 @@ export class ReportBuilder {
       group = { values, buckets: new Map(), thresholds: new Set() };
       this.groups.set(key, group);
     }
-    group.thresholds.add(thresholdSeconds);
     return group;
   }
 

@@ -186,7 +186,8 @@ export class ReportStore {
     for (const [f, by] of Object.entries(write.increment ?? {})) p.hincrby(fact, FACT_FIELDS[f as FactField], by);
     p.pexpire(fact, this.retentionMs);
     p.rpush(slice, raw).pexpireat(slice, (sliceOf(record.at) + 1) * SLICE_MS + this.retentionMs);
-    p.pexpire(this.keys.dimensions(endpointId), this.retentionMs + SLICE_MS);
+    // The registry must outlive every record that names one of its ids: refreshed with each request and each end.
+    if (record.type === 'ended') p.pexpire(this.keys.dimensions(endpointId), this.retentionMs + SLICE_MS);
     for (const state of write.leave ?? []) p.srem(this.keys.live(endpointId, state), handoverId);
     if (write.enter) {
       const live = this.keys.live(endpointId, write.enter);

@@ -98,12 +98,10 @@ export class ReportsService {
       !cursor || r.at > cursor.at || (r.at === cursor.at && r.handoverId > cursor.handoverId);
     const found: { endpointId: string; record: RequestedRecord }[] = [];
     const last = sliceOf(filter.to - 1);
-    for (
-      let first = sliceOf(Math.max(filter.from, cursor?.at ?? filter.from));
-      first <= last && found.length <= limit;
-      first += SLICES_PER_READ
-    ) {
-      const upTo = Math.min(last, first + SLICES_PER_READ - 1);
+    // An hour at first, then twice as many hours each time a read found too few rows (sparse data), up to a day.
+    let first = sliceOf(Math.max(filter.from, cursor?.at ?? filter.from));
+    for (let span = 1; first <= last && found.length <= limit; first += span, span = Math.min(SLICES_PER_READ, span * 2)) {
+      const upTo = Math.min(last, first + span - 1);
       for (const endpointId of endpointIds) {
         await this.eachRecord(endpointId, first, upTo, (record) => {
           if (record.type === 'requested' && record.at >= filter.from && record.at < filter.to && after(record))
