@@ -58,6 +58,14 @@ export interface Availability {
   estimatedWaitMs?: number;
 }
 
+/** One check of an endpoint's connection to its provider, for operators (no secret in `detail`). */
+export interface ProviderHealthCheck {
+  /** e.g. `token`, `notifications`. */
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface ContactCenterProvider {
   readonly type: ProviderSettings['type'];
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
@@ -79,6 +87,8 @@ export interface ContactCenterProvider {
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
+  /** What an operator should know about the endpoint's connection (credentials, event channels), as seen by this process. */
+  health?(endpoint: Endpoint): Promise<ProviderHealthCheck[]>;
 }
 
 /** What a provider folder exports (its index.ts) for ContactCenterModule's one registration line. */

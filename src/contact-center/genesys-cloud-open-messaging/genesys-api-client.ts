@@ -69,6 +69,11 @@ export class GenesysApiClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...policy };
   }
 
+  /** Obtains (or reuses) the endpoint's OAuth token: a ProviderError tells why it cannot. */
+  async accessToken(endpoint: GenesysEndpoint): Promise<void> {
+    await this.auth.accessToken(endpoint.provider);
+  }
+
   /** The answer of a 2xx call; any other outcome throws a ProviderError. */
   async call(endpoint: GenesysEndpoint, call: GenesysCall): Promise<OutboundResponse> {
     const settings = endpoint.provider;

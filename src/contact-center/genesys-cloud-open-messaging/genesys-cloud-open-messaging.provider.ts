@@ -5,6 +5,7 @@ import {
   ContactCenterProvider,
   CustomerMessage,
   CustomerProfile,
+  ProviderHealthCheck,
   QueueStatus,
   SentMessage,
 } from '../contact-center-provider';
@@ -188,5 +189,26 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
 
   async unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
     await this.notifications.unwatch(asGenesysEndpoint(endpoint), conversationId);
+  }
+
+  /** The OAuth client-credentials token, and this process's notification channels for the endpoint. */
+  async health(endpoint: Endpoint): Promise<ProviderHealthCheck[]> {
+    const ep = asGenesysEndpoint(endpoint);
+    const token = await this.api.accessToken(ep).then(
+      () => ({ name: 'token', ok: true, detail: 'OAuth client-credentials token obtained' }),
+      (err: Error) => ({ name: 'token', ok: false, detail: err.message }),
+    );
+    const watched = this.notifications.status()[ep.id];
+    const channels = watched?.channels ?? [];
+    const open = channels.filter((c) => c.open).length;
+    const topics = channels.reduce((sum, c) => sum + c.topics, 0);
+    const notifications = watched
+      ? {
+          name: 'notifications',
+          ok: open === channels.length,
+          detail: `${open} of ${channels.length} channel(s) open, ${topics} topic(s) subscribed, ${watched.conversations.length} conversation(s) watched by this process`,
+        }
+      : { name: 'notifications', ok: true, detail: 'no conversation watched by this process (channels open on demand)' };
+    return [token, notifications];
   }
 }
