@@ -70,7 +70,34 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
+    ignores: ['src/console/public/**'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The operator console's browser modules (served as they are, no build step).
+    files: ['src/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'sessionStorage',
+          'fetch',
+          'navigator',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'Intl',
+          'Node',
+          'HTMLElement',
+          'URL',
+          'URLSearchParams',
+          'Blob',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   prettier,
 );

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { HandoverModule } from './handover/handover.module';
 import { HealthModule } from './infrastructure/health/health.module';
@@ -36,6 +37,7 @@ export class AppModule {
         ContactCenterModule,
         HandoverModule,
         ReportingModule,
+        ConsoleModule,
       ],
     };
   }

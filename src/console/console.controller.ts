@@ -1,0 +1,54 @@
+import { readdirSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CONSOLE_CSP } from './console-csp';
+
+/** The console's own files: next to this file in src/console/public, copied to dist/console/public by `nest build`. */
+const PUBLIC = join(__dirname, 'public');
+/** Chart.js's self-contained browser build, served from node_modules (a production dependency). */
+const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** GET /console: the operator console, a static page that calls the admin API with the token the operator enters. */
+@ApiExcludeController()
+@Controller('console')
+export class ConsoleController {
+  /** Every file the console may serve, by name (read once: nothing else on disk is reachable). */
+  private readonly assets = new Map(
+    readdirSync(PUBLIC)
+      .filter((name) => TYPES[extname(name)] && name !== 'index.html')
+      .map((name) => [name, join(PUBLIC, name)]),
+  );
+
+  @Get()
+  page(@Res() res: Response): void {
+    this.send(res, join(PUBLIC, 'index.html'));
+  }
+
+  @Get('assets/:file')
+  asset(@Param('file') file: string, @Res() res: Response): void {
+    const path = this.assets.get(file);
+    if (!path) throw new NotFoundException(`No console asset ${file}`);
+    this.send(res, path);
+  }
+
+  @Get('vendor/chart.umd.min.js')
+  chart(@Res() res: Response): void {
+    this.send(res, CHART_JS);
+  }
+
+  private send(res: Response, path: string): void {
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    res.setHeader('Content-Type', TYPES[extname(path)]);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path);
+  }
+}
