@@ -251,6 +251,9 @@ describe('handover reports: facts recorded through the Genesys emulator', () => 
     expect(metrics).toContain(`hc_handover_time_to_answer_seconds_bucket{le="5",${labels}} 2`);
     expect(metrics).toContain(`hc_handover_queue_wait_seconds_count{${labels}} 2`);
     expect(metrics).toContain(`hc_handover_handle_seconds_count{${labels}} 2`);
+    // `abandoned` waited 2.5 s: in the 5 s bucket.
+    expect(metrics).toContain(`hc_handover_abandon_wait_seconds_bucket{le="5",${labels}} 1`);
+    expect(metrics).toContain(`hc_handover_abandon_wait_seconds_count{${labels}} 1`);
     expect(metrics).toContain(`hc_handover_requests_total{${labels}} 5`);
     expect(metrics).toContain(`hc_handover_rehandovers_total{${labels}} 1`);
     expect(metrics).toContain(`hc_handover_transfers_total{${labels}} 1`);

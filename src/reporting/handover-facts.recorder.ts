@@ -7,6 +7,7 @@ import { DeliveryDirection, HandoverObserver, HandoverRef, MessageAuthor, Pendin
 import { LruCache } from '../infrastructure/lru-cache';
 import { LiveStateCount, MetricsService } from '../infrastructure/metrics/metrics.service';
 import { HandoverRecord, REASON_CODES, routingKeyOf } from './handover-records';
+import { ABANDON_REASONS } from './report-aggregate';
 import { EventWrite, LIVE_STATES, PendingCounts, RawFact, ReportStore } from './report-store';
 
 /** How often the message counts gathered in this process are added to the facts. */
@@ -129,6 +130,8 @@ export class HandoverFactsRecorder extends HandoverObserver implements OnApplica
     const labels = await this.labels(handover.endpointId);
     this.metrics.handoverOutcomes.inc({ ...labels, phase: fact?.answeredAt ? 'after_answer' : 'before_answer', reason });
     if (fact?.answeredAt) this.metrics.handoverHandleTime.observe(labels, (ms - Number(fact.answeredAt)) / 1000);
+    else if (fact?.requestedAt && ABANDON_REASONS.has(reason))
+      this.metrics.handoverAbandonWait.observe(labels, (ms - Number(fact.requestedAt)) / 1000);
   }
 
   message(handover: HandoverRef, author: MessageAuthor, at: string): void {

@@ -8,7 +8,7 @@ export const GRANULARITY_MS = { PT15M: 15 * 60_000, PT1H: 3_600_000, P1D: 86_400
 export type Granularity = keyof typeof GRANULARITY_MS;
 
 /** Ended by the customer or the bot before an answer: abandoned in the queue. */
-const ABANDON_REASONS: ReadonlySet<EndReason> = new Set(['customer_ended', 'bot_released']);
+export const ABANDON_REASONS: ReadonlySet<EndReason> = new Set(['customer_ended', 'bot_released']);
 
 export const DEFAULT_SERVICE_LEVEL_SECONDS = 60;
 

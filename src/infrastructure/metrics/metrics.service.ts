@@ -81,6 +81,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly handoverAbandonWait = new Histogram({
+    name: 'hc_handover_abandon_wait_seconds',
+    help: 'Seconds from the request to the end, of handovers abandoned in the queue (ended by the customer or the bot before an answer)',
+    labelNames: ['endpoint', 'provider'] as const,
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry],
+  });
+
   readonly handoverHandleTime = new Histogram({
     name: 'hc_handover_handle_seconds',
     help: 'Seconds from the answer to the end, of answered handovers (wall-clock conversation time)',
