@@ -1,6 +1,6 @@
 // Dead letters: deliveries that failed after their retries; replay puts one back in its session's queue.
 import { api, query } from './api.js';
-import { el, failed, formatTime, latestOnly, table, toast } from './ui.js';
+import { el, failed, formatTime, latestOnly, reloadOn, rowButton, table, toast } from './ui.js';
 
 /** What was not delivered: the bot event's type, or the contact-center command's kind. */
 const what = (d) => d.entry?.body?.event?.type ?? d.entry?.body?.kind ?? '?';
@@ -26,14 +26,7 @@ export function createDeadLetters({ endpointSelect }) {
             { label: 'Attempts', num: true, cell: (d) => d.attempts },
             {
               label: 'Actions',
-              cell: (d) =>
-                el('button', {
-                  type: 'button',
-                  class: 'small',
-                  'aria-label': `Replay ${what(d)} of session ${d.sessionId}`,
-                  text: 'Replay',
-                  onclick: () => void replay(d),
-                }),
+              cell: (d) => rowButton('Replay', `Replay ${what(d)} of session ${d.sessionId}`, () => replay(d), ''),
             },
           ],
           list.items,
@@ -55,10 +48,7 @@ export function createDeadLetters({ endpointSelect }) {
     }
   }
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void load();
-  });
+  reloadOn(form, load);
 
   return { show: load, hide() {} };
 }

@@ -1,6 +1,6 @@
 // Endpoints: the list with each one's config URL (to copy into the contact center), API key rotation, provider health.
 import { api } from './api.js';
-import { copy, dialog, el, failed, table } from './ui.js';
+import { copy, dialog, el, failed, rowButton, table } from './ui.js';
 
 export function createEndpoints({ onEndpoints }) {
   const health = document.getElementById('endpoint-health');
@@ -31,13 +31,7 @@ export function createEndpoints({ onEndpoints }) {
                   'div',
                   { class: 'secret' },
                   field,
-                  el('button', {
-                    type: 'button',
-                    class: 'small secondary',
-                    'aria-label': `Copy the config URL of ${e.id}`,
-                    text: 'Copy',
-                    onclick: () => void copy(e.configUrl, field),
-                  }),
+                  rowButton('Copy', `Copy the config URL of ${e.id}`, () => copy(e.configUrl, field)),
                 );
               },
             },
@@ -47,20 +41,8 @@ export function createEndpoints({ onEndpoints }) {
                 el(
                   'div',
                   { class: 'actions' },
-                  el('button', {
-                    type: 'button',
-                    class: 'small secondary',
-                    'aria-label': `Check the provider health of ${e.id}`,
-                    text: 'Check health',
-                    onclick: () => void checkHealth(e),
-                  }),
-                  el('button', {
-                    type: 'button',
-                    class: 'small danger',
-                    'aria-label': `Rotate the API key of ${e.id}`,
-                    text: 'Rotate API key',
-                    onclick: () => void rotate(e),
-                  }),
+                  rowButton('Check health', `Check the provider health of ${e.id}`, () => checkHealth(e)),
+                  rowButton('Rotate API key', `Rotate the API key of ${e.id}`, () => rotate(e), 'danger'),
                 ),
             },
           ],

@@ -42,7 +42,36 @@ function chartOptions(extra = {}) {
   };
 }
 
+/** The four charts: each a figure with its caption, a described canvas and a data table of the same numbers. */
+const CHARTS = [
+  { id: 'chart-volume', caption: ['Handovers per ', 'bucket', ''], label: 'Bar chart of handovers requested, answered and abandoned' },
+  {
+    id: 'chart-answer',
+    caption: ['Time to answer, p50 and p90 (seconds)'],
+    label: 'Line chart of the time to answer, median and 90th percentile',
+  },
+  {
+    id: 'chart-abandon',
+    caption: ['Abandonment (% of queued)'],
+    label: 'Line chart of the share of queued handovers abandoned or timed out',
+  },
+  { id: 'chart-reasons', caption: ['End reasons'], label: 'Bar chart of how handovers ended' },
+];
+
+function chartFigures() {
+  return CHARTS.map(({ id, caption: [before, bucket, after], label }) =>
+    el(
+      'figure',
+      { class: 'card chart', id },
+      el('figcaption', {}, before, bucket ? el('span', { class: 'bucket-word', text: 'hour' }) : null, after),
+      el('div', { class: 'canvas-box' }, el('canvas', { role: 'img', 'aria-label': label })),
+      el('details', {}, el('summary', { text: 'Data table' }), el('div', { class: 'table-wrap' })),
+    ),
+  );
+}
+
 export function createOverview({ endpointSelect }) {
+  document.getElementById('charts').replaceChildren(...chartFigures());
   const form = document.getElementById('overview-filters');
   const periodSelect = document.getElementById('overview-period');
   const charts = {};

@@ -1,6 +1,6 @@
 // Sessions: filter by endpoint and state, open a session's timeline, release a live handover.
 import { api, query } from './api.js';
-import { dialog, el, failed, formatClock, formatTime, latestOnly, table, toast } from './ui.js';
+import { dialog, el, failed, formatClock, formatTime, latestOnly, reloadOn, rowButton, table, toast } from './ui.js';
 
 const LIVE = new Set(['requested', 'queued', 'active']);
 
@@ -55,21 +55,9 @@ export function createSessions({ endpointSelect }) {
                 el(
                   'div',
                   { class: 'actions' },
-                  el('button', {
-                    type: 'button',
-                    class: 'small secondary',
-                    'aria-label': `Timeline of session ${s.sessionId}`,
-                    text: 'Timeline',
-                    onclick: () => void showTimeline(s.endpointId, s.sessionId),
-                  }),
+                  rowButton('Timeline', `Timeline of session ${s.sessionId}`, () => showTimeline(s.endpointId, s.sessionId)),
                   s.handover && LIVE.has(s.handover.state)
-                    ? el('button', {
-                        type: 'button',
-                        class: 'small danger',
-                        'aria-label': `Release session ${s.sessionId}`,
-                        text: 'Release',
-                        onclick: () => void release(s.endpointId, s.sessionId),
-                      })
+                    ? rowButton('Release', `Release session ${s.sessionId}`, () => release(s.endpointId, s.sessionId), 'danger')
                     : null,
                 ),
             },
@@ -135,10 +123,7 @@ export function createSessions({ endpointSelect }) {
     }
   }
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void load();
-  });
+  reloadOn(form, load);
 
   return { show: load, hide() {} };
 }

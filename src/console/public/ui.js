@@ -147,3 +147,16 @@ export function latestOnly() {
     return () => mine === latest;
   };
 }
+
+/** A small button in a table row: `text` is shown, `name` is what assistive technology announces (it names the row). */
+export function rowButton(text, name, action, kind = 'secondary') {
+  return el('button', { type: 'button', class: `small ${kind}`.trim(), 'aria-label': name, text, onclick: () => void action() });
+}
+
+/** Submitting a filter form (re)loads its list. */
+export function reloadOn(form, load) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void load();
+  });
+}

@@ -51,72 +51,56 @@ export class MetricsService {
   // Handover analytics (docs/reporting.md). Labels are bounded: endpoint ids and provider types are configuration,
   // never handover, user or conversation ids.
 
-  readonly handoverRequests = new Counter({
-    name: 'hc_handover_requests_total',
-    help: 'Handovers requested (stored), by endpoint and provider',
-    labelNames: ['endpoint', 'provider'] as const,
-    registers: [this.registry],
-  });
+  readonly handoverRequests = this.perEndpointCounter(
+    'hc_handover_requests_total',
+    'Handovers requested (stored), by endpoint and provider',
+  );
 
-  readonly handoverOutcomes = new Counter({
-    name: 'hc_handover_outcomes_total',
-    help: 'Handovers ended, by endpoint, provider, phase (before_answer, after_answer) and end reason',
-    labelNames: ['endpoint', 'provider', 'phase', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly handoverOutcomes = this.perEndpointCounter(
+    'hc_handover_outcomes_total',
+    'Handovers ended, by endpoint, provider, phase (before_answer, after_answer) and end reason',
+    ['phase', 'reason'],
+  );
 
-  readonly handoverTimeToAnswer = new Histogram({
-    name: 'hc_handover_time_to_answer_seconds',
-    help: 'Seconds from the handover request to the answer (agent joined, or first agent message where no join exists)',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: WAIT_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly handoverTimeToAnswer = this.perEndpointHistogram(
+    'hc_handover_time_to_answer_seconds',
+    'Seconds from the handover request to the answer (agent joined, or first agent message where no join exists)',
+    WAIT_BUCKETS,
+  );
 
-  readonly handoverQueueWait = new Histogram({
-    name: 'hc_handover_queue_wait_seconds',
-    help: 'Seconds from queued at the contact center to the answer',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: WAIT_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly handoverQueueWait = this.perEndpointHistogram(
+    'hc_handover_queue_wait_seconds',
+    'Seconds from queued at the contact center to the answer',
+    WAIT_BUCKETS,
+  );
 
-  readonly handoverAbandonWait = new Histogram({
-    name: 'hc_handover_abandon_wait_seconds',
-    help: 'Seconds from the request to the end, of handovers abandoned in the queue (ended by the customer or the bot before an answer)',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: WAIT_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly handoverAbandonWait = this.perEndpointHistogram(
+    'hc_handover_abandon_wait_seconds',
+    'Seconds from the request to the end, of handovers abandoned in the queue (ended by the customer or the bot before an answer)',
+    WAIT_BUCKETS,
+  );
 
-  readonly handoverHandleTime = new Histogram({
-    name: 'hc_handover_handle_seconds',
-    help: 'Seconds from the answer to the end, of answered handovers (wall-clock conversation time)',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: HANDLE_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly handoverHandleTime = this.perEndpointHistogram(
+    'hc_handover_handle_seconds',
+    'Seconds from the answer to the end, of answered handovers (wall-clock conversation time)',
+    HANDLE_BUCKETS,
+  );
 
-  readonly handoverTransfers = new Counter({
-    name: 'hc_handover_transfers_total',
-    help: 'Transfers from one agent to another during a handover',
-    labelNames: ['endpoint', 'provider'] as const,
-    registers: [this.registry],
-  });
+  readonly handoverTransfers = this.perEndpointCounter(
+    'hc_handover_transfers_total',
+    'Transfers from one agent to another during a handover',
+  );
 
-  readonly handoverReHandovers = new Counter({
-    name: 'hc_handover_rehandovers_total',
-    help: 'Handovers requested within 24 h after the same user’s previous handover on the endpoint ended',
-    labelNames: ['endpoint', 'provider'] as const,
-    registers: [this.registry],
-  });
+  readonly handoverReHandovers = this.perEndpointCounter(
+    'hc_handover_rehandovers_total',
+    'Handovers requested within 24 h after the same user’s previous handover on the endpoint ended',
+  );
 
-  readonly handoverDeliveryFailures = new Counter({
-    name: 'hc_handover_delivery_failures_total',
-    help: 'Relay entries dead-lettered and messages the provider reported undeliverable, by direction (to_bot, to_agent)',
-    labelNames: ['endpoint', 'provider', 'direction'] as const,
-    registers: [this.registry],
-  });
+  readonly handoverDeliveryFailures = this.perEndpointCounter(
+    'hc_handover_delivery_failures_total',
+    'Relay entries dead-lettered and messages the provider reported undeliverable, by direction (to_bot, to_agent)',
+    ['direction'],
+  );
 
   /** Read from Redis at scrape time: the same fleet-wide value on every replica (aggregate with max, not sum). */
   readonly handoversInState: Gauge<'endpoint' | 'provider' | 'state'> = new Gauge({
@@ -136,6 +120,18 @@ export class MetricsService {
   /** Where hc_handovers_in_state reads its values (set by the reporting module). */
   setLiveStateSource(source: () => Promise<LiveStateCount[]>): void {
     this.liveStates = source;
+  }
+
+  private perEndpointCounter<L extends string = never>(
+    name: string,
+    help: string,
+    extra: readonly L[] = [],
+  ): Counter<'endpoint' | 'provider' | L> {
+    return new Counter({ name, help, labelNames: ['endpoint', 'provider', ...extra], registers: [this.registry] });
+  }
+
+  private perEndpointHistogram(name: string, help: string, buckets: number[]): Histogram<'endpoint' | 'provider'> {
+    return new Histogram({ name, help, labelNames: ['endpoint', 'provider'], buckets, registers: [this.registry] });
   }
 
   private async collectLiveStates(): Promise<void> {
