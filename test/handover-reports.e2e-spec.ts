@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { METRIC_COLUMNS, flattenMetrics } from '../src/reporting/report-csv';
 import { createHandoverFixture, HandoverFixture } from './support/handover-fixture';
-import { playKnownOutcomes } from './support/handover-script';
+import { HandoverScript, playKnownOutcomes } from './support/handover-script';
 import { TEST_ADMIN_TOKEN } from './support/test-app';
 
 /** A small RFC 4180 reader (quoted fields, CRLF). */
@@ -289,6 +289,22 @@ describe('handover reports: facts recorded through the Genesys emulator', () => 
     await bad(`${base}/details?limit=ten`, /^limit must be an integer between 1 and 1000$/);
     await bad(`${base}/details?cursor=not-a-cursor`, /^cursor is not a nextCursor of this listing$/);
     await admin(`${base}?endpointId=no-such-endpoint`).expect(404);
+  });
+
+  it('does not count a request that was refused (409): its facts are withdrawn', async () => {
+    const script = new HandoverScript(f);
+    const bot = () =>
+      request(f.t.app.getHttpServer()).post(`/v1/endpoints/${f.endpointId}/handovers`).set('Authorization', `Bearer ${f.apiKey}`);
+    await script.start('s-busy', 'u-busy');
+    await bot().send({ sessionId: 's-busy', userId: 'u-busy' }).expect(409);
+    await bot().send({ sessionId: 's-other', userId: 'u-busy' }).expect(409);
+    const { metrics } = (await report().expect(200)).body.groups[0].data[0];
+    expect(metrics.nRequested).toBe(6);
+    const details = (await admin(`/admin/v1/reports/handovers/details?from=${window.from}&to=${window.to}`).expect(200)).body;
+    expect(details.items.filter((i: any) => i.sessionId === 's-busy')).toHaveLength(1);
+    expect(details.items.filter((i: any) => i.sessionId === 's-other')).toHaveLength(0);
+    await script.queued('s-busy', 'u-busy');
+    await script.adminReleases('s-busy');
   });
 
   it('answers 401 without the admin token', async () => {
