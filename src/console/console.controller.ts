@@ -1,12 +1,15 @@
-import { readdirSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { Controller, Get, Logger, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CONSOLE_CSP } from './console-csp';
 
-/** The console's own files: next to this file in src/console/public, copied to dist/console/public by `nest build`. */
-const PUBLIC = join(__dirname, 'public');
+/**
+ * The console's own files: next to this file in src/console/public, copied to dist/console/public by `nest build`
+ * (nest-cli.json). A build by plain `tsc` has no copy; run from a checkout, the sources' folder serves then.
+ */
+const PUBLIC = [join(__dirname, 'public'), resolve('src/console/public')].find((dir) => existsSync(join(dir, 'index.html')));
 /** Chart.js's self-contained browser build, served from node_modules (a production dependency). */
 const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 
@@ -23,13 +26,23 @@ const TYPES: Record<string, string> = {
 export class ConsoleController {
   /** Every file the console may serve, by name (read once: nothing else on disk is reachable). */
   private readonly assets = new Map(
-    readdirSync(PUBLIC)
-      .filter((name) => TYPES[extname(name)] && name !== 'index.html')
-      .map((name) => [name, join(PUBLIC, name)]),
+    PUBLIC
+      ? readdirSync(PUBLIC)
+          .filter((name) => TYPES[extname(name)] && name !== 'index.html')
+          .map((name) => [name, join(PUBLIC, name)])
+      : [],
   );
+
+  constructor() {
+    if (!PUBLIC)
+      new Logger(ConsoleController.name).warn(
+        'The console files are missing from this build (npm run build copies them): /console answers 404',
+      );
+  }
 
   @Get()
   page(@Res() res: Response): void {
+    if (!PUBLIC) throw new NotFoundException('The console files are missing from this build');
     this.send(res, join(PUBLIC, 'index.html'));
   }
 
