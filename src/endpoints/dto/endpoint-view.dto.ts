@@ -6,8 +6,14 @@ import { HandoverDefaultsSpec } from './endpoint-spec.dto';
 /* What the admin API returns: the endpoint without any secret (booleans say which are set). */
 
 export class CognigyNotifyView {
-  @ApiProperty()
-  notifyUrl!: string;
+  @ApiPropertyOptional()
+  notifyUrl?: string;
+
+  @ApiPropertyOptional()
+  injectUrl?: string;
+
+  @ApiPropertyOptional()
+  apiBaseUrl?: string;
 
   @ApiPropertyOptional()
   urlToken?: string;
@@ -90,6 +96,8 @@ export function toEndpointView(endpoint: Endpoint, definition: ProviderDefinitio
       hasCallbackSecret: bot.callbackSecret !== undefined,
       cognigy: bot.cognigy && {
         notifyUrl: bot.cognigy.notifyUrl,
+        injectUrl: bot.cognigy.injectUrl,
+        apiBaseUrl: bot.cognigy.apiBaseUrl,
         urlToken: bot.cognigy.urlToken,
         hasApiKey: bot.cognigy.apiKey !== undefined,
       },

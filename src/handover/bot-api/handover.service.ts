@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import type { Availability, CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
@@ -27,6 +27,8 @@ export class HandoverService {
 
   async start(endpoint: Endpoint, dto: StartHandoverDto): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
     const endpointId = endpoint.id;
+    if (dto.cognigy && !endpoint.bot.cognigy)
+      throw new BadRequestException(['cognigy.urlToken needs an endpoint whose bot is Cognigy (bot.cognigy)']);
     const defaults = endpoint.handoverDefaults;
     const routing: RoutingData = {
       language: dto.language ?? defaults.language,
@@ -54,6 +56,7 @@ export class HandoverService {
       state: 'requested',
       createdAt: now,
       lastActivityAt: now,
+      cognigyUrlToken: dto.cognigy?.urlToken,
     };
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
     const result = await this.sessions.startHandover(

@@ -1,4 +1,5 @@
 import type { CustomerProfile, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+import type { BotRoute } from '../../bot/bot-callback-event';
 import type { BotEvent } from './bot-events';
 
 /** What the to-agent lane executes against the contact center, in order, per session. */
@@ -26,5 +27,7 @@ export type AgentCommand =
 /** What the to-bot lane carries: the callback body, plus the provider message to acknowledge once delivered. */
 export interface BotLaneBody {
   event: BotEvent;
+  /** Where this handover's events go, when the bot chose (a Cognigy Endpoint's URLToken: an identifier, not a secret). */
+  route?: BotRoute;
   receiptFor?: { providerMessageId: string; customer: CustomerProfile };
 }

@@ -9,7 +9,7 @@ import type { Endpoint } from '../../endpoints/endpoint.model';
 import { Activity, SessionsRepository, TransitionResult } from '../store/sessions.repository';
 import type { AgentCommand, BotLaneBody } from './agent-commands';
 
-type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId'>;
+type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId' | 'cognigyUrlToken'>;
 
 const LIVE: readonly HandoverState[] = ['requested', 'queued', 'active'];
 
@@ -45,7 +45,8 @@ export class HandoverLifecycle {
       time,
       data,
     };
-    return { id, at: Date.now(), body: receiptFor ? { event, receiptFor } : { event } };
+    const route = handover.cognigyUrlToken ? { cognigyUrlToken: handover.cognigyUrlToken } : undefined;
+    return { id, at: Date.now(), body: { event, ...(receiptFor ? { receiptFor } : {}), ...(route ? { route } : {}) } };
   }
 
   agentEntry(command: AgentCommand): MailboxEntry<AgentCommand> {

@@ -24,7 +24,7 @@ export class ToBotLane extends LaneWorker {
   async deliver(endpointId: string, _sessionId: string, entry: MailboxEntry): Promise<void> {
     const body = entry.body as BotLaneBody;
     const endpoint = await laneEndpoint(this.endpoints, endpointId);
-    await this.callbacks.send(endpoint, body.event);
+    await this.callbacks.send(endpoint, body.event, body.route);
     await this.receipts.report(endpoint, body, 'Delivered');
   }
 

@@ -15,6 +15,7 @@ export interface HandoverIdentity {
   sessionId: string;
   userId: string;
   customer: CustomerProfile;
+  cognigyUrlToken?: string;
 }
 
 /** A message went one way or the other: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
@@ -202,13 +203,14 @@ export class SessionsRepository {
   async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
     const cached = this.identities.get(handoverId);
     if (cached) return cached;
-    const [id, endpointId, sessionId, userId, customer] = await this.redis.client.hmget(
+    const [id, endpointId, sessionId, userId, customer, cognigyUrlToken] = await this.redis.client.hmget(
       this.handoverKey(handoverId),
       'id',
       'endpointId',
       'sessionId',
       'userId',
       'customer',
+      'cognigyUrlToken',
     );
     if (!id || !endpointId || !sessionId || !userId) return undefined;
     const identity: HandoverIdentity = {
@@ -217,6 +219,7 @@ export class SessionsRepository {
       sessionId,
       userId,
       customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId },
+      ...(cognigyUrlToken ? { cognigyUrlToken } : {}),
     };
     this.identities.set(handoverId, identity);
     return identity;
@@ -394,5 +397,6 @@ function toHandover(raw: Record<string, string>): Handover {
     activeAt: raw.activeAt || undefined,
     endedAt: raw.endedAt || undefined,
     lastActivityAt: raw.lastActivityAt || undefined,
+    cognigyUrlToken: raw.cognigyUrlToken || undefined,
   };
 }
