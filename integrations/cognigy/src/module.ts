@@ -6,7 +6,12 @@ import {
   checkAgentAvailabilityOnError,
   checkAgentAvailabilityOnUnavailable,
 } from './nodes/checkAgentAvailability';
-import { getHandoverStatus, getHandoverStatusOnError, getHandoverStatusOnLive, getHandoverStatusOnNoHandover } from './nodes/getHandoverStatus';
+import {
+  getHandoverStatus,
+  getHandoverStatusOnError,
+  getHandoverStatusOnLive,
+  getHandoverStatusOnNoHandover,
+} from './nodes/getHandoverStatus';
 import {
   handoverRouter,
   handoverRouterNoHandover,
@@ -17,7 +22,12 @@ import {
   handoverRouterOnQueued,
   handoverRouterWhileLive,
 } from './nodes/handoverRouter';
-import { handoverToAgent, handoverToAgentOnAlreadyInProgress, handoverToAgentOnError, handoverToAgentOnRequested } from './nodes/handoverToAgent';
+import {
+  handoverToAgent,
+  handoverToAgentOnAlreadyInProgress,
+  handoverToAgentOnError,
+  handoverToAgentOnRequested,
+} from './nodes/handoverToAgent';
 import { releaseHandover, releaseHandoverOnError, releaseHandoverOnNoHandover, releaseHandoverOnReleased } from './nodes/releaseHandover';
 import { sendToAgent, sendToAgentOnError, sendToAgentOnNoHandover, sendToAgentOnSent } from './nodes/sendToAgent';
 

@@ -1,12 +1,34 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { INodeDescriptor } from '@cognigy/extension-tools';
+import type { TNodeFieldCondition } from '@cognigy/extension-tools/build/interfaces/descriptor';
 import extension from '../src/module';
 import * as publicApi from '../src/index';
 
 const root = path.resolve(__dirname, '..');
 /** The field types extension-tools 0.14 declares (build/interfaces/descriptor.d.ts, nodeFieldTypes). */
-const FIELD_TYPES = ['text', 'rule', 'json', 'checkbox', 'time', 'date', 'datetime', 'select', 'typescript', 'xml', 'textArray', 'chipInput', 'cognigyText', 'toggle', 'slider', 'number', 'daterange', 'connection', 'say', 'condition'];
+const FIELD_TYPES = [
+  'text',
+  'rule',
+  'json',
+  'checkbox',
+  'time',
+  'date',
+  'datetime',
+  'select',
+  'typescript',
+  'xml',
+  'textArray',
+  'chipInput',
+  'cognigyText',
+  'toggle',
+  'slider',
+  'number',
+  'daterange',
+  'connection',
+  'say',
+  'condition',
+];
 
 /** Every node descriptor exported by the files in src/nodes. */
 function exportedDescriptors(): INodeDescriptor[] {
@@ -14,14 +36,21 @@ function exportedDescriptors(): INodeDescriptor[] {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
-    .flatMap((f) => Object.values(require(path.join(dir, f)) as Record<string, unknown>))
-    .filter((v): v is INodeDescriptor => !!v && typeof v === 'object' && typeof (v as INodeDescriptor).type === 'string' && 'appearance' in (v as object) && 'constraints' in (v as object));
+    .flatMap((f) => Object.values(jest.requireActual<Record<string, unknown>>(path.join(dir, f))))
+    .filter(
+      (v): v is INodeDescriptor =>
+        !!v &&
+        typeof v === 'object' &&
+        typeof (v as INodeDescriptor).type === 'string' &&
+        'appearance' in (v as object) &&
+        'constraints' in (v as object),
+    );
 }
 
-function conditionKeys(condition: any): string[] {
+function conditionKeys(condition: TNodeFieldCondition | undefined): string[] {
   if (!condition) return [];
-  if (Array.isArray(condition.and)) return condition.and.flatMap(conditionKeys);
-  if (Array.isArray(condition.or)) return condition.or.flatMap(conditionKeys);
+  if (condition.and) return condition.and.flatMap(conditionKeys);
+  if (condition.or) return condition.or.flatMap(conditionKeys);
   return [condition.key];
 }
 
@@ -108,7 +137,11 @@ describe('extension descriptors', () => {
 
   it('declares tokens that read where the node stores by default', () => {
     const availability = byType.get('checkAgentAvailability')!;
-    expect(availability.tokens).toContainEqual({ label: 'Available Agents', type: 'input', script: 'input.agentAvailability.agentsAvailable' });
+    expect(availability.tokens).toContainEqual({
+      label: 'Available Agents',
+      type: 'input',
+      script: 'input.agentAvailability.agentsAvailable',
+    });
     const inputKey = availability.fields!.find((f) => f.key === 'inputKey')!;
     expect(inputKey.defaultValue).toBe('agentAvailability');
   });
@@ -127,7 +160,7 @@ describe('extension descriptors', () => {
     expect(pkg.main).toBe('build/module.js');
   });
 
-  it('tests against the extension-tools version that Cognigy installs from the extension\'s lock file', () => {
+  it("tests against the extension-tools version that Cognigy installs from the extension's lock file", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
     const repoPkg = JSON.parse(fs.readFileSync(path.join(root, '..', '..', 'package.json'), 'utf8'));
@@ -135,6 +168,7 @@ describe('extension descriptors', () => {
     expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
     const locked = lock.packages['node_modules/@cognigy/extension-tools'].version;
     expect(repoPkg.devDependencies['@cognigy/extension-tools']).toBe(locked);
-    expect(require('@cognigy/extension-tools/package.json').version).toBe(locked);
+    const installed = JSON.parse(fs.readFileSync(require.resolve('@cognigy/extension-tools/package.json'), 'utf8'));
+    expect(installed.version).toBe(locked);
   });
 });

@@ -1,4 +1,5 @@
 import { cognigyStatusOf } from '../src/lib/events';
+import type { FlowContext } from '../src/lib/state';
 import { handoverRouter, routeInput, ROUTER_CHILDREN } from '../src/nodes/handoverRouter';
 import { handoverToAgent, HANDOVER_CHILDREN } from '../src/nodes/handoverToAgent';
 import { API_CALL_LIMIT, FakeCognigy, fakeCognigy, runNode } from './support/fake-cognigy';
@@ -45,7 +46,13 @@ const liveState = (extra: Record<string, unknown> = {}) => ({
 describe('Handover router', () => {
   let connector: FakeConnector;
   const connection = () => ({ baseUrl: connector.baseUrl, endpointId: 'acme-support', apiKey: 'key-123' });
-  const config = (extra: Record<string, unknown> = {}) => ({ connection: connection(), cancelTexts: ['stop'], cancelIntent: '', forwardAttachments: true, ...extra });
+  const config = (extra: Record<string, unknown> = {}) => ({
+    connection: connection(),
+    cancelTexts: ['stop'],
+    cancelIntent: '',
+    forwardAttachments: true,
+    ...extra,
+  });
 
   /** One input through the Router node, as the Flow runs it; returns the branch taken. */
   async function route(fake: FakeCognigy, input: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string[]> {
@@ -99,8 +106,16 @@ describe('Handover router', () => {
 
   it('forwards a picked quick reply of an agent message as quickReply', async () => {
     const fake = fakeCognigy({ context: { handoverConnector: liveState() } });
-    await route(fake, { inputId: 'in-78', text: 'YES_PAYLOAD', data: { quickReply: { messageId: 'gen-msg-1', payload: 'YES_PAYLOAD', text: 'Yes' } } });
-    expect(connector.requests[0].body).toEqual({ messageId: 'in-78', text: 'YES_PAYLOAD', quickReply: { messageId: 'gen-msg-1', payload: 'YES_PAYLOAD', text: 'Yes' } });
+    await route(fake, {
+      inputId: 'in-78',
+      text: 'YES_PAYLOAD',
+      data: { quickReply: { messageId: 'gen-msg-1', payload: 'YES_PAYLOAD', text: 'Yes' } },
+    });
+    expect(connector.requests[0].body).toEqual({
+      messageId: 'in-78',
+      text: 'YES_PAYLOAD',
+      quickReply: { messageId: 'gen-msg-1', payload: 'YES_PAYLOAD', text: 'Yes' },
+    });
   });
 
   it('uses the session id the handover was requested with, URL-encoded', async () => {
@@ -111,12 +126,18 @@ describe('Handover router', () => {
 
   it('repeats the accepted message while waiting for an agent when the Hand over node asked for it', async () => {
     const fake = fakeCognigy({
-      context: { handoverConnector: liveState({ state: 'queued', acceptedMessage: 'Please wait for an agent.', repeatAcceptedMessage: true }) },
+      context: {
+        handoverConnector: liveState({ state: 'queued', acceptedMessage: 'Please wait for an agent.', repeatAcceptedMessage: true }),
+      },
     });
     await route(fake, { text: 'hello?' });
     expect(fake.said().map((s) => s.text)).toEqual(['Please wait for an agent.']);
 
-    fake.context.handoverConnector = liveState({ state: 'active', acceptedMessage: 'Please wait for an agent.', repeatAcceptedMessage: true });
+    fake.context.handoverConnector = liveState({
+      state: 'active',
+      acceptedMessage: 'Please wait for an agent.',
+      repeatAcceptedMessage: true,
+    });
     await route(fake, { text: 'thanks' });
     expect(fake.said()).toEqual([]);
   });
@@ -137,11 +158,16 @@ describe('Handover router', () => {
     expect(await route(fake, input)).toEqual([child('cancelled')]);
     expect(connector.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/endpoints/acme-support/sessions/s-1/release']);
     expect(connector.requests[0].headers.authorization).toBe('Bearer key-123');
-    expect(fake.input.handover).toEqual({ status: 'cancelled', data: { type: 'handover.ended', reason: 'bot_released', handoverId: 'h-1' } });
+    expect(fake.input.handover).toEqual({
+      status: 'cancelled',
+      data: { type: 'handover.ended', reason: 'bot_released', handoverId: 'h-1' },
+    });
     expect(fake.context.handoverConnector).toMatchObject({ state: 'ended', live: false, reason: 'bot_released' });
 
     // The connector's own handover.ended (bot_released) that follows is already handled: quiet, no second "ended".
-    expect(await route(fake, injected('handover.ended', { reason: 'bot_released' }, { status: 'cancelled' }))).toEqual([child('whileLive')]);
+    expect(await route(fake, injected('handover.ended', { reason: 'bot_released' }, { status: 'cancelled' }))).toEqual([
+      child('whileLive'),
+    ]);
     expect(fake.callsOf('addToInput')).toEqual([]);
   });
 
@@ -155,7 +181,12 @@ describe('Handover router', () => {
     const failing = fakeCognigy({ context: { handoverConnector: liveState() } });
     expect(await route(failing, { text: 'cancel' })).toEqual([child('error')]);
     expect(failing.context.handoverConnector.live).toBe(true);
-    expect(failing.context.handoverConnectorError).toMatchObject({ node: 'handoverRouter', operation: 'release', code: 'http', status: 500 });
+    expect(failing.context.handoverConnectorError).toMatchObject({
+      node: 'handoverRouter',
+      operation: 'release',
+      code: 'http',
+      status: 500,
+    });
   });
 
   it('clears a stale state and lets the bot answer when the connector has no live handover (409, 404)', async () => {
@@ -172,7 +203,12 @@ describe('Handover router', () => {
     connector.reply({ status: 401, body: { message: 'Invalid API key' } });
     const unauthorized = fakeCognigy({ context: { handoverConnector: liveState() } });
     expect(await route(unauthorized, { text: 'hi' })).toEqual([child('error')]);
-    expect(unauthorized.context.handoverConnectorError).toMatchObject({ operation: 'forward', code: 'http', status: 401, message: 'the connector answered 401: Invalid API key' });
+    expect(unauthorized.context.handoverConnectorError).toMatchObject({
+      operation: 'forward',
+      code: 'http',
+      status: 401,
+      message: 'the connector answered 401: Invalid API key',
+    });
     expect(unauthorized.context.handoverConnector.live).toBe(true);
 
     connector.reply({ status: 500 });
@@ -191,14 +227,16 @@ describe('Handover router', () => {
     expect(down.context.handoverConnectorError).toMatchObject({ code: 'unreachable' });
   });
 
-  it('follows a handover through the injected connector events and writes Cognigy\'s input.handover', async () => {
+  it("follows a handover through the injected connector events and writes Cognigy's input.handover", async () => {
     const fake = fakeCognigy({ context: { handoverConnector: liveState({ state: 'requested' }) } });
 
     expect(await route(fake, injected('handover.queued', { conversationId: 'conv-1' }, { status: 'queue' }))).toEqual([child('queued')]);
     expect(fake.input.handover).toMatchObject({ status: 'queue', data: { type: 'handover.queued', handoverId: 'h-1' } });
     expect(fake.context.handoverConnector).toMatchObject({ state: 'queued', live: true });
 
-    expect(await route(fake, injected('handover.queue_update', { position: 3, estimatedWaitMs: 90000 }, { status: 'queue' }))).toEqual([child('queued')]);
+    expect(await route(fake, injected('handover.queue_update', { position: 3, estimatedWaitMs: 90000 }, { status: 'queue' }))).toEqual([
+      child('queued'),
+    ]);
     expect(fake.input.handover).toEqual({
       status: 'queue',
       eventType: 'queueUpdate',
@@ -230,19 +268,25 @@ describe('Handover router', () => {
     expect(connector.requests).toHaveLength(1);
   });
 
-  it('reports an ended handover as error (provider_error) with Cognigy\'s error object', async () => {
+  it("reports an ended handover as error (provider_error) with Cognigy's error object", async () => {
     const fake = fakeCognigy({ context: { handoverConnector: liveState({ state: 'requested' }) } });
     expect(await route(fake, injected('handover.ended', { reason: 'provider_error' }, { status: 'error' }))).toEqual([child('ended')]);
     expect(fake.input.handover).toMatchObject({ status: 'error', error: { reason: 'error', message: 'provider_error' } });
   });
 
-  it('derives Cognigy\'s status from the event when the connector did not add it, and prefers the one it added', () => {
-    const event = (type: string, data: Record<string, unknown> = {}, status?: string) => ({ id: 'e', type, data, ...(status ? { status } : {}) });
+  it("derives Cognigy's status from the event when the connector did not add it, and prefers the one it added", () => {
+    const event = (type: string, data: Record<string, unknown> = {}, status?: string) => ({
+      id: 'e',
+      type,
+      data,
+      ...(status ? { status } : {}),
+    });
     expect(cognigyStatusOf(event('handover.queued'))).toBe('queue');
     expect(cognigyStatusOf(event('handover.queue_update'))).toBe('queue');
     expect(cognigyStatusOf(event('agent.joined'))).toBe('active');
     for (const reason of ['agent_ended', 'customer_ended']) expect(cognigyStatusOf(event('handover.ended', { reason }))).toBe('completed');
-    for (const reason of ['bot_released', 'admin_released', 'queue_timeout', 'inactivity_timeout']) expect(cognigyStatusOf(event('handover.ended', { reason }))).toBe('cancelled');
+    for (const reason of ['bot_released', 'admin_released', 'queue_timeout', 'inactivity_timeout'])
+      expect(cognigyStatusOf(event('handover.ended', { reason }))).toBe('cancelled');
     expect(cognigyStatusOf(event('handover.ended', { reason: 'provider_error' }))).toBe('error');
     expect(cognigyStatusOf(event('agent.typing'))).toBeUndefined();
     expect(cognigyStatusOf(event('handover.ended', { reason: 'agent_ended' }, 'cancelled'))).toBe('cancelled');
@@ -273,7 +317,9 @@ describe('Handover router', () => {
 
   it('says an agent message that a receiver injected, and ignores typing', async () => {
     const fake = fakeCognigy({ context: { handoverConnector: liveState() } });
-    expect(await route(fake, injected('agent.message', { text: 'Hello, I am Sam', attachments: [], quickReplies: [], agent: { name: 'Sam' } }))).toEqual([child('whileLive')]);
+    expect(
+      await route(fake, injected('agent.message', { text: 'Hello, I am Sam', attachments: [], quickReplies: [], agent: { name: 'Sam' } })),
+    ).toEqual([child('whileLive')]);
     expect(fake.said().map((s) => s.text)).toEqual(['Hello, I am Sam']);
     expect(await route(fake, injected('agent.typing', { durationMs: 3000, agent: { name: 'Sam' } }))).toEqual([child('whileLive')]);
     expect(fake.said()).toEqual([]);
@@ -288,7 +334,7 @@ describe('Handover router', () => {
   });
 
   it('is a plain function too: routeInput(input, context, api, config) returns the branch and never throws', async () => {
-    const context: Record<string, any> = {};
+    const context: FlowContext = {};
     const api = {
       addToContext: (key: string, value: unknown) => {
         context[key] = value;
@@ -296,18 +342,27 @@ describe('Handover router', () => {
       addToInput: jest.fn(),
     };
     const result = await routeInput({ ...injected('handover.queued', {}), sessionId: 's-1' }, context, api);
-    expect(result).toMatchObject({ branch: 'queued', detail: 'queued', handover: { status: 'queue' }, state: { state: 'queued', live: true } });
+    expect(result).toMatchObject({
+      branch: 'queued',
+      detail: 'queued',
+      handover: { status: 'queue' },
+      state: { state: 'queued', live: true },
+    });
     expect(context.handoverConnector).toMatchObject({ state: 'queued' });
 
     // No connection configured: forwarding is an error branch, not an exception.
     const noConnection = await routeInput({ sessionId: 's-1', text: 'hi', inputId: 'i' }, context, api);
     expect(noConnection).toMatchObject({ branch: 'error', detail: 'config' });
 
-    const throwing = await routeInput({ sessionId: 's-1', text: '', data: injected('agent.joined', {}).data }, {}, {
-      addToContext: () => {
-        throw new Error('boom');
+    const throwing = await routeInput(
+      { sessionId: 's-1', text: '', data: injected('agent.joined', {}).data },
+      {},
+      {
+        addToContext: () => {
+          throw new Error('boom');
+        },
       },
-    });
+    );
     expect(throwing).toMatchObject({ branch: 'error', detail: 'internal' });
   });
 
@@ -317,7 +372,8 @@ describe('Handover router', () => {
     await runNode(handoverToAgent, fake, { connection: connection(), text: 'Connecting…', quickReply: 'Back to bot' });
     expect(fake.nextNodes()).toEqual([`child:${HANDOVER_CHILDREN.requested}`]);
 
-    const event = (type: string, data: Record<string, unknown>, id: string) => injected(type, data, { id, sessionId: 's-flow', handoverId: 'h-flow' });
+    const event = (type: string, data: Record<string, unknown>, id: string) =>
+      injected(type, data, { id, sessionId: 's-flow', handoverId: 'h-flow' });
     expect(await route(fake, event('handover.queued', {}, '1'))).toEqual([child('queued')]);
     expect(await route(fake, { text: 'anyone?' })).toEqual([child('whileLive')]);
     expect(await route(fake, event('agent.joined', { agent: { name: 'Sam' } }, '2'))).toEqual([child('agentJoined')]);

@@ -4,10 +4,32 @@ import { FakeConnector, startFakeConnector, unreachableBaseUrl } from './support
 
 /** A Get Transcript result (shape of Cognigy's `input.transcript`), timestamps in ms. */
 const cognigyTranscript = [
-  { role: 'assistant', type: 'output', source: 'assistant', payload: { text: 'Hi, how can I help?' }, id: 't1', traceId: 'x', timestamp: 1767261600000 },
+  {
+    role: 'assistant',
+    type: 'output',
+    source: 'assistant',
+    payload: { text: 'Hi, how can I help?' },
+    id: 't1',
+    traceId: 'x',
+    timestamp: 1767261600000,
+  },
   { role: 'user', type: 'input', source: 'user', payload: { text: 'I want a human' }, id: 't2', traceId: 'x', timestamp: 1767261601000 },
-  { role: 'tool', type: 'toolAnswer', source: 'system', payload: { name: 'lookup', content: 'secret tool output' }, id: 't3', timestamp: 1767261602000 },
-  { role: 'assistant', type: 'output', source: 'assistant', payload: { text: '', textAlternative: 'Buttons: Yes, No' }, id: 't4', timestamp: 1767261603000 },
+  {
+    role: 'tool',
+    type: 'toolAnswer',
+    source: 'system',
+    payload: { name: 'lookup', content: 'secret tool output' },
+    id: 't3',
+    timestamp: 1767261602000,
+  },
+  {
+    role: 'assistant',
+    type: 'output',
+    source: 'assistant',
+    payload: { text: '', textAlternative: 'Buttons: Yes, No' },
+    id: 't4',
+    timestamp: 1767261603000,
+  },
   { role: 'agent', type: 'output', source: 'agent', payload: { text: 'Earlier agent reply' }, id: 't5', timestamp: 1767261604000 },
   { role: 'system', type: 'debugLog', source: 'system', payload: { header: 'h', message: 'debug' }, id: 't6', timestamp: 1767261605000 },
 ];
@@ -124,7 +146,12 @@ describe('Hand over to agent', () => {
 
   it('reads the transcript from a context key, keeps only the last entries and parses custom attributes given as JSON text', async () => {
     connector.reply({ status: 202, body: { handoverId: 'h-3' } });
-    const long = Array.from({ length: 30 }, (_, i) => ({ role: i % 2 ? 'user' : 'assistant', type: i % 2 ? 'input' : 'output', payload: { text: `turn ${i}` }, timestamp: 1767261600 + i }));
+    const long = Array.from({ length: 30 }, (_, i) => ({
+      role: i % 2 ? 'user' : 'assistant',
+      type: i % 2 ? 'input' : 'output',
+      payload: { text: `turn ${i}` },
+      timestamp: 1767261600 + i,
+    }));
     const fake = fakeCognigy({ context: { history: { steps: long } } });
     await runNode(handoverToAgent, fake, {
       connection: connection(),
@@ -156,14 +183,28 @@ describe('Hand over to agent', () => {
 
   it.each([
     [401, { statusCode: 401, error: 'Unauthorized', message: 'Invalid API key' }, 'the connector answered 401: Invalid API key'],
-    [500, { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' }, 'the connector answered 500: Internal server error'],
-    [400, { statusCode: 400, error: 'Bad Request', message: ['userId must be 1-128 letters'] }, 'the connector answered 400: userId must be 1-128 letters'],
+    [
+      500,
+      { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' },
+      'the connector answered 500: Internal server error',
+    ],
+    [
+      400,
+      { statusCode: 400, error: 'Bad Request', message: ['userId must be 1-128 letters'] },
+      'the connector answered 400: userId must be 1-128 letters',
+    ],
   ])('takes On Error on %i and stores the error in the context', async (status, body, message) => {
     connector.reply({ status, body });
     const fake = fakeCognigy({});
     await expect(runNode(handoverToAgent, fake, fullConfig())).resolves.toBeUndefined();
     expect(fake.nextNodes()).toEqual([`child:${HANDOVER_CHILDREN.error}`]);
-    expect(fake.context.handoverConnectorError).toMatchObject({ node: 'handoverToAgent', operation: 'handover', code: 'http', status, message });
+    expect(fake.context.handoverConnectorError).toMatchObject({
+      node: 'handoverToAgent',
+      operation: 'handover',
+      code: 'http',
+      status,
+      message,
+    });
     expect(fake.context.handoverConnector).toBeUndefined();
     expect(fake.said()).toEqual([]);
     expect(fake.budgetUsed()).toBeLessThanOrEqual(API_CALL_LIMIT);
@@ -181,7 +222,10 @@ describe('Hand over to agent', () => {
 
   it('takes On Error when the connector is unreachable', async () => {
     const fake = fakeCognigy({});
-    await runNode(handoverToAgent, fake, { ...fullConfig(), connection: { baseUrl: await unreachableBaseUrl(), endpointId: 'acme-support', apiKey: 'k' } });
+    await runNode(handoverToAgent, fake, {
+      ...fullConfig(),
+      connection: { baseUrl: await unreachableBaseUrl(), endpointId: 'acme-support', apiKey: 'k' },
+    });
     expect(fake.nextNodes()).toEqual([`child:${HANDOVER_CHILDREN.error}`]);
     expect(fake.context.handoverConnectorError).toMatchObject({ code: 'unreachable' });
   });
@@ -190,7 +234,11 @@ describe('Hand over to agent', () => {
     ['a priority that is not a whole number', { priority: 'high' }, /Priority must be a whole number/],
     ['custom attributes that are not an object', { customAttributes: '[1,2]' }, /Custom attributes must be a JSON object/],
     ['a Connection without API key', { connection: { baseUrl: 'https://c.example.com', endpointId: 'e', apiKey: '' } }, /no apiKey/],
-    ['a Connection with a URL that is not http(s)', { connection: { baseUrl: 'ftp://c.example.com', endpointId: 'e', apiKey: 'k' } }, /http\(s\) URL/],
+    [
+      'a Connection with a URL that is not http(s)',
+      { connection: { baseUrl: 'ftp://c.example.com', endpointId: 'e', apiKey: 'k' } },
+      /http\(s\) URL/,
+    ],
   ])('takes On Error without calling the connector for %s', async (_name, override, message) => {
     const fake = fakeCognigy({});
     await runNode(handoverToAgent, fake, { ...fullConfig(), ...override });
@@ -229,7 +277,12 @@ describe('Hand over to agent', () => {
 
   it('keeps a huge transcript within the connector limits and the context within 62 KB', async () => {
     connector.reply({ status: 202, body: { handoverId: 'h-big' } });
-    const huge = Array.from({ length: 2000 }, (_, i) => ({ role: 'user', type: 'input', payload: { text: `${i} `.padEnd(20000, 'x') }, timestamp: 1767261600000 + i }));
+    const huge = Array.from({ length: 2000 }, (_, i) => ({
+      role: 'user',
+      type: 'input',
+      payload: { text: `${i} `.padEnd(20000, 'x') },
+      timestamp: 1767261600000 + i,
+    }));
     const fake = fakeCognigy({ input: { transcript: huge } });
     await runNode(handoverToAgent, fake, { ...fullConfig(), transcriptLimit: 500 });
     const body = connector.requests[0].body;

@@ -62,7 +62,9 @@ describe('user messages', () => {
       { url: 'https://cdn.example.com/blob', mime: 'image/webp' },
       { url: 'https://cdn.example.com/unknown', mime: 'application/octet-stream' },
     ]);
-    expect(attachmentsOf({ data: { attachments: Array.from({ length: 12 }, (_, i) => ({ url: `https://x.example.com/${i}.png` })) } })).toHaveLength(10);
+    expect(
+      attachmentsOf({ data: { attachments: Array.from({ length: 12 }, (_, i) => ({ url: `https://x.example.com/${i}.png` })) } }),
+    ).toHaveLength(10);
   });
 
   it('makes message ids acceptable to the connector, deterministically', () => {
@@ -88,9 +90,9 @@ describe('connector events in the input', () => {
 
 describe('connector client', () => {
   it('builds URLs under a base path, URL-encoded', () => {
-    expect(endpointUrl({ baseUrl: 'https://c.example.com/connector//', endpointId: 'acme', apiKey: 'k' }, 'sessions', 's/1', 'release')).toBe(
-      'https://c.example.com/connector/v1/endpoints/acme/sessions/s%2F1/release',
-    );
+    expect(
+      endpointUrl({ baseUrl: 'https://c.example.com/connector//', endpointId: 'acme', apiKey: 'k' }, 'sessions', 's/1', 'release'),
+    ).toBe('https://c.example.com/connector/v1/endpoints/acme/sessions/s%2F1/release');
   });
 
   it('clamps the timeout into 100–15000 ms', () => {
@@ -106,8 +108,17 @@ describe('connector client', () => {
     try {
       const connection = { baseUrl: connector.baseUrl, endpointId: 'acme', apiKey: 'k' };
       connector.reply({ status: 202 }, { status: 502, body: 'Bad gateway' });
-      await expect(callConnector(connection, 'POST', ['sessions', 's', 'typing'])).resolves.toEqual({ ok: true, status: 202, body: undefined });
-      await expect(callConnector(connection, 'GET', ['availability'])).resolves.toMatchObject({ ok: false, code: 'http', status: 502, message: 'the connector answered 502: Bad gateway' });
+      await expect(callConnector(connection, 'POST', ['sessions', 's', 'typing'])).resolves.toEqual({
+        ok: true,
+        status: 202,
+        body: undefined,
+      });
+      await expect(callConnector(connection, 'GET', ['availability'])).resolves.toMatchObject({
+        ok: false,
+        code: 'http',
+        status: 502,
+        message: 'the connector answered 502: Bad gateway',
+      });
     } finally {
       await connector.close();
     }
@@ -122,7 +133,12 @@ describe('connector client', () => {
     try {
       const { port } = server.address() as { port: number };
       const started = Date.now();
-      const result = await callConnector({ baseUrl: `http://127.0.0.1:${port}`, endpointId: 'acme', apiKey: 'k' }, 'GET', ['availability'], { timeoutMs: 200 });
+      const result = await callConnector(
+        { baseUrl: `http://127.0.0.1:${port}`, endpointId: 'acme', apiKey: 'k' },
+        'GET',
+        ['availability'],
+        { timeoutMs: 200 },
+      );
       expect(result).toMatchObject({ ok: false, code: 'timeout' });
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {

@@ -93,8 +93,17 @@ describe('Send to agent, Release handover, Check agent availability, Get handove
       expect(connector.requests.map((r) => `${r.method} ${r.url} ${r.headers.authorization}`)).toEqual([
         'POST /v1/endpoints/acme-support/sessions/s-1/release Bearer key-123',
       ]);
-      expect(fake.context.handoverConnector).toMatchObject({ state: 'ended', live: false, reason: 'bot_released', handoverId: 'h-1', seenEventIds: ['evt_1'] });
-      expect(fake.input.handover).toEqual({ status: 'cancelled', data: { type: 'handover.ended', reason: 'bot_released', handoverId: 'h-1' } });
+      expect(fake.context.handoverConnector).toMatchObject({
+        state: 'ended',
+        live: false,
+        reason: 'bot_released',
+        handoverId: 'h-1',
+        seenEventIds: ['evt_1'],
+      });
+      expect(fake.input.handover).toEqual({
+        status: 'cancelled',
+        data: { type: 'handover.ended', reason: 'bot_released', handoverId: 'h-1' },
+      });
       expect(fake.said().map((s) => s.text)).toEqual(['You are back with the bot.']);
       expect(fake.nextNodes()).toEqual([`child:${RELEASE_CHILDREN.released}`]);
       checkBudget(fake);
@@ -127,7 +136,13 @@ describe('Send to agent, Release handover, Check agent availability, Get handove
     it('asks with skills and language, stores the answer in the input and takes On Available', async () => {
       connector.reply({ status: 200, body: { available: true, agentsAvailable: 3, estimatedWaitMs: 12000 } });
       const fake = fakeCognigy({});
-      await runNode(checkAgentAvailability, fake, { connection: connection(), skills: ['billing', ' escalation '], language: 'english', storeLocation: 'input', inputKey: 'agentAvailability' });
+      await runNode(checkAgentAvailability, fake, {
+        connection: connection(),
+        skills: ['billing', ' escalation '],
+        language: 'english',
+        storeLocation: 'input',
+        inputKey: 'agentAvailability',
+      });
       expect(connector.requests).toHaveLength(1);
       expect(connector.requests[0].method).toBe('GET');
       expect(connector.requests[0].url).toBe('/v1/endpoints/acme-support/availability?skills=billing%2Cescalation&language=english');
@@ -140,7 +155,13 @@ describe('Send to agent, Release handover, Check agent availability, Get handove
     it('takes On Unavailable, storing in the context when asked to; no query without skills and language', async () => {
       connector.reply({ status: 200, body: { available: false, agentsAvailable: 0 } });
       const fake = fakeCognigy({});
-      await runNode(checkAgentAvailability, fake, { connection: connection(), skills: [], language: '', storeLocation: 'context', contextKey: 'agents' });
+      await runNode(checkAgentAvailability, fake, {
+        connection: connection(),
+        skills: [],
+        language: '',
+        storeLocation: 'context',
+        contextKey: 'agents',
+      });
       expect(connector.requests[0].url).toBe('/v1/endpoints/acme-support/availability');
       expect(fake.context.agents).toEqual({ available: false, agentsAvailable: 0 });
       expect(fake.input.agentAvailability).toBeUndefined();
@@ -164,7 +185,11 @@ describe('Send to agent, Release handover, Check agent availability, Get handove
 
   describe('Get handover status', () => {
     it('stores the session view, brings the Flow state in line and takes Handover Live', async () => {
-      const view = { sessionId: 's-1', userId: 'u-1', handover: { id: 'h-5', state: 'queued', createdAt: '2026-01-01T10:00:00.000Z', queuedAt: '2026-01-01T10:00:02.000Z' } };
+      const view = {
+        sessionId: 's-1',
+        userId: 'u-1',
+        handover: { id: 'h-5', state: 'queued', createdAt: '2026-01-01T10:00:00.000Z', queuedAt: '2026-01-01T10:00:02.000Z' },
+      };
       connector.reply({ status: 200, body: view });
       const fake = fakeCognigy({});
       await runNode(getHandoverStatus, fake, { connection: connection(), storeLocation: 'input', inputKey: 'handoverStatus' });
@@ -176,7 +201,10 @@ describe('Send to agent, Release handover, Check agent availability, Get handove
     });
 
     it('takes No Live Handover for an ended handover (clearing a live state) and for an unknown session', async () => {
-      connector.reply({ status: 200, body: { sessionId: 's-1', userId: 'u-1', handover: { id: 'h-1', state: 'ended', reason: 'agent_ended' } } });
+      connector.reply({
+        status: 200,
+        body: { sessionId: 's-1', userId: 'u-1', handover: { id: 'h-1', state: 'ended', reason: 'agent_ended' } },
+      });
       const ended = fakeCognigy({ context: { handoverConnector: liveState() } });
       await runNode(getHandoverStatus, ended, { connection: connection(), storeLocation: 'context', contextKey: 'status' });
       expect(ended.context.status.handover.reason).toBe('agent_ended');

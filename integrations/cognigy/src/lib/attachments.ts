@@ -40,13 +40,18 @@ function extensionOf(name: string | undefined): string | undefined {
  * taken from `mimeType`/`mime` when given, else from the file's extension, else `application/octet-stream`.
  */
 export function attachmentsOf(input: { attachments?: unknown; data?: { attachments?: unknown } } | undefined): ConnectorAttachment[] {
-  const raw = Array.isArray(input?.attachments) ? input?.attachments : Array.isArray(input?.data?.attachments) ? input?.data?.attachments : [];
+  const raw = Array.isArray(input?.attachments)
+    ? input?.attachments
+    : Array.isArray(input?.data?.attachments)
+      ? input?.data?.attachments
+      : [];
   const out: ConnectorAttachment[] = [];
   for (const item of raw as unknown[]) {
     if (!item || typeof item !== 'object') continue;
     const { url, name, filename, mimeType, mime } = item as Record<string, unknown>;
     if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) continue;
-    const file = typeof name === 'string' && name.trim() ? name.trim() : typeof filename === 'string' && filename.trim() ? filename.trim() : undefined;
+    const file =
+      typeof name === 'string' && name.trim() ? name.trim() : typeof filename === 'string' && filename.trim() ? filename.trim() : undefined;
     const given = [mimeType, mime].find((m): m is string => typeof m === 'string' && MIME.test(m));
     const guessed = MIME_BY_EXTENSION[extensionOf(file) ?? extensionOf(url) ?? ''];
     out.push({ url, mime: given ?? guessed ?? 'application/octet-stream', ...(file ? { filename: file.slice(0, 255) } : {}) });

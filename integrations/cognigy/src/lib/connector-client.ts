@@ -14,8 +14,7 @@ export interface ConnectorConnection {
 export type ConnectorErrorCode = 'config' | 'timeout' | 'unreachable' | 'http' | 'bad_response';
 
 export type ConnectorResult<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; code: ConnectorErrorCode; status?: number; message: string; body?: unknown };
+  { ok: true; status: number; body: T } | { ok: false; code: ConnectorErrorCode; status?: number; message: string; body?: unknown };
 
 /** One call's deadline by default: one call per node run, well inside Cognigy's 20 s per execution. */
 export const DEFAULT_TIMEOUT_MS = 8000;
@@ -34,7 +33,7 @@ export function clampTimeout(value: unknown): number {
 export function connectionProblem(connection: Partial<ConnectorConnection> | undefined): string | undefined {
   if (!connection || typeof connection !== 'object') return 'no Connection selected';
   const { baseUrl, endpointId, apiKey } = connection;
-  if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/\s]+/i.test(baseUrl.trim())) return 'the Connection\'s baseUrl must be an http(s) URL';
+  if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/\s]+/i.test(baseUrl.trim())) return "the Connection's baseUrl must be an http(s) URL";
   if (typeof endpointId !== 'string' || endpointId.trim() === '') return 'the Connection has no endpointId';
   if (typeof apiKey !== 'string' || apiKey.trim() === '') return 'the Connection has no apiKey';
   return undefined;
@@ -110,7 +109,9 @@ export function callConnector<T = unknown>(
           size += chunk.length;
           if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
         });
-        response.on('error', (err) => finish({ ok: false, code: 'unreachable', message: `the connection broke while reading the answer: ${err.message}` }));
+        response.on('error', (err) =>
+          finish({ ok: false, code: 'unreachable', message: `the connection broke while reading the answer: ${err.message}` }),
+        );
         response.on('end', () => {
           const status = response.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
@@ -120,7 +121,12 @@ export function callConnector<T = unknown>(
               body = JSON.parse(text);
             } catch {
               if (status >= 200 && status < 300) {
-                finish({ ok: false, code: 'bad_response', status, message: `the connector answered ${status} with a body that is not JSON` });
+                finish({
+                  ok: false,
+                  code: 'bad_response',
+                  status,
+                  message: `the connector answered ${status} with a body that is not JSON`,
+                });
                 return;
               }
               body = text.slice(0, 500);
@@ -138,7 +144,11 @@ export function callConnector<T = unknown>(
       );
       request.end(payload);
     } catch (err) {
-      finish({ ok: false, code: 'unreachable', message: `the request could not be sent: ${err instanceof Error ? err.message : String(err)}` });
+      finish({
+        ok: false,
+        code: 'unreachable',
+        message: `the request could not be sent: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   });
 }

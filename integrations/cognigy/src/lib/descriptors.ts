@@ -57,7 +57,7 @@ export const advancedFields: INodeField[] = [
     label: 'Context key of the handover',
     type: 'cognigyText',
     defaultValue: DEFAULT_CONTEXT_KEY,
-    description: 'Where the session\'s handover is kept in the context; the same key on every node of this extension.',
+    description: "Where the session's handover is kept in the context; the same key on every node of this extension.",
   },
   {
     key: 'errorContextKey',
@@ -99,8 +99,20 @@ export function storageFields(defaultKey: string, defaultLocation: 'input' | 'co
         required: true,
       },
     },
-    { key: 'inputKey', type: 'cognigyText', label: 'Input key to store the result', defaultValue: defaultKey, condition: { key: 'storeLocation', value: 'input' } },
-    { key: 'contextKey', type: 'cognigyText', label: 'Context key to store the result', defaultValue: defaultKey, condition: { key: 'storeLocation', value: 'context' } },
+    {
+      key: 'inputKey',
+      type: 'cognigyText',
+      label: 'Input key to store the result',
+      defaultValue: defaultKey,
+      condition: { key: 'storeLocation', value: 'input' },
+    },
+    {
+      key: 'contextKey',
+      type: 'cognigyText',
+      label: 'Context key to store the result',
+      defaultValue: defaultKey,
+      condition: { key: 'storeLocation', value: 'context' },
+    },
   ];
 }
 
@@ -135,7 +147,13 @@ export function storeResult(api: FlowApi, config: StorageConfig, defaultKey: str
  * The error branch: stores the error in the context, then takes the branch. Never throws, whatever the api does
  * (a node must not throw into the Flow).
  */
-export function failBranch(api: FlowApi, childConfigs: TNodeChildConfigs[] | undefined, errorChild: string, errorKey: string, error: Omit<StoredError, 'time'>): void {
+export function failBranch(
+  api: FlowApi,
+  childConfigs: TNodeChildConfigs[] | undefined,
+  errorChild: string,
+  errorKey: string,
+  error: Omit<StoredError, 'time'>,
+): void {
   try {
     storeError(api, errorKey, error);
   } catch (err) {

@@ -9,7 +9,7 @@ export interface ConnectorEvent {
   time?: string;
   /** Cognigy's handover status, added by the connector to injected events. */
   status?: string;
-  data?: Record<string, any>;
+  data?: Record<string, unknown>;
 }
 
 export const CONNECTOR_EVENT_TYPES = [
@@ -22,7 +22,15 @@ export const CONNECTOR_EVENT_TYPES = [
 ] as const;
 
 /** Cognigy's handover status vocabulary (`THandoverStatus` of @cognigy/rest-api-client). */
-export const COGNIGY_HANDOVER_STATUSES = ['queue', 'active', 'completed', 'cancelled', 'error', 'agentInject', 'genericHandoverUpdate'] as const;
+export const COGNIGY_HANDOVER_STATUSES = [
+  'queue',
+  'active',
+  'completed',
+  'cancelled',
+  'error',
+  'agentInject',
+  'genericHandoverUpdate',
+] as const;
 export type CognigyHandoverStatus = (typeof COGNIGY_HANDOVER_STATUSES)[number];
 
 /** What a Flow reads at `input.handover` (Cognigy's `IHandoverStatusInputObject`), so the Lookup node's Handover Status type works. */
@@ -77,7 +85,7 @@ export function cognigyStatusOf(event: ConnectorEvent): CognigyHandoverStatus | 
     case 'agent.joined':
       return 'active';
     case 'handover.ended': {
-      const reason = event.data?.reason;
+      const reason = String(event.data?.reason ?? '');
       if (COMPLETED.has(reason)) return 'completed';
       if (CANCELLED.has(reason)) return 'cancelled';
       return 'error';
@@ -96,7 +104,7 @@ export function handoverStatusInput(event: ConnectorEvent): HandoverStatusInput 
   const status = cognigyStatusOf(event);
   if (!status) return undefined;
   const reason = typeof event.data?.reason === 'string' ? event.data.reason : undefined;
-  const agentName = event.data?.agent?.name;
+  const agentName = (event.data?.agent as { name?: unknown } | undefined)?.name;
   const position = finiteNumber(event.data?.position);
   const estimatedWaitTime = finiteNumber(event.data?.estimatedWaitMs);
   return {

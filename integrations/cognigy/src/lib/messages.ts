@@ -1,4 +1,5 @@
 import { attachmentsOf, ConnectorAttachment } from './attachments';
+import type { FlowInput } from './state';
 import { MAX_ENTRY_TEXT } from './transcript';
 
 /** A quick reply (or card button) the user picked from an agent message (`POST …/messages`, `quickReply`). */
@@ -18,7 +19,10 @@ export interface UserMessageBody {
 /** The connector's client ids are 1-128 letters, digits or `._:@+=-`: other characters become `-` (deterministic, so retries still match). */
 export function clientId(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
-  return value.trim().replace(/[^A-Za-z0-9._:@+=-]/g, '-').slice(0, 128);
+  return value
+    .trim()
+    .replace(/[^A-Za-z0-9._:@+=-]/g, '-')
+    .slice(0, 128);
 }
 
 /** `{ messageId, payload, text }` when all three are non-empty strings. */
@@ -38,7 +42,7 @@ export function quickReplyOf(value: unknown): QuickReplyPick | undefined {
 export function userMessageBody(options: {
   messageId?: unknown;
   text?: unknown;
-  input?: Record<string, any>;
+  input?: FlowInput;
   includeAttachments?: boolean;
   quickReply?: QuickReplyPick;
 }): UserMessageBody | undefined {

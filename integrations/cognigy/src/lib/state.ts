@@ -1,3 +1,9 @@
+import type {
+  ICognigyContactProfileProperties,
+  ICognigyInputProperties,
+  IExecutionObjects,
+} from '@cognigy/extension-tools/build/interfaces/descriptor';
+
 /** The part of Cognigy's `cognigy.api` these nodes use (all optional, as in extension-tools' typings). */
 export interface FlowApi {
   say?: (text: string, data?: unknown) => void;
@@ -8,8 +14,10 @@ export interface FlowApi {
   log?: (level: string, text: string) => void;
 }
 
-export type FlowInput = Record<string, any>;
-export type FlowContext = Record<string, any>;
+/** Cognigy's `input`, `context` and `profile` as extension-tools types them (open objects). */
+export type FlowInput = ICognigyInputProperties;
+export type FlowContext = IExecutionObjects['context'];
+export type FlowProfile = ICognigyContactProfileProperties;
 
 /** Where every node keeps the session's handover (context), and the last error of a node. */
 export const DEFAULT_CONTEXT_KEY = 'handoverConnector';
@@ -59,12 +67,21 @@ export function key(value: unknown, fallback: string): string {
 export function readState(context: FlowContext | undefined, contextKey: string): HandoverState | undefined {
   const value = context?.[contextKey];
   if (!value || typeof value !== 'object' || typeof value.sessionId !== 'string' || typeof value.state !== 'string') return undefined;
-  return { ...value, seenEventIds: Array.isArray(value.seenEventIds) ? value.seenEventIds.filter((id: unknown) => typeof id === 'string') : [] };
+  return {
+    ...value,
+    seenEventIds: Array.isArray(value.seenEventIds) ? value.seenEventIds.filter((id: unknown) => typeof id === 'string') : [],
+  };
 }
 
 /** Writes the state to the context (one api call) and returns what was written. Fields set to undefined are left out. */
-export function writeState(api: FlowApi, contextKey: string, state: Omit<HandoverState, 'updatedAt'> & { updatedAt?: string }): HandoverState {
-  const written = JSON.parse(JSON.stringify({ ...state, seenEventIds: state.seenEventIds.slice(-SEEN_EVENTS), updatedAt: new Date().toISOString() })) as HandoverState;
+export function writeState(
+  api: FlowApi,
+  contextKey: string,
+  state: Omit<HandoverState, 'updatedAt'> & { updatedAt?: string },
+): HandoverState {
+  const written = JSON.parse(
+    JSON.stringify({ ...state, seenEventIds: state.seenEventIds.slice(-SEEN_EVENTS), updatedAt: new Date().toISOString() }),
+  ) as HandoverState;
   api.addToContext?.(contextKey, written, 'simple');
   return written;
 }
@@ -82,7 +99,10 @@ export function endedState(state: HandoverState, reason: string | undefined): Ha
 
 export function storeError(api: FlowApi, errorContextKey: string, error: Omit<StoredError, 'time'>): StoredError {
   const stored: StoredError = { ...error, message: error.message.slice(0, 1000), time: new Date().toISOString() };
-  api.log?.('error', `handover-connector ${error.node}: ${error.operation} failed (${error.code}${error.status ? ` ${error.status}` : ''}): ${stored.message}`);
+  api.log?.(
+    'error',
+    `handover-connector ${error.node}: ${error.operation} failed (${error.code}${error.status ? ` ${error.status}` : ''}): ${stored.message}`,
+  );
   api.addToContext?.(errorContextKey, stored, 'simple');
   return stored;
 }

@@ -51,7 +51,13 @@ export const checkAgentAvailability = createNodeDescriptor({
   fields: [
     connectionField,
     { key: 'skills', label: 'Skills', type: 'chipInput', defaultValue: [], description: 'Only agents with these skills count.' },
-    { key: 'language', label: 'Language', type: 'cognigyText', defaultValue: '', description: 'Only agents with this language skill count.' },
+    {
+      key: 'language',
+      label: 'Language',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: 'Only agents with this language skill count.',
+    },
     ...storageFields(DEFAULT_AVAILABILITY_KEY, 'input'),
     ...advancedFields,
   ],
@@ -103,5 +109,10 @@ export const checkAgentAvailability = createNodeDescriptor({
 });
 
 export const checkAgentAvailabilityOnAvailable = childNode(CHECK_AGENT_AVAILABILITY, AVAILABILITY_CHILDREN.available, 'On Available', 'ok');
-export const checkAgentAvailabilityOnUnavailable = childNode(CHECK_AGENT_AVAILABILITY, AVAILABILITY_CHILDREN.unavailable, 'On Unavailable', 'warn');
+export const checkAgentAvailabilityOnUnavailable = childNode(
+  CHECK_AGENT_AVAILABILITY,
+  AVAILABILITY_CHILDREN.unavailable,
+  'On Unavailable',
+  'warn',
+);
 export const checkAgentAvailabilityOnError = childNode(CHECK_AGENT_AVAILABILITY, AVAILABILITY_CHILDREN.error, 'On Error', 'error');

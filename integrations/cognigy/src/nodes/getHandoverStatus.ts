@@ -61,7 +61,7 @@ function syncedState(known: HandoverState | undefined, view: SessionView, sessio
       state: handover.state,
       live: true,
       ...(handover.agent ? { agent: handover.agent } : {}),
-      seenEventIds: same ? known?.seenEventIds ?? [] : [],
+      seenEventIds: same ? (known?.seenEventIds ?? []) : [],
     };
   }
   if (known?.live) return endedState(known, handover?.reason ?? known.reason);
@@ -71,7 +71,7 @@ function syncedState(known: HandoverState | undefined, view: SessionView, sessio
 export const getHandoverStatus = createNodeDescriptor({
   type: GET_HANDOVER_STATUS,
   defaultLabel: 'Get handover status',
-  summary: 'Reads the session\'s handover from the connector (state, reason, agent)',
+  summary: "Reads the session's handover from the connector (state, reason, agent)",
   tags: ['service', 'handover'],
   appearance: { color: NODE_COLOR },
   dependencies: { children: [STATUS_CHILDREN.live, STATUS_CHILDREN.noHandover, STATUS_CHILDREN.error] },
@@ -97,7 +97,12 @@ export const getHandoverStatus = createNodeDescriptor({
       const known = readState(context, stateKey);
       const sessionId = known?.sessionId ?? (typeof input.sessionId === 'string' ? input.sessionId : '');
       if (!sessionId) {
-        failBranch(api, childConfigs, STATUS_CHILDREN.error, errorKey, { node: GET_HANDOVER_STATUS, operation: 'status', code: 'config', message: 'the input has no sessionId' });
+        failBranch(api, childConfigs, STATUS_CHILDREN.error, errorKey, {
+          node: GET_HANDOVER_STATUS,
+          operation: 'status',
+          code: 'config',
+          message: 'the input has no sessionId',
+        });
         return;
       }
       const result = await callConnector<SessionView>(config.connection, 'GET', ['sessions', sessionId], { timeoutMs });

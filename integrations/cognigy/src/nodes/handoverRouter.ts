@@ -15,7 +15,18 @@ import {
 } from '../lib/descriptors';
 import { ConnectorEvent, connectorEventOf, HandoverStatusInput, handoverStatusInput } from '../lib/events';
 import { quickReplyOf, userMessageBody } from '../lib/messages';
-import { endedState, FlowApi, FlowContext, FlowInput, HandoverState, readState, rememberEvent, StoredError, storeError, writeState } from '../lib/state';
+import {
+  endedState,
+  FlowApi,
+  FlowContext,
+  FlowInput,
+  HandoverState,
+  readState,
+  rememberEvent,
+  StoredError,
+  storeError,
+  writeState,
+} from '../lib/state';
 import { sayWithCancelButton } from './handoverToAgent';
 
 export const HANDOVER_ROUTER = 'handoverRouter';
@@ -64,7 +75,10 @@ const LIFECYCLE = new Set(['handover.queued', 'handover.queue_update', 'agent.jo
 
 function list(value: unknown): string[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-  return items.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  return items
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function wantsToCancel(input: FlowInput, state: HandoverState, config: RouterConfig): boolean {
@@ -91,7 +105,13 @@ const DETAIL: Record<string, string> = {
 function routeEvent(event: ConnectorEvent, input: FlowInput, context: FlowContext, api: FlowApi, stateKey: string): RouteResult {
   const known = readState(context, stateKey);
   if (known?.seenEventIds.includes(event.id)) return { branch: 'whileLive', detail: 'duplicate_event', state: known };
-  let state: HandoverState = known ?? { sessionId: event.sessionId ?? String(input.sessionId ?? ''), state: 'requested', live: true, seenEventIds: [], updatedAt: '' };
+  let state: HandoverState = known ?? {
+    sessionId: event.sessionId ?? String(input.sessionId ?? ''),
+    state: 'requested',
+    live: true,
+    seenEventIds: [],
+    updatedAt: '',
+  };
   const quiet = (detail: string): RouteResult => {
     state = writeState(api, stateKey, rememberEvent(state, event.id));
     return { branch: 'whileLive', detail, state };
@@ -107,7 +127,18 @@ function routeEvent(event: ConnectorEvent, input: FlowInput, context: FlowContex
   /** The first event of a handover this Flow did not request itself: start its state afresh. */
   const adopt = () => {
     const { sessionId, cancelIntent, cancelText, acceptedMessage, repeatAcceptedMessage, seenEventIds } = state;
-    state = { sessionId, handoverId: event.handoverId, state: 'requested', live: true, cancelIntent, cancelText, acceptedMessage, repeatAcceptedMessage, seenEventIds, updatedAt: '' };
+    state = {
+      sessionId,
+      handoverId: event.handoverId,
+      state: 'requested',
+      live: true,
+      cancelIntent,
+      cancelText,
+      acceptedMessage,
+      repeatAcceptedMessage,
+      seenEventIds,
+      updatedAt: '',
+    };
   };
   if (known && !state.live) {
     // Ended here already (by an event, or released by this Flow): the end and anything else of that handover need
@@ -123,12 +154,15 @@ function routeEvent(event: ConnectorEvent, input: FlowInput, context: FlowContex
 
   if (event.type === 'agent.message') {
     // Only a receiver of the signed callbacks injects agent messages (the connector sends them by Notify).
-    const text = typeof event.data?.text === 'string' && event.data.text.trim() !== '' ? event.data.text : undefined;
-    const links = Array.isArray(event.data?.attachments)
-      ? event.data!.attachments.map((a: { url?: unknown }) => (typeof a?.url === 'string' ? a.url : '')).filter(Boolean).join('\n')
-      : '';
+    const data = event.data ?? {};
+    const text = typeof data.text === 'string' && data.text.trim() !== '' ? data.text : undefined;
+    const attachments: unknown[] = Array.isArray(data.attachments) ? data.attachments : [];
+    const links = attachments
+      .map((a) => (a && typeof a === 'object' && typeof (a as { url?: unknown }).url === 'string' ? (a as { url: string }).url : ''))
+      .filter(Boolean)
+      .join('\n');
     const say = text ?? links;
-    if (say) api.say?.(say, { handover: { id: event.id, type: event.type, handoverId: event.handoverId, agent: event.data?.agent } });
+    if (say) api.say?.(say, { handover: { id: event.id, type: event.type, handoverId: event.handoverId, agent: data.agent } });
     return quiet('agent_message');
   }
 
@@ -247,19 +281,23 @@ export async function routeInput(input: FlowInput, context: FlowContext, api: Fl
 export const handoverRouter = createNodeDescriptor({
   type: HANDOVER_ROUTER,
   defaultLabel: 'Handover router',
-  summary: 'At the top of the Flow: forwards the user to the agent while a handover is live, reacts to the connector\'s events',
+  summary: "At the top of the Flow: forwards the user to the agent while a handover is live, reacts to the connector's events",
   tags: ['service', 'handover'],
   appearance: { color: NODE_COLOR },
   behavior: { entrypoint: true },
   dependencies: { children: Object.values(ROUTER_CHILDREN) },
   fields: [
-    { ...connectionField, description: 'Used to forward the user\'s messages and to release; the same Connection as the Hand over to agent node.' },
+    {
+      ...connectionField,
+      description: "Used to forward the user's messages and to release; the same Connection as the Hand over to agent node.",
+    },
     {
       key: 'cancelTexts',
       label: 'Cancel texts',
       type: 'chipInput',
       defaultValue: [],
-      description: 'Texts that release the handover when the user writes exactly one of them (besides the Cancel Button Text of the Hand over to agent node).',
+      description:
+        'Texts that release the handover when the user writes exactly one of them (besides the Cancel Button Text of the Hand over to agent node).',
     },
     {
       key: 'cancelIntent',
@@ -268,7 +306,13 @@ export const handoverRouter = createNodeDescriptor({
       defaultValue: '',
       description: 'An intent that releases the handover (besides the one set on the Hand over to agent node).',
     },
-    { key: 'forwardAttachments', label: 'Forward attachments', type: 'toggle', defaultValue: true, description: 'Send the user\'s uploads to the agent as links.' },
+    {
+      key: 'forwardAttachments',
+      label: 'Forward attachments',
+      type: 'toggle',
+      defaultValue: true,
+      description: "Send the user's uploads to the agent as links.",
+    },
     ...advancedFields,
   ],
   sections: [
@@ -290,7 +334,12 @@ export const handoverRouter = createNodeDescriptor({
       if (result.branch !== 'error') safeLog(api, `handover-connector ${HANDOVER_ROUTER}: ${result.branch} (${result.detail})`, 'debug');
       takeBranch(api, childConfigs, ROUTER_CHILDREN[result.branch]);
     } catch (err) {
-      failBranch(api, childConfigs, ROUTER_CHILDREN.error, advancedOf(config).errorKey, { node: HANDOVER_ROUTER, operation: 'branch', code: 'internal', message: errorText(err) });
+      failBranch(api, childConfigs, ROUTER_CHILDREN.error, advancedOf(config).errorKey, {
+        node: HANDOVER_ROUTER,
+        operation: 'branch',
+        code: 'internal',
+        message: errorText(err),
+      });
     }
   },
 });

@@ -14,7 +14,7 @@ import {
   safeLog,
   takeBranch,
 } from '../lib/descriptors';
-import { FlowApi, FlowContext, FlowInput, readState, writeState } from '../lib/state';
+import { FlowApi, FlowContext, FlowInput, FlowProfile, readState, writeState } from '../lib/state';
 import { DEFAULT_TRANSCRIPT_LIMIT, mapTranscript, MAX_TRANSCRIPT_ENTRIES, valueAt } from '../lib/transcript';
 
 export const HANDOVER_TO_AGENT = 'handoverToAgent';
@@ -84,7 +84,7 @@ function attributesOf(value: unknown): Record<string, string> | string {
   return out;
 }
 
-function userOf(profile: Record<string, any> | undefined): Record<string, string> | undefined {
+function userOf(profile: FlowProfile | undefined): Record<string, string> | undefined {
   if (!profile) return undefined;
   const cut = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 128) : undefined);
   const firstName = cut(profile.firstname);
@@ -119,7 +119,12 @@ export function sayWithCancelButton(api: FlowApi, text: string | undefined, canc
 }
 
 /** The `POST /handovers` body from the node's settings and the session, or a configuration problem. */
-export function handoverBody(config: HandoverToAgentConfig, input: FlowInput, context: FlowContext, profile: Record<string, any> | undefined): Record<string, unknown> | string {
+export function handoverBody(
+  config: HandoverToAgentConfig,
+  input: FlowInput,
+  context: FlowContext,
+  profile: FlowProfile | undefined,
+): Record<string, unknown> | string {
   const sessionId = trimmed(input.sessionId);
   const userId = trimmed(input.userId);
   if (!sessionId || !userId) return 'the input has no sessionId or userId';
@@ -136,7 +141,10 @@ export function handoverBody(config: HandoverToAgentConfig, input: FlowInput, co
   const sendTranscript = config.sendTranscript !== false;
   const transcriptSource = config.transcriptLocation === 'context' ? context : input;
   const transcript = sendTranscript
-    ? mapTranscript(valueAt(transcriptSource, trimmed(config.transcriptKey) ?? 'transcript'), Number(config.transcriptLimit ?? DEFAULT_TRANSCRIPT_LIMIT))
+    ? mapTranscript(
+        valueAt(transcriptSource, trimmed(config.transcriptKey) ?? 'transcript'),
+        Number(config.transcriptLimit ?? DEFAULT_TRANSCRIPT_LIMIT),
+      )
     : [];
   const text = trimmed(config.firstMessage);
   const user = config.sendProfile === false ? undefined : userOf(profile);
@@ -179,7 +187,13 @@ export const handoverToAgent = createNodeDescriptor({
       defaultValue: false,
       description: 'Say the accepted message again when the user writes while still waiting for an agent (with the Handover router).',
     },
-    { key: 'cancelIntent', label: 'Cancel Intent', type: 'cognigyText', defaultValue: '', description: 'The intent that releases the handover (with the Handover router).' },
+    {
+      key: 'cancelIntent',
+      label: 'Cancel Intent',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: 'The intent that releases the handover (with the Handover router).',
+    },
     {
       key: 'quickReply',
       label: 'Cancel Button Text',
@@ -187,23 +201,52 @@ export const handoverToAgent = createNodeDescriptor({
       defaultValue: '',
       description: 'A quick reply under the accepted message; choosing it (or writing exactly this text) releases the handover.',
     },
-    { key: 'language', label: 'Language', type: 'cognigyText', defaultValue: '', description: 'For example english; empty: the endpoint\'s default.' },
-    { key: 'skills', label: 'Skills', type: 'chipInput', defaultValue: [], description: 'For example escalation; empty: the endpoint\'s default.' },
-    { key: 'priority', label: 'Priority', type: 'cognigyText', defaultValue: '', description: 'A whole number, for example 1; empty: the endpoint\'s default.' },
+    {
+      key: 'language',
+      label: 'Language',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: "For example english; empty: the endpoint's default.",
+    },
+    {
+      key: 'skills',
+      label: 'Skills',
+      type: 'chipInput',
+      defaultValue: [],
+      description: "For example escalation; empty: the endpoint's default.",
+    },
+    {
+      key: 'priority',
+      label: 'Priority',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: "A whole number, for example 1; empty: the endpoint's default.",
+    },
     {
       key: 'customAttributes',
       label: 'Custom Attributes',
       type: 'json',
       defaultValue: '{}',
-      description: 'Key: value pairs for the contact center (Genesys participant data); merged over the endpoint\'s defaults.',
+      description: "Key: value pairs for the contact center (Genesys participant data); merged over the endpoint's defaults.",
     },
-    { key: 'sendTranscript', label: 'Send the transcript', type: 'toggle', defaultValue: true, description: 'Put a Get Transcript node before this node.' },
+    {
+      key: 'sendTranscript',
+      label: 'Send the transcript',
+      type: 'toggle',
+      defaultValue: true,
+      description: 'Put a Get Transcript node before this node.',
+    },
     {
       key: 'transcriptLocation',
       label: 'Transcript is stored in',
       type: 'select',
       defaultValue: 'input',
-      params: { options: [{ label: 'Input', value: 'input' }, { label: 'Context', value: 'context' }] },
+      params: {
+        options: [
+          { label: 'Input', value: 'input' },
+          { label: 'Context', value: 'context' },
+        ],
+      },
       condition: { key: 'sendTranscript', value: true },
     },
     {
@@ -211,7 +254,7 @@ export const handoverToAgent = createNodeDescriptor({
       label: 'Transcript key',
       type: 'cognigyText',
       defaultValue: 'transcript',
-      description: 'The Get Transcript node\'s Input Key or Context Key.',
+      description: "The Get Transcript node's Input Key or Context Key.",
       condition: { key: 'sendTranscript', value: true },
     },
     {
@@ -223,8 +266,20 @@ export const handoverToAgent = createNodeDescriptor({
       params: { min: 1, max: MAX_TRANSCRIPT_ENTRIES, step: 1 },
       condition: { key: 'sendTranscript', value: true },
     },
-    { key: 'firstMessage', label: 'First message to the agent', type: 'cognigyText', defaultValue: '', description: 'Sent to the agent after the transcript, for example {{input.text}}.' },
-    { key: 'sendProfile', label: 'Send the contact profile', type: 'toggle', defaultValue: true, description: 'First name, last name and email of the Contact Profile.' },
+    {
+      key: 'firstMessage',
+      label: 'First message to the agent',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: 'Sent to the agent after the transcript, for example {{input.text}}.',
+    },
+    {
+      key: 'sendProfile',
+      label: 'Send the contact profile',
+      type: 'toggle',
+      defaultValue: true,
+      description: 'First name, last name and email of the Contact Profile.',
+    },
     {
       key: 'sendUrlToken',
       label: 'Answer on this Endpoint',
@@ -237,7 +292,12 @@ export const handoverToAgent = createNodeDescriptor({
   sections: [
     { key: 'cancel', label: 'Cancel Handover Options', defaultCollapsed: true, fields: ['cancelIntent', 'quickReply'] },
     { key: 'routing', label: 'Routing', defaultCollapsed: false, fields: ['language', 'skills', 'priority', 'customAttributes'] },
-    { key: 'transcript', label: 'Transcript and first message', defaultCollapsed: true, fields: ['sendTranscript', 'transcriptLocation', 'transcriptKey', 'transcriptLimit', 'firstMessage'] },
+    {
+      key: 'transcript',
+      label: 'Transcript and first message',
+      defaultCollapsed: true,
+      fields: ['sendTranscript', 'transcriptLocation', 'transcriptKey', 'transcriptLimit', 'firstMessage'],
+    },
     { key: 'options', label: 'User and Endpoint', defaultCollapsed: true, fields: ['sendProfile', 'sendUrlToken'] },
     advancedSection,
   ],
@@ -256,7 +316,13 @@ export const handoverToAgent = createNodeDescriptor({
     const { api, input, context, profile } = cognigy;
     const { stateKey, errorKey, timeoutMs } = advancedOf(config);
     const fail = (code: string, message: string, status?: number) =>
-      failBranch(api, childConfigs, HANDOVER_CHILDREN.error, errorKey, { node: HANDOVER_TO_AGENT, operation: 'handover', code, message, ...(status ? { status } : {}) });
+      failBranch(api, childConfigs, HANDOVER_CHILDREN.error, errorKey, {
+        node: HANDOVER_TO_AGENT,
+        operation: 'handover',
+        code,
+        message,
+        ...(status ? { status } : {}),
+      });
     await guarded(api, childConfigs, HANDOVER_CHILDREN.error, errorKey, HANDOVER_TO_AGENT, 'handover', async () => {
       const body = handoverBody(config, input, context, profile);
       if (typeof body === 'string') return fail('config', body);
@@ -273,7 +339,14 @@ export const handoverToAgent = createNodeDescriptor({
       };
       if (result.ok) {
         const handoverId = typeof result.body?.handoverId === 'string' ? result.body.handoverId : undefined;
-        writeState(api, stateKey, { sessionId, ...(handoverId ? { handoverId } : {}), state: 'requested', live: true, ...settings, seenEventIds: [] });
+        writeState(api, stateKey, {
+          sessionId,
+          ...(handoverId ? { handoverId } : {}),
+          state: 'requested',
+          live: true,
+          ...settings,
+          seenEventIds: [],
+        });
         takeBranch(api, childConfigs, HANDOVER_CHILDREN.requested);
         // The handover is requested whatever happens to the message: a failure to say it is only logged.
         try {
@@ -286,7 +359,8 @@ export const handoverToAgent = createNodeDescriptor({
       if (result.code === 'http' && result.status === 409) {
         // A live handover exists: keep the Flow's state when it knows it, else take it for this session's, so the
         // Router forwards the user's input (where a 409, when it is another session's, clears it again).
-        if (!readState(context, stateKey)?.live) writeState(api, stateKey, { sessionId, state: 'requested', live: true, ...settings, seenEventIds: [] });
+        if (!readState(context, stateKey)?.live)
+          writeState(api, stateKey, { sessionId, state: 'requested', live: true, ...settings, seenEventIds: [] });
         takeBranch(api, childConfigs, HANDOVER_CHILDREN.alreadyInProgress);
         return;
       }
@@ -296,5 +370,10 @@ export const handoverToAgent = createNodeDescriptor({
 });
 
 export const handoverToAgentOnRequested = childNode(HANDOVER_TO_AGENT, HANDOVER_CHILDREN.requested, 'On Requested', 'ok');
-export const handoverToAgentOnAlreadyInProgress = childNode(HANDOVER_TO_AGENT, HANDOVER_CHILDREN.alreadyInProgress, 'Already in Progress', 'warn');
+export const handoverToAgentOnAlreadyInProgress = childNode(
+  HANDOVER_TO_AGENT,
+  HANDOVER_CHILDREN.alreadyInProgress,
+  'Already in Progress',
+  'warn',
+);
 export const handoverToAgentOnError = childNode(HANDOVER_TO_AGENT, HANDOVER_CHILDREN.error, 'On Error', 'error');

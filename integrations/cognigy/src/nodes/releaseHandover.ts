@@ -32,14 +32,20 @@ export interface ReleaseHandoverConfig extends AdvancedConfig {
 export const releaseHandover = createNodeDescriptor({
   type: RELEASE_HANDOVER,
   defaultLabel: 'Release handover',
-  summary: 'Ends the live handover (bot_released): the agent\'s conversation is closed and the bot takes over',
+  summary: "Ends the live handover (bot_released): the agent's conversation is closed and the bot takes over",
   tags: ['service', 'handover'],
   appearance: { color: NODE_COLOR },
   preview: { key: 'text', type: 'text' },
   dependencies: { children: [RELEASE_CHILDREN.released, RELEASE_CHILDREN.noHandover, RELEASE_CHILDREN.error] },
   fields: [
     connectionField,
-    { key: 'text', label: 'Released message', type: 'cognigyText', defaultValue: '', description: 'Said to the user when the handover was released; leave empty to say nothing.' },
+    {
+      key: 'text',
+      label: 'Released message',
+      type: 'cognigyText',
+      defaultValue: '',
+      description: 'Said to the user when the handover was released; leave empty to say nothing.',
+    },
     ...advancedFields,
   ],
   sections: [advancedSection],
@@ -57,7 +63,12 @@ export const releaseHandover = createNodeDescriptor({
       const state = readState(context, stateKey);
       const sessionId = state?.sessionId ?? (typeof input.sessionId === 'string' ? input.sessionId : '');
       if (!sessionId) {
-        failBranch(api, childConfigs, RELEASE_CHILDREN.error, errorKey, { node: RELEASE_HANDOVER, operation: 'release', code: 'config', message: 'the input has no sessionId' });
+        failBranch(api, childConfigs, RELEASE_CHILDREN.error, errorKey, {
+          node: RELEASE_HANDOVER,
+          operation: 'release',
+          code: 'config',
+          message: 'the input has no sessionId',
+        });
         return;
       }
       const result = await callConnector(config.connection, 'POST', ['sessions', sessionId, 'release'], { timeoutMs });
@@ -74,7 +85,11 @@ export const releaseHandover = createNodeDescriptor({
       }
       // The connector's handover.ended (bot_released) that follows is then recognised by the Router as already handled.
       if (result.ok) {
-        writeState(api, stateKey, endedState(state ?? { sessionId, state: 'requested', live: true, seenEventIds: [], updatedAt: '' }, 'bot_released'));
+        writeState(
+          api,
+          stateKey,
+          endedState(state ?? { sessionId, state: 'requested', live: true, seenEventIds: [], updatedAt: '' }, 'bot_released'),
+        );
         const handover: HandoverStatusInput = {
           status: 'cancelled',
           data: { type: 'handover.ended', reason: 'bot_released', ...(state?.handoverId ? { handoverId: state.handoverId } : {}) },

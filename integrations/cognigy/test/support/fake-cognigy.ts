@@ -1,4 +1,5 @@
-import type { INodeDescriptor } from '@cognigy/extension-tools';
+import type { INodeDescriptor, INodeFunctionBaseParams } from '@cognigy/extension-tools';
+import type { FlowContext, FlowInput, FlowProfile } from '../../src/lib/state';
 
 /** Cognigy's limits per extension run: 10 `api.*` calls (not counting `api.log`), 62 KB per argument. */
 export const API_CALL_LIMIT = 10;
@@ -13,10 +14,18 @@ export interface ApiCall {
  * A stand-in for the `cognigy` object a node function gets: `api.*` calls are recorded (and counted, `log`
  * apart), `addToContext`/`addToInput` change `context`/`input` as Cognigy does, so consecutive runs see them.
  */
-export function fakeCognigy(options: { input?: Record<string, any>; context?: Record<string, any>; profile?: Record<string, any> } = {}) {
-  const input: Record<string, any> = { sessionId: 's-1', userId: 'u-1', inputId: 'in-1', text: '', data: {}, URLToken: 'url-token-1', ...options.input };
-  const context: Record<string, any> = { ...options.context };
-  const profile: Record<string, any> = { ...options.profile };
+export function fakeCognigy(options: { input?: FlowInput; context?: FlowContext; profile?: FlowProfile } = {}) {
+  const input: FlowInput = {
+    sessionId: 's-1',
+    userId: 'u-1',
+    inputId: 'in-1',
+    text: '',
+    data: {},
+    URLToken: 'url-token-1',
+    ...options.input,
+  };
+  const context: FlowContext = { ...options.context };
+  const profile: FlowProfile = { ...options.profile };
   const calls: ApiCall[] = [];
   const oversized: ApiCall[] = [];
   const record = (name: string, args: unknown[]) => {
@@ -67,5 +76,10 @@ export function childConfigsOf(descriptor: INodeDescriptor) {
 /** Runs a node's function as Cognigy would: with the fake `cognigy`, a config and its child configs. */
 export async function runNode(descriptor: INodeDescriptor, fake: FakeCognigy, config: Record<string, unknown>): Promise<void> {
   if (!descriptor.function) throw new Error(`${descriptor.type} has no function`);
-  await descriptor.function({ cognigy: fake.cognigy as any, config, childConfigs: childConfigsOf(descriptor), nodeId: `node:${descriptor.type}` });
+  await descriptor.function({
+    cognigy: fake.cognigy as unknown as INodeFunctionBaseParams['cognigy'],
+    config,
+    childConfigs: childConfigsOf(descriptor),
+    nodeId: `node:${descriptor.type}`,
+  });
 }

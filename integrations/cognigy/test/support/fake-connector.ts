@@ -1,11 +1,13 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import type { FlowContext } from '../../src/lib/state';
 
 export interface RecordedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
-  body: any;
+  /** The parsed JSON body (the raw text when it is not JSON). */
+  body: FlowContext;
   rawBody: string;
 }
 
@@ -30,11 +32,11 @@ export async function startFakeConnector() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = undefined;
+      let body: FlowContext;
       try {
         body = rawBody ? JSON.parse(rawBody) : undefined;
       } catch {
-        body = rawBody;
+        body = rawBody as unknown as FlowContext;
       }
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, rawBody });
       const reply = queue.shift() ?? fallback;

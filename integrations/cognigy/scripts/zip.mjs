@@ -4,15 +4,18 @@
 // (the file list of Cognigy/Extensions' `zip` scripts). Cognigy installs the dependencies from package.json and
 // package-lock.json itself, so there is no node_modules in it, and no TypeScript sources or tests.
 //
-//   node scripts/zip.js                 build, check and pack into this folder
-//   node scripts/zip.js --out-dir DIR   the same, the tarball into DIR
-//   node scripts/zip.js --build-only    only compile src/ into build/
-'use strict';
-const { execFileSync } = require('child_process');
-const fs = require('fs');
-const path = require('path');
+//   node scripts/zip.mjs                 build, check and pack into this folder
+//   node scripts/zip.mjs --out-dir DIR   the same, the tarball into DIR
+//   node scripts/zip.mjs --build-only    only compile src/ into build/
+import { execFileSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const buildOnly = args.includes('--build-only');
 const outDirIndex = args.indexOf('--out-dir');
@@ -52,7 +55,8 @@ for (const file of ['package.json', 'package-lock.json', 'README.md', 'icon.png'
 const size = pngSize(path.join(root, 'icon.png'));
 if (!size || size.width !== 64 || size.height !== 64) fail('icon.png must be a 64x64 PNG');
 const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
-if (lock.name !== pkg.name || lock.version !== pkg.version) fail('package-lock.json is not the lock of this package.json: run npm install --package-lock-only here');
+if (lock.name !== pkg.name || lock.version !== pkg.version)
+  fail('package-lock.json is not the lock of this package.json: run npm install --package-lock-only here');
 
 // 3. The tarball, with the entries of build/ listed as `build/*` does.
 const buildEntries = fs
@@ -61,5 +65,8 @@ const buildEntries = fs
   .map((entry) => `build/${entry}`);
 fs.mkdirSync(outDir, { recursive: true });
 const tarball = path.join(outDir, `${pkg.name}-${pkg.version}.tar.gz`);
-execFileSync('tar', ['czf', tarball, ...buildEntries, 'package.json', 'package-lock.json', 'README.md', 'icon.png'], { cwd: root, stdio: 'inherit' });
+execFileSync('tar', ['czf', tarball, ...buildEntries, 'package.json', 'package-lock.json', 'README.md', 'icon.png'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 console.log(`zip: ${tarball}`);
