@@ -43,6 +43,6 @@ export class AuthFailureLimiter {
   }
 
   private counterKey(request: Request): string {
-    return this.redis.key('auth-failures', request.ip ?? request.socket.remoteAddress ?? 'unknown');
+    return this.redis.keys.authFailures(request.ip ?? request.socket.remoteAddress ?? 'unknown');
   }
 }

@@ -64,9 +64,9 @@ export class EndpointsService implements OnModuleInit {
   ) {
     this.records = new EndpointRecords(new SecretBox(config.secretsKey), config.webhookSecretGraceSeconds * 1000);
     this.egress = new EgressPolicy(config.egressAllowlist);
-    this.recordsKey = redis.key('endpoints');
-    this.apiKeyIndexKey = redis.key('endpoint-api-keys');
-    this.eventsChannel = redis.key('endpoint-events');
+    this.recordsKey = redis.keys.endpoints();
+    this.apiKeyIndexKey = redis.keys.endpointApiKeys();
+    this.eventsChannel = redis.keys.endpointEventsChannel();
   }
 
   async onModuleInit(): Promise<void> {

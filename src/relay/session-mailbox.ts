@@ -72,9 +72,9 @@ export class SessionMailbox {
 
   keys(lane: Lane, endpointId: string, sessionId: string): MailboxKeys {
     return {
-      mbox: this.redis.key('mbox', lane, endpointId, sessionId),
-      owner: this.redis.key('mbox-owner', lane, endpointId, sessionId),
-      active: this.redis.key('mbox-active', lane),
+      mbox: this.redis.keys.mailbox(lane, endpointId, sessionId),
+      owner: this.redis.keys.mailboxOwner(lane, endpointId, sessionId),
+      active: this.redis.keys.mailboxesActive(lane),
       ref: `${endpointId}/${sessionId}`,
     };
   }
@@ -165,9 +165,9 @@ export class SessionMailbox {
       5,
       k.owner,
       k.mbox,
-      this.redis.key('dead-letter', record.id),
-      this.redis.key('dead-letters', endpointId),
-      this.redis.key('dead-letters'),
+      this.redis.keys.deadLetter(record.id),
+      this.redis.keys.deadLettersOf(endpointId),
+      this.redis.keys.deadLetters(),
       ownerId,
       raw,
       record.id,
@@ -192,7 +192,7 @@ export class SessionMailbox {
    */
   async sweep(lane: Lane): Promise<number> {
     const queue = this.queues[lane];
-    const active = this.redis.key('mbox-active', lane);
+    const active = this.redis.keys.mailboxesActive(lane);
     let recovered = 0;
     let cursor = '0';
     do {
@@ -228,15 +228,15 @@ export class SessionMailbox {
   }
 
   async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
-    const index = endpointId ? this.redis.key('dead-letters', endpointId) : this.redis.key('dead-letters');
+    const index = endpointId ? this.redis.keys.deadLettersOf(endpointId) : this.redis.keys.deadLetters();
     const [total, ids] = await Promise.all([this.redis.client.zcard(index), this.redis.client.zrange(index, offset, offset + limit - 1)]);
     if (ids.length === 0) return { total, items: [] };
-    const raws = await this.redis.client.mget(ids.map((id) => this.redis.key('dead-letter', id)));
+    const raws = await this.redis.client.mget(ids.map((id) => this.redis.keys.deadLetter(id)));
     return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
-    const raw = await this.redis.client.get(this.redis.key('dead-letter', id));
+    const raw = await this.redis.client.get(this.redis.keys.deadLetter(id));
     return raw ? (JSON.parse(raw) as DeadLetter) : undefined;
   }
 
@@ -248,9 +248,9 @@ export class SessionMailbox {
     const [status, kick] = (await this.redis.client.eval(
       LUA_REPLAY,
       6,
-      this.redis.key('dead-letter', deadLetter.id),
-      this.redis.key('dead-letters', endpointId),
-      this.redis.key('dead-letters'),
+      this.redis.keys.deadLetter(deadLetter.id),
+      this.redis.keys.deadLettersOf(endpointId),
+      this.redis.keys.deadLetters(),
       k.mbox,
       k.owner,
       k.active,

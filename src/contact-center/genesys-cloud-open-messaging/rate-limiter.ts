@@ -38,7 +38,7 @@ export class RedisRateLimiter {
   /** Takes a slot under `name` if one is free: 0, else the wait in ms before one frees up. */
   async tryAcquire(name: string, limit: number, windowMs = 60_000): Promise<number> {
     const client = this.redis.client as WithCommand;
-    return Number(await client[COMMAND](this.redis.key('ratelimit', name), Math.max(1, Math.floor(limit)), windowMs, randomUUID()));
+    return Number(await client[COMMAND](this.redis.keys.rateLimit(name), Math.max(1, Math.floor(limit)), windowMs, randomUUID()));
   }
 
   /**

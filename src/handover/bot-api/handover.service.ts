@@ -90,7 +90,7 @@ export class HandoverService {
         text: dto.text,
         attachments: dto.attachments ?? [],
       }),
-      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpointId, sessionId, dto.messageId) : undefined,
+      dedupeKey: dto.messageId ? this.redis.keys.botMessageSeen(endpointId, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
       activity: this.activity(endpoint),
     });

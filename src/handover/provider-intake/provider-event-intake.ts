@@ -87,7 +87,7 @@ export class ProviderEventIntake implements OnModuleInit {
     }
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
     const agent = named ? { name: named } : CURRENT_AGENT;
-    const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
+    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
         ? { lane: 'to-bot', dedupeKey, entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }) }

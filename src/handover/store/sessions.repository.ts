@@ -77,27 +77,27 @@ export class SessionsRepository {
   ) {}
 
   private handoverKey(handoverId: string): string {
-    return this.redis.key('handover', handoverId);
+    return this.redis.keys.handover(handoverId);
   }
 
   private sessionKey(endpointId: string, sessionId: string): string {
-    return this.redis.key('session', endpointId, sessionId);
+    return this.redis.keys.sessionState(endpointId, sessionId);
   }
 
   private timelineKey(endpointId: string, sessionId: string): string {
-    return this.redis.key('timeline', endpointId, sessionId);
+    return this.redis.keys.timeline(endpointId, sessionId);
   }
 
   private liveUserKey(endpointId: string, userId: string): string {
-    return this.redis.key('live-user', endpointId, userId);
+    return this.redis.keys.liveUser(endpointId, userId);
   }
 
   private sessionIndexKey(endpointId: string): string {
-    return this.redis.key('sessions', endpointId);
+    return this.redis.keys.sessionIndex(endpointId);
   }
 
   private get timersKey(): string {
-    return this.redis.key('timers');
+    return this.redis.keys.timers();
   }
 
   /** The guard key for mailbox pushes that must only happen while the handover is live. */
@@ -137,7 +137,7 @@ export class SessionsRepository {
       rawOpen,
       this.mailbox.newOwnerId(),
       agent.ref,
-      this.redis.key('handover', ''),
+      this.redis.keys.handoverPrefix(),
     )) as [string, string];
     if (status === 'session-busy') return { status, handoverId: value };
     if (status === 'user-busy') return { status, sessionId: value };
@@ -226,7 +226,7 @@ export class SessionsRepository {
   async identityOfConversation(conversationId: string): Promise<HandoverIdentity | undefined> {
     let handoverId = this.conversations.get(conversationId);
     if (!handoverId) {
-      handoverId = (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
+      handoverId = (await this.redis.client.get(this.redis.keys.conversation(conversationId))) ?? undefined;
       if (!handoverId) return undefined;
       this.conversations.set(conversationId, handoverId);
     }
@@ -304,15 +304,14 @@ export class SessionsRepository {
 
   /** Every live handover (one per user with a live handover), read a page of up to 1000 at a time. */
   async *liveHandovers(): AsyncGenerator<Handover> {
-    const prefix = this.redis.key('live-user', '');
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.keys.liveUserPattern(), 'COUNT', 1000);
       cursor = next;
       if (keys.length === 0) continue;
       const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
       const sessions = keys.flatMap((key, i) =>
-        sessionIds[i] ? [this.sessionKey(key.slice(prefix.length).split(':')[0], sessionIds[i])] : [],
+        sessionIds[i] ? [this.sessionKey(this.redis.keys.endpointOfLiveUser(key), sessionIds[i])] : [],
       );
       const handoverIds = (await this.pipelined(sessions.map((key) => ['hget', key, 'handoverId']))).filter((id): id is string => !!id);
       const raws = await this.pipelined<Record<string, string>>(handoverIds.map((id) => ['hgetall', this.handoverKey(id)]));
@@ -330,7 +329,7 @@ export class SessionsRepository {
   }
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
-    await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
+    await this.redis.client.set(this.redis.keys.conversation(conversationId), handoverId, 'EX', 7 * 24 * 3600);
   }
 
   async appendTimeline(endpointId: string, sessionId: string, entry: TimelineEntry): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { redisOptionsFromUrl } from './redis-connection';
+import { RedisKeys } from './redis-keys';
 
 /**
  * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`).
@@ -14,10 +15,13 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
   readonly bullConnection: RedisOptions;
   readonly prefix: string;
+  /** Every key shape the connector writes (redis-keys.ts). */
+  readonly keys: RedisKeys;
   private readonly extraClients = new Set<Redis>();
 
   constructor(config: AppConfig) {
     this.prefix = config.redisPrefix;
+    this.keys = new RedisKeys(this.prefix);
     this.bullConnection = redisOptionsFromUrl(config.redisUrl);
     this.client = new Redis({
       ...this.bullConnection,
@@ -31,11 +35,6 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.client.connect();
-  }
-
-  /** `<prefix>:<parts…>`: every key the connector writes goes through here. */
-  key(...parts: (string | number)[]): string {
-    return [this.prefix, ...parts].join(':');
   }
 
   /** A second connection, e.g. for pub/sub; closed with the application. */
