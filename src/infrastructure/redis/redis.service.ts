@@ -3,6 +3,7 @@ import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { redisOptionsFromUrl } from './redis-connection';
 import { RedisKeys } from './redis-keys';
+import { RedisScript, runScript, ScriptCall } from './redis-script';
 
 /**
  * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`).
@@ -35,6 +36,11 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.client.connect();
+  }
+
+  /** Runs a script (redis-script.ts) on the connector's client, by SHA. */
+  run<K extends readonly string[], A extends readonly string[]>(script: RedisScript<K, A>, call: ScriptCall<K, A>): Promise<unknown> {
+    return runScript(this.client, script, call);
   }
 
   /** A second connection, e.g. for pub/sub; closed with the application. */
