@@ -22,6 +22,16 @@ local function mailbox_push(mbox, owner, active, ref, entry, new_owner)
 end
 `;
 
+/**
+ * An entry with annotations added inside a script (e.g. a name read atomically at queue time): the raw form is
+ * the JSON array `[entry, annotations]`, built without editing the entry's JSON text. parseEntry reads it back.
+ */
+export const LUA_ANNOTATED_ENTRY = `
+local function annotated_entry(entry, annotations)
+  return '[' .. entry .. ',' .. cjson.encode(annotations) .. ']'
+end
+`;
+
 /** The head entry, or (when the mailbox is empty) release it: the owner lets go only of an empty mailbox. */
 const LUA_HEAD_OR_RELEASE = `
 local function head_or_release(owner, mbox, active, ref)

@@ -12,6 +12,22 @@ export interface MailboxEntry<B = unknown> {
   /** Epoch ms when the entry was accepted. */
   at: number;
   body: B;
+  /**
+   * Added by the script that queued the entry, inside its atomic step (e.g. `agentName`, read from the handover
+   * at that moment). Absent on plain entries. See parseEntry and LUA_ANNOTATED_ENTRY.
+   */
+  annotations?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The one reader of a raw mailbox entry: the entry's JSON, or `[entry, annotations]` when a script annotated it
+ * (LUA_ANNOTATED_ENTRY); the annotations are merged into `entry.annotations`.
+ */
+export function parseEntry<B = unknown>(raw: string): MailboxEntry<B> {
+  const parsed = JSON.parse(raw) as MailboxEntry<B> | [MailboxEntry<B>, Record<string, string>];
+  if (!Array.isArray(parsed)) return parsed;
+  const [entry, annotations] = parsed;
+  return { ...entry, annotations: { ...entry.annotations, ...annotations } };
 }
 
 export interface PushOptions {
@@ -40,7 +56,7 @@ export type MailboxHead = { raw: string; entry: MailboxEntry } | 'empty' | 'not-
 
 function toHead(reply: unknown): MailboxHead {
   const [status, raw] = reply as [string, string?];
-  if (status === 'head' && raw !== undefined) return { raw, entry: JSON.parse(raw) as MailboxEntry };
+  if (status === 'head' && raw !== undefined) return { raw, entry: parseEntry(raw) };
   return status === 'empty' ? 'empty' : 'not-owner';
 }
 
@@ -112,7 +128,7 @@ export class SessionMailbox {
   /**
    * After a script pushed onto `target`: adds the drain job when the push took ownership (`owner`, what
    * mailbox_push returned; '' or undefined when the mailbox already had one). `head` is the raw entry as stored
-   * (when the script changed it, e.g. filled in the agent), which the job delivers without reading it back.
+   * (when the script changed it, e.g. annotated it), which the job delivers without reading it back.
    */
   async afterPush(target: PushTarget, owner: string | undefined, head: string = target.entry): Promise<void> {
     if (owner) await this.kick(target.lane, target.endpointId, target.sessionId, owner, head || undefined);
@@ -202,7 +218,7 @@ export class SessionMailbox {
       lane,
       endpointId,
       sessionId,
-      entry: JSON.parse(raw) as MailboxEntry,
+      entry: parseEntry(raw),
       reason: reason.slice(0, 500),
       attempts,
       failedAt: new Date().toISOString(),

@@ -9,7 +9,7 @@ import { LaneHandlers } from '../../relay/lane-handlers';
 import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
 import { ENDED_BY_US, EndReason, Handover } from '../domain/handover.model';
 import { SessionsRepository } from '../store/sessions.repository';
-import type { AgentCommand, BotLaneBody } from '../domain/agent-commands';
+import { AgentCommand, BotLaneBody, botEventOf } from '../domain/agent-commands';
 import { DeliveryReceipts } from './delivery-receipts';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 
@@ -153,7 +153,7 @@ export class RelayHandlers implements OnModuleInit {
 
   private async toBot(endpointId: string, entry: MailboxEntry<BotLaneBody>): Promise<void> {
     const endpoint = await this.endpoint(endpointId);
-    await this.callbacks.send(endpoint, entry.body.event);
+    await this.callbacks.send(endpoint, botEventOf(entry));
     await this.receipts.report(entry.body, 'Delivered');
   }
 

@@ -6,7 +6,7 @@ import { ProviderEventBus } from '../../contact-center/provider-event-bus';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import type { Handover } from '../domain/handover.model';
-import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
+import { HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { HandoverService } from '../bot-api/handover.service';
 
@@ -86,14 +86,22 @@ export class ProviderEventIntake implements OnModuleInit {
       return;
     }
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
-    const agent = named ? { name: named } : CURRENT_AGENT;
+    // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
+    const agent = named ? { name: named } : {};
+    const currentAgent = !named;
     const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
-        ? { lane: 'to-bot', dedupeKey, entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }) }
+        ? {
+            lane: 'to-bot',
+            dedupeKey,
+            annotateAgentName: currentAgent,
+            entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }, { currentAgent }),
+          }
         : {
             lane: 'to-bot',
             dedupeKey,
+            annotateAgentName: currentAgent,
             requireActive: event.originatingEntity !== 'Bot',
             entry: this.lifecycle.botEntry(
               handover,
@@ -106,7 +114,7 @@ export class ProviderEventIntake implements OnModuleInit {
                 ...(event.datePicker ? { datePicker: event.datePicker } : {}),
                 agent,
               },
-              { providerMessageId: event.providerEventId, customer: handover.customer },
+              { receiptFor: { providerMessageId: event.providerEventId, customer: handover.customer }, currentAgent },
             ),
             timeline: this.lifecycle.timeline(handover, 'agent.message', {
               providerMessageId: event.providerEventId,

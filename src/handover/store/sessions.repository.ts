@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LruCache } from '../../infrastructure/lru-cache';
 import type { CustomerProfile } from '../../contact-center/contact-center-provider';
@@ -32,17 +31,12 @@ export interface QueueMessageRequest {
   requireActive?: boolean;
   timeline?: TimelineEntry;
   activity?: Activity;
+  /**
+   * Annotate the entry with the handover's current agent (`annotations.agentName`, see parseEntry), read inside
+   * the atomic step: the name changes on a transfer, and is taken as it is when the message is queued.
+   */
+  annotateAgentName?: boolean;
 }
-
-/**
- * Stands for the handover's current agent (`{ name }`, or `{}` before one is known) in an entry given to
- * queueMessage, which fills it in inside its atomic step: the name (which changes on a transfer) is read where it
- * is kept, at the moment the message is queued, without a round trip of its own. It serialises to a random
- * per-process token that no sender can guess, so a message's own text can never be mistaken for it.
- */
-const AGENT_TOKEN = `current-agent-${randomBytes(16).toString('hex')}`;
-const AGENT_TOKEN_JSON = JSON.stringify(AGENT_TOKEN);
-export const CURRENT_AGENT: { name?: string; toJSON(): string } = Object.freeze({ toJSON: () => AGENT_TOKEN });
 
 export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive';
 
@@ -246,10 +240,7 @@ export class SessionsRepository {
   ): Promise<QueueMessageResult> {
     const { id, endpointId, sessionId } = handover;
     const target = this.mailbox.pushTarget(request.lane, endpointId, sessionId, request.entry);
-    const agentAt = target.entry.indexOf(AGENT_TOKEN_JSON);
-    const [beforeAgent, afterAgent] =
-      agentAt < 0 ? [target.entry, ''] : [target.entry.slice(0, agentAt), target.entry.slice(agentAt + AGENT_TOKEN_JSON.length)];
-    const [status, kick, completed] = (await this.redis.run(QUEUE_MESSAGE, {
+    const [status, kick, annotated] = (await this.redis.run(QUEUE_MESSAGE, {
       keys: {
         handover: this.handoverKey(id),
         mbox: target.mbox,
@@ -260,7 +251,7 @@ export class SessionsRepository {
         timers: this.timersKey,
       },
       args: {
-        entry: beforeAgent,
+        entry: target.entry,
         newOwner: target.newOwner,
         ref: target.ref,
         dedupeTtlSeconds: DEDUPE_TTL_SECONDS,
@@ -269,12 +260,12 @@ export class SessionsRepository {
         activityAt: request.activity ? request.activity.at.toISOString() : '',
         inactivityDueMs: request.activity?.inactivityDueAtMs ?? '',
         handoverId: id,
-        afterAgent,
+        annotateAgent: request.annotateAgentName ? '1' : '',
       },
     })) as [string, string?, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected' || status === 'inactive') return status;
-    await this.mailbox.afterPush(target, kick, completed || target.entry);
+    await this.mailbox.afterPush(target, kick, annotated || target.entry);
     return 'queued';
   }
 

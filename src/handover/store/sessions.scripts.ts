@@ -1,5 +1,5 @@
 import { defineScript } from '../../infrastructure/redis/redis-script';
-import { LUA_MAILBOX_PUSH } from '../../relay/mailbox.scripts';
+import { LUA_ANNOTATED_ENTRY, LUA_MAILBOX_PUSH } from '../../relay/mailbox.scripts';
 
 const TIMELINE_LIMIT = 500;
 
@@ -120,9 +120,10 @@ return {'ok', state, bot_kick, agent_kick}
  * the handover is live (and, when `requireActive` is '1', active), de-duplicates (`dedupe` '' for none), appends
  * to the mailbox, then the timeline entry ('' for none) and the activity (lastActivityAt at `activityAt`, and
  * the inactivity timer at `inactivityDueMs`; '' leaves either alone).
- * When `afterAgent` is set, the entry is `entry` .. the handover's current agent as JSON .. `afterAgent` (see
- * CURRENT_AGENT in sessions.repository.ts), and the completed entry is returned with a kick (the drain job carries it).
- * Returns {'rejected'} | {'inactive', state} | {'dup'} | {'queued', kick owner or '', completed entry or ''}
+ * When `annotateAgent` is '1' the entry is stored annotated with the handover's agent as it is now (`agentName`,
+ * absent before one is known; it changes on a transfer): see LUA_ANNOTATED_ENTRY and parseEntry. The stored
+ * entry is then returned with a kick (the drain job carries it).
+ * Returns {'rejected'} | {'inactive', state} | {'dup'} | {'queued', kick owner or '', annotated entry or ''}
  */
 export const QUEUE_MESSAGE = defineScript({
   name: 'handover-queue-message',
@@ -137,30 +138,30 @@ export const QUEUE_MESSAGE = defineScript({
     'activityAt',
     'inactivityDueMs',
     'handoverId',
-    'afterAgent',
+    'annotateAgent',
   ],
-  lua: `${LUA_MAILBOX_PUSH}
+  lua: `${LUA_MAILBOX_PUSH}${LUA_ANNOTATED_ENTRY}
 local state = redis.call('HGET', K.handover, 'state')
 if (not state) or state == 'ended' then return {'rejected'} end
 if A.requireActive == '1' and state ~= 'active' then return {'inactive', state} end
 if K.dedupe ~= '' and not redis.call('SET', K.dedupe, '1', 'NX', 'EX', tonumber(A.dedupeTtlSeconds)) then return {'dup'} end
 local entry = A.entry
-local completed = ''
-if A.afterAgent ~= '' then
+local annotated = ''
+if A.annotateAgent == '1' then
+  local annotations = {}
   local name = redis.call('HGET', K.handover, 'agentName')
-  local agent = '{}'
-  if name and name ~= '' then agent = '{"name":' .. cjson.encode(name) .. '}' end
-  entry = A.entry .. agent .. A.afterAgent
+  if name and name ~= '' then annotations.agentName = name end
+  entry = annotated_entry(A.entry, annotations)
 end
 local kick = mailbox_push(K.mbox, K.owner, K.active, A.ref, entry, A.newOwner)
-if kick and A.afterAgent ~= '' then completed = entry end
+if kick and A.annotateAgent == '1' then annotated = entry end
 if A.timelineEntry ~= '' then
   redis.call('RPUSH', K.timeline, A.timelineEntry)
   redis.call('LTRIM', K.timeline, -${TIMELINE_LIMIT}, -1)
 end
 if A.activityAt ~= '' then redis.call('HSET', K.handover, 'lastActivityAt', A.activityAt) end
 if A.inactivityDueMs ~= '' then redis.call('ZADD', K.timers, A.inactivityDueMs, 'inactivity|' .. A.handoverId) end
-return {'queued', kick or '', completed}
+return {'queued', kick or '', annotated}
 `,
 });
 
