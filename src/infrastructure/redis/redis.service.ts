@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { redisOptionsFromUrl } from './redis-connection';
+import { isRedisUnavailableError } from './redis-errors';
 import { RedisKeys } from './redis-keys';
 import { RedisScript, runScript, ScriptCall } from './redis-script';
 
@@ -41,6 +42,11 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   /** Runs a script (redis-script.ts) on the connector's client, by SHA. */
   run<K extends readonly string[], A extends readonly string[]>(script: RedisScript<K, A>, call: ScriptCall<K, A>): Promise<unknown> {
     return runScript(this.client, script, call);
+  }
+
+  /** Whether `err` (from any Redis command) means Redis is unreachable right now, so the caller should retry later. */
+  isUnavailable(err: unknown): boolean {
+    return isRedisUnavailableError(err, this.client.status);
   }
 
   /** A second connection, e.g. for pub/sub; closed with the application. */
