@@ -217,7 +217,7 @@ export class EndpointsService implements OnModuleInit {
     try {
       return { endpoint: this.records.toEndpoint(id, record), apiKeyHash: record.apiKeyHash };
     } catch (err) {
-      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`);
+      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`, { cause: err });
     }
   }
 
