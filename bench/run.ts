@@ -685,10 +685,10 @@ async function main(): Promise<void> {
     ].join('\n');
   }
   const microTable = table(
-    ['mailbox script LUA_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
+    ['mailbox script MAILBOX_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
     [
-      ['EVAL (script text every call, as src/relay/session-mailbox.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
-      ['EVALSHA (ioredis defineCommand)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
+      ['EVAL (script text every call, as before redis-script.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
+      ['EVALSHA (runScript, as the connector)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
       ['EVAL, client with enableAutoPipelining', fmt(micro.autoPipelined.perS), fmt(micro.autoPipelined.cpuUsPerCall)],
     ],
   );

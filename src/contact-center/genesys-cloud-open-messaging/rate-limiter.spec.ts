@@ -36,7 +36,7 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
     const wait = await limiter.tryAcquire(name, 5, 60_000);
     expect(wait).toBeGreaterThan(59_000);
     expect(wait).toBeLessThanOrEqual(60_000);
-    expect(await redis.client.zcard(redis.key('ratelimit', name))).toBe(5);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(5);
   });
 
   it('is shared by every client of the same Redis (workers, processes)', async () => {
@@ -80,6 +80,6 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
     const name = `f-${randomUUID()}`;
     for (let i = 0; i < 4; i++) await limiter.tryAcquire(name, 10, 60_000);
     expect(await limiter.tryAcquire(name, 2, 60_000)).toBeGreaterThan(59_000);
-    expect(await redis.client.zcard(redis.key('ratelimit', name))).toBe(4);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(4);
   });
 });

@@ -93,7 +93,7 @@ export class HandoverService {
         text: dto.text,
         attachments: dto.attachments ?? [],
       }),
-      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpoint.id, sessionId, dto.messageId) : undefined,
+      dedupeKey: dto.messageId ? this.redis.keys.botMessageSeen(endpoint.id, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
       activity: this.lifecycle.activity(endpoint),
     });

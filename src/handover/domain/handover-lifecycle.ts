@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BotEvent, BotEventData, BotEventType } from './bot-events';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
-import type { CustomerProfile } from '../../contact-center/contact-center-provider';
 import type { MailboxEntry } from '../../relay/session-mailbox';
 import { EndReason, ENDED_BY_US, Handover, HandoverState, TimelineEntry } from './handover.model';
 import type { Endpoint } from '../../endpoints/endpoint.model';
@@ -31,7 +30,7 @@ export class HandoverLifecycle {
     handover: HandoverRef,
     type: T,
     data: BotEventData[T],
-    receiptFor?: { providerMessageId: string; customer: CustomerProfile },
+    { receiptFor, currentAgent }: { receiptFor?: BotLaneBody['receiptFor']; currentAgent?: boolean } = {},
   ): MailboxEntry<BotLaneBody> {
     const id = `evt_${randomUUID().replace(/-/g, '')}`;
     const time = new Date().toISOString();
@@ -46,7 +45,16 @@ export class HandoverLifecycle {
       data,
     };
     const route = handover.cognigyUrlToken ? { cognigyUrlToken: handover.cognigyUrlToken } : undefined;
-    return { id, at: Date.now(), body: { event, ...(receiptFor ? { receiptFor } : {}), ...(route ? { route } : {}) } };
+    return {
+      id,
+      at: Date.now(),
+      body: {
+        event,
+        ...(route ? { route } : {}),
+        ...(receiptFor ? { receiptFor } : {}),
+        ...(currentAgent ? { currentAgent: true as const } : {}),
+      },
+    };
   }
 
   agentEntry(command: AgentCommand): MailboxEntry<AgentCommand> {

@@ -5,7 +5,7 @@ import { ProviderEventSink } from '../../contact-center/provider-event-sink';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import type { Handover } from '../domain/handover.model';
-import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
+import { HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 
 /**
@@ -77,14 +77,22 @@ export class ProviderEventIntake implements ProviderEventSink {
       return;
     }
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
-    const agent = named ? { name: named } : CURRENT_AGENT;
-    const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
+    // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
+    const agent = named ? { name: named } : {};
+    const currentAgent = !named;
+    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
-        ? { lane: 'to-bot', dedupeKey, entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }) }
+        ? {
+            lane: 'to-bot',
+            dedupeKey,
+            annotateAgentName: currentAgent,
+            entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }, { currentAgent }),
+          }
         : {
             lane: 'to-bot',
             dedupeKey,
+            annotateAgentName: currentAgent,
             requireActive: event.originatingEntity !== 'Bot',
             entry: this.lifecycle.botEntry(
               handover,
@@ -97,7 +105,7 @@ export class ProviderEventIntake implements ProviderEventSink {
                 ...(event.datePicker ? { datePicker: event.datePicker } : {}),
                 agent,
               },
-              { providerMessageId: event.providerEventId, customer: handover.customer },
+              { receiptFor: { providerMessageId: event.providerEventId, customer: handover.customer }, currentAgent },
             ),
             timeline: this.lifecycle.timeline(handover, 'agent.message', {
               providerMessageId: event.providerEventId,
