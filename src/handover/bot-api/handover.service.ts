@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadGatewayException,
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ProviderError, ProviderRejectedError } from '../../contact-center/provider-errors';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import type { Availability, CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
@@ -119,8 +127,15 @@ export class HandoverService {
     return { sessionId, handoverId: handover.id, state: 'ended' };
   }
 
+  /** Asked of the contact center now: 503 while it cannot be reached (retry later), 502 when it refuses. */
   async availability(endpoint: Endpoint, skills: string[], language: string | undefined): Promise<Availability> {
-    return this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
+    try {
+      return await this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
+    } catch (err) {
+      if (err instanceof ProviderRejectedError) throw new BadGatewayException(`The contact center refused: ${err.message}`);
+      if (err instanceof ProviderError) throw new ServiceUnavailableException(`The contact center is unavailable: ${err.message}`);
+      throw err;
+    }
   }
 
   /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
