@@ -37,7 +37,8 @@ const URL_TOKEN_MESSAGE = '$property must be 1-128 letters, digits, "_" or "-"';
 export class CognigyNotifySpec {
   @ApiPropertyOptional({
     description:
-      'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when `apiKey` is set. Exactly one of `notifyUrl` or `apiBaseUrl`.',
+      'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when ' +
+      '`apiKey` is set. Exactly one of `notifyUrl` or `apiBaseUrl`.',
   })
   @ValidateIf((cognigy: CognigyNotifySpec) => cognigy.apiBaseUrl == null)
   @IsHttpUrl()

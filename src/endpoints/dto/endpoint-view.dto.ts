@@ -60,7 +60,8 @@ export class EndpointView {
 
   @ApiProperty({
     description:
-      "Where the provider's webhooks go, to enter at the provider (Genesys Cloud: PUBLIC_BASE_URL/webhooks/genesys/<id>, the Outbound Notification Webhook URL).",
+      "Where the provider's webhooks go, to enter at the provider (Genesys Cloud: PUBLIC_BASE_URL/webhooks/genesys/<id>, " +
+      'the Outbound Notification Webhook URL).',
     example: 'https://connector.example.com/webhooks/genesys/acme-support',
   })
   configUrl!: string;

@@ -138,7 +138,10 @@ export class HandoverService {
     }
   }
 
-  /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
+  /**
+   * The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked
+   * atomically where it matters.
+   */
   private async handoverOf(endpointId: string, sessionId: string): Promise<HandoverIdentity> {
     const handover = await this.sessions.identityOfSession(endpointId, sessionId);
     if (!handover) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);
