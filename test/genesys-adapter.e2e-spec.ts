@@ -11,7 +11,7 @@ import { GenesysAuth } from '../src/contact-center/genesys-cloud-open-messaging/
 import { GenesysCloudOpenMessagingProvider } from '../src/contact-center/genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
 import { GenesysNotifications } from '../src/contact-center/genesys-cloud-open-messaging/notifications/genesys-notifications';
 import { RedisRateLimiter } from '../src/contact-center/genesys-cloud-open-messaging/rate-limiter';
-import { ProviderEventSink } from '../src/contact-center/provider-event-sink';
+import { ProviderEventOutcome, ProviderEventSink } from '../src/contact-center/provider-event-sink';
 import type { Endpoint } from '../src/endpoints/endpoint.model';
 import type { ConversationSignalEvent, ProviderEvent } from '../src/contact-center/provider-events';
 import { RedisService } from '../src/infrastructure/redis/redis.service';
@@ -25,8 +25,9 @@ class RecordingSink extends ProviderEventSink {
     super();
   }
 
-  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<void> {
+  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<ProviderEventOutcome[]> {
     for (const event of events) this.published.push({ endpointId: endpoint.id, event });
+    return events.map(() => 'accepted');
   }
 }
 

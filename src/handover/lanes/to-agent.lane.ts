@@ -106,6 +106,12 @@ export class ToAgentLane extends LaneWorker {
         await this.receipts.send(endpoint, command);
         return;
       case 'disconnect':
+        if (provider.leaveConversation) {
+          const identity = await this.sessions.identity(handover.id);
+          const customer = identity?.customer ?? { id: handover.userId };
+          await provider.leaveConversation(endpoint, { customer, conversationId: handover.conversationId, messageId: entryId });
+          return;
+        }
         if (!handover.conversationId) return;
         await provider.disconnectCustomer(endpoint, handover.conversationId);
         await provider.unwatchConversation(endpoint, handover.conversationId).catch(() => undefined);
