@@ -156,7 +156,7 @@ export class McxStore {
       if (key === 'customAttributes' && typeof value === 'object' && value !== null) {
         for (const [k, v] of Object.entries(value)) attributes[k] = String(v);
       } else if (key !== 'handoverId' && value !== undefined && value !== null) {
-        attributes[key] = Array.isArray(value) ? value.join(', ') : String(value);
+        attributes[key] = Array.isArray(value) ? value.join(',') : String(value);
       }
     }
     const participants: DeskConversation['participants'] = [];
