@@ -12,8 +12,12 @@ import {
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import { ENDED_BY_US, EndReason, Handover } from '../domain/handover.model';
-import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
+import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
+import { LruCache } from '../../infrastructure/lru-cache';
+
+/** Customers whose live handover is remembered per process (a few hundred bytes each). */
+const CUSTOMER_CACHE_SIZE = 50_000;
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
@@ -22,6 +26,8 @@ import { HandoverLifecycle } from '../domain/handover-lifecycle';
 @Injectable()
 export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirectory {
   private readonly logger = new Logger(ProviderEventIntake.name);
+  /** (endpoint, customer id) → the handover last found live for it, for providers whose events carry nothing else. */
+  private readonly byCustomer = new LruCache<string, HandoverIdentity>(CUSTOMER_CACHE_SIZE);
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -120,14 +126,31 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
   /**
    * The hot path: one atomic script checks the handover is live, de-duplicates, queues the event for the bot and
    * records it. The first message of a human agent is proof enough that one joined, even before the notification:
-   * the script then answers `inactive` and the join is recorded (and announced to the bot) first.
+   * the script then answers `inactive` and the join is recorded (and announced to the bot) first. A handover found
+   * by the customer id alone comes from a per-process cache; when the script says that one is no longer live, the
+   * customer's live handover is looked up again once.
    */
   private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent): Promise<ProviderEventOutcome> {
-    const handover = await this.findIdentity(endpoint.id, event);
-    if (!handover || handover.endpointId !== endpoint.id) {
-      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
-      return 'no-handover';
+    const cacheKey = !event.conversationId && !event.handoverId && event.customerId ? `${endpoint.id}\u0000${event.customerId}` : undefined;
+    const cached = cacheKey ? this.byCustomer.get(cacheKey) : undefined;
+    let handover = cached ?? (await this.findIdentity(endpoint.id, event));
+    for (let fresh = !cached; handover && handover.endpointId === endpoint.id; fresh = true) {
+      if (cacheKey) this.byCustomer.set(cacheKey, handover);
+      const result = await this.queueForBot(endpoint, handover, event);
+      if (result !== 'rejected') return result === 'duplicate' ? 'duplicate' : 'accepted';
+      if (fresh) break;
+      handover = await this.findIdentity(endpoint.id, event);
     }
+    if (cacheKey) this.byCustomer.delete(cacheKey);
+    this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+    return 'no-handover';
+  }
+
+  private async queueForBot(
+    endpoint: Endpoint,
+    handover: HandoverIdentity,
+    event: AgentMessageEvent | AgentTypingEvent,
+  ): Promise<QueueMessageResult> {
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
     const agent = named ? { name: named } : CURRENT_AGENT;
     const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
@@ -158,16 +181,10 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
             }),
             activity: this.lifecycle.activity(endpoint),
           };
-    let result = await this.sessions.queueMessage(handover, request);
-    if (result === 'inactive') {
-      await this.lifecycle.agentJoined(handover, named);
-      result = await this.sessions.queueMessage(handover, { ...request, requireActive: false });
-    }
-    if (result === 'rejected') {
-      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
-      return 'no-handover';
-    }
-    return result === 'duplicate' ? 'duplicate' : 'accepted';
+    const result = await this.sessions.queueMessage(handover, request);
+    if (result !== 'inactive') return result;
+    await this.lifecycle.agentJoined(handover, named);
+    return this.sessions.queueMessage(handover, { ...request, requireActive: false });
   }
 
   /**
