@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { json } from 'express';
-import { ControlError, controlErrors, corsForBrowsers } from '../shared/control-errors';
+import { ControlError, controlErrors } from '../shared/control-errors';
 import { LiveFeed } from '../shared/live-feed';
 import { DeliveryFaults, DeliveryRecord, WebhookDispatcher, WebhookTarget } from '../shared/signed-webhooks';
 import { TrafficControl } from '../shared/traffic-control';
@@ -40,6 +40,7 @@ function resolveOptions(options: McxEmulatorOptions): ResolvedMcxOptions {
     webhookRetryDelayMs: options.webhookRetryDelayMs ?? 5000,
     webhookMaxRetries: options.webhookMaxRetries ?? 5,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 10000,
+    unknownReceipts: options.unknownReceipts ?? 'reject',
     channels: options.channels ?? [],
   };
 }
@@ -200,16 +201,6 @@ export class McxEmulator {
     return [...this.violationLog];
   }
 
-  /** Every agent-message webhook delivery so far, oldest first. */
-  webhookDeliveries(): DeliveryRecord[] {
-    return this.store
-      .all()
-      .flatMap((i) => i.messages)
-      .filter((m) => m.delivery)
-      .sort((a, b) => a.seq - b.seq)
-      .map((m) => structuredClone(m.delivery as DeliveryRecord));
-  }
-
   webhooksIdle(): Promise<void> {
     return this.dispatcher.idle();
   }
@@ -294,7 +285,8 @@ export class McxEmulator {
     const app = express();
     app.disable('x-powered-by');
     app.set('etag', false);
-    app.use('/emulator/v1', corsForBrowsers, json(), mcxControlRoutes(this), controlErrors);
+    // No CORS: the demo page reaches the control API through the playground server, tests call it directly.
+    app.use('/emulator/v1', json(), mcxControlRoutes(this), controlErrors);
     app.use('/nexus/v3', this.traffic.middleware);
     app.use(
       '/nexus/v3',
@@ -321,6 +313,7 @@ export class McxEmulator {
   private inbound(channel: Channel, message: InboundMessage): string | undefined {
     if (message.type === 'Receipt') {
       const found = this.store.findAgentMessage(channel.channelId, message.consumerId, message.messageId);
+      if (!found && this.options.unknownReceipts === 'ignore') return undefined;
       if (!found) throw new NexusError(400, `No agent message ${message.messageId} for this consumer`);
       this.store.append(found.interaction, {
         direction: 'Inbound',

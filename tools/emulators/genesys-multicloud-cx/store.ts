@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ControlError } from '../shared/control-errors';
 import type { DeliveryRecord } from '../shared/signed-webhooks';
-import type { Channel, ChannelInput, DeskConversation, InteractionState, InteractionView, LogEntry, McxChange, RoutingCall } from './types';
+import type { Channel, ChannelInput, DeskConversation, InteractionView, LogEntry, McxChange, RoutingCall } from './types';
 
-export interface Interaction {
-  id: string;
-  channelId: string;
-  consumerId: string;
-  state: InteractionState;
-  agent: { name: string } | null;
-  createdAt: string;
-  acceptedAt?: string;
-  finishedAt?: string;
-  finishedBy?: 'agent' | 'workflow';
-  routingCalls: RoutingCall[];
-  messages: LogEntry[];
-  lifecycle: { event: 'STARTED' | 'FINISHED'; delivery: DeliveryRecord }[];
-}
+/** What the store keeps of an interaction is what the control API shows of it. */
+export type Interaction = InteractionView;
 
 const interactionKey = (channelId: string, consumerId: string) => `${channelId}\u0000${consumerId}`;
 
@@ -29,6 +17,8 @@ export class McxStore {
   private readonly interactions = new Map<string, Interaction>();
   /** (channel, consumer) → the open interaction. */
   private readonly open = new Map<string, string>();
+  /** Agent message id → its interaction. */
+  private readonly agentMessages = new Map<string, string>();
   private readonly listeners = new Set<(change: McxChange) => void>();
   private seq = 0;
   private messageSeq = 0;
@@ -120,18 +110,17 @@ export class McxStore {
   append(interaction: Interaction, entry: Omit<LogEntry, 'seq' | 'at'>): LogEntry {
     const full: LogEntry = { seq: this.seq++, at: new Date().toISOString(), ...entry };
     interaction.messages.push(full);
+    if (full.direction === 'Outbound') this.agentMessages.set(full.id, interaction.id);
     this.emit({ type: 'message', conversationId: interaction.id, entry: structuredClone(full) });
     return full;
   }
 
   /** The agent message (Outbound entry) with this Nexus id, in any interaction of the consumer on the channel. */
   findAgentMessage(channelId: string, consumerId: string, messageId: string): { interaction: Interaction; entry: LogEntry } | undefined {
-    for (const interaction of this.all()) {
-      if (interaction.channelId !== channelId || interaction.consumerId !== consumerId) continue;
-      const entry = interaction.messages.find((m) => m.direction === 'Outbound' && m.id === messageId);
-      if (entry) return { interaction, entry };
-    }
-    return undefined;
+    const interaction = this.interactions.get(this.agentMessages.get(messageId) ?? '');
+    if (!interaction || interaction.channelId !== channelId || interaction.consumerId !== consumerId) return undefined;
+    const entry = interaction.messages.find((m) => m.direction === 'Outbound' && m.id === messageId);
+    return entry && { interaction, entry };
   }
 
   deliveryUpdated(interactionId: string, delivery: DeliveryRecord): void {
@@ -196,6 +185,7 @@ export class McxStore {
   reset(): void {
     this.interactions.clear();
     this.open.clear();
+    this.agentMessages.clear();
     this.emit({ type: 'reset' });
   }
 

@@ -14,6 +14,11 @@ export interface McxEmulatorOptions {
   webhookMaxRetries?: number;
   /** Nexus expects an answer within 10 s. */
   webhookTimeoutMs?: number;
+  /**
+   * A receipt for an agent message the emulator never sent: `reject` (400, the default) or `ignore` (200, not
+   * recorded; for load tests that post agent webhooks to the connector themselves).
+   */
+  unknownReceipts?: 'reject' | 'ignore';
   channels?: ChannelInput[];
 }
 
