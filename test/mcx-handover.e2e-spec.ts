@@ -171,6 +171,40 @@ describe('Genesys Multicloud CX: a handover through the emulator (real HTTP and 
     }
   });
 
+  it('ends on the inactivity timeout with the goodbye text; a message the bot refuses is Failed at the agent with 530', async () => {
+    await api()
+      .patch(`/admin/v1/endpoints/${f.endpointId}`)
+      .set('Authorization', 'Bearer test-admin-token-0123456789')
+      .send({ handoverDefaults: { inactivityTimeoutSeconds: 2 } })
+      .expect(200);
+    try {
+      await open('s-idle', 'u-idle');
+      const interaction = interactionOf('u-idle')!;
+      f.emulator.accept(interaction.id, { agentName: 'Sam' });
+      f.emulator.write(interaction.id, { text: 'hello' });
+      await eventually(() => expect(f.bot.typesFor('s-idle')).toContain('agent.message'));
+      f.bot.failNext(1, 404);
+      const refused = f.emulator.write(interaction.id, { text: 'the bot answers 404 to this' });
+      await eventually(() =>
+        expect(receipts(f.emulator.interaction(interaction.id)!.messages)).toContainEqual({
+          id: refused.id,
+          status: 'Failed',
+          reasons: [{ code: 530, message: 'Bot callback answered 404' }],
+        }),
+      );
+      await eventually(() => expect(ended('s-idle').map((e) => e.data)).toEqual([{ reason: 'inactivity_timeout' }]), { timeoutMs: 8000 });
+      await eventually(() =>
+        expect(customerTexts(f.emulator.interaction(interaction.id)!.messages).at(-1)).toBe('The customer has left the conversation.'),
+      );
+    } finally {
+      await api()
+        .patch(`/admin/v1/endpoints/${f.endpointId}`)
+        .set('Authorization', 'Bearer test-admin-token-0123456789')
+        .send({ handoverDefaults: { inactivityTimeoutSeconds: null } })
+        .expect(200);
+    }
+  });
+
   it('per-user: a re-handover after Done is a new interaction; one after a release continues the open one, and its Done ends it', async () => {
     await open('s-again', 'u-again', { transcript: [{ from: 'user', text: 'first', time: '2026-01-01T10:00:00Z' }] });
     const first = interactionOf('u-again')!;
