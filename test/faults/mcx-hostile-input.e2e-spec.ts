@@ -4,6 +4,7 @@ import { CALLBACK_SECRET } from '../support/handover-fixture';
 import { createMcxFixture, MCX_API_KEY, MCX_CHANNEL_ID, MCX_CHANNEL_SECRET, MCX_ROUTING_TOKEN, McxFixture } from '../support/mcx-fixture';
 import { TEST_ADMIN_TOKEN } from '../support/test-app';
 import { eventually } from '../support/wait-for-jobs';
+import { dumpRedis } from '../support/redis-dump';
 import { recordResult, statusSummary } from './harness';
 
 const sha1hex = (secret: string, raw: string | Buffer) => `sha1=${createHmac('sha1', secret).update(raw).digest('hex')}`;
@@ -246,23 +247,7 @@ describe('Multicloud CX: hostile webhooks and routing-context calls', () => {
       f.apiKey,
     ];
     const logs = f.t.logs.text();
-    let haystack = '';
-    let cursor = '0';
-    const keys: string[] = [];
-    do {
-      const [next, batch] = await f.t.redis.scan(cursor, 'MATCH', `${f.t.prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    for (const key of keys) {
-      haystack += `${key}\n`;
-      const type = await f.t.redis.type(key);
-      if (type === 'string') haystack += (await f.t.redis.get(key)) ?? '';
-      else if (type === 'hash') haystack += JSON.stringify(await f.t.redis.hgetall(key));
-      else if (type === 'list') haystack += JSON.stringify(await f.t.redis.lrange(key, 0, -1));
-      else if (type === 'set') haystack += JSON.stringify(await f.t.redis.smembers(key));
-      else if (type === 'zset') haystack += JSON.stringify(await f.t.redis.zrange(key, 0, -1));
-    }
+    const { keys, text: haystack } = await dumpRedis(f.t);
     const found = secrets.filter((s) => logs.includes(s) || haystack.includes(s));
     note(`secrets (${secrets.length}) in ${logs.length} B of logs and ${keys.length} Redis keys`, '0 found', found.length);
     expect(keys.length).toBeGreaterThan(5);
