@@ -26,7 +26,8 @@ describe('Genesys Multicloud CX: a handover through the emulator (real HTTP and 
   const ended = (sessionId: string) => f.bot.forSession(sessionId).filter((e) => e.type === 'handover.ended');
 
   beforeAll(async () => {
-    f = await createMcxFixture({ handoverDefaults: { queueUpdateIntervalSeconds: 0 } });
+    // Outbound calls give up after 3 s: a hung Nexus call (fault `hang`) is retried within the tests' time.
+    f = await createMcxFixture({ env: { HTTP_TIMEOUT_MS: '3000' }, handoverDefaults: { queueUpdateIntervalSeconds: 0 } });
   });
 
   afterEach(() => f.emulator.clearFaults());
@@ -169,6 +170,34 @@ describe('Genesys Multicloud CX: a handover through the emulator (real HTTP and 
         .send({ handoverDefaults: { queueTimeoutSeconds: null }, provider: { goodbyeText: null } })
         .expect(200);
     }
+  });
+
+  it('a handover released before its opening reached Nexus sends no goodbye; one released while it was on its way does', async () => {
+    // Nexus refuses everything until the handover has ended and the opening has been given up.
+    f.emulator.addFault({ mode: '503', count: 1000, pathPrefix: '/nexus/v3/channels' });
+    await bot('/handovers').send({ sessionId: 's-early', userId: 'u-early', text: 'start' }).expect(202);
+    await eventually(() => expect(f.emulator.apiCalls().calls.some((c) => c.fault === '503')).toBe(true));
+    await bot('/sessions/s-early/release').send({}).expect(202);
+    await eventually(() => expect(ended('s-early').map((e) => e.data)).toEqual([{ reason: 'bot_released' }]));
+    await settle(2500);
+    f.emulator.clearFaults();
+    await settle(1000);
+    expect(interactionOf('u-early')).toBeUndefined();
+    expect(f.bot.typesFor('s-early')).toEqual(['handover.ended']);
+
+    // The opening's call hangs (no answer) while the bot releases; retried after the timeout, it reaches Nexus after
+    // the end: the agent must then get the goodbye too, not a lone opening.
+    f.emulator.addFault({ mode: 'hang', count: 1, pathPrefix: '/nexus/v3/channels' });
+    await bot('/handovers').send({ sessionId: 's-late', userId: 'u-late', text: 'start late' }).expect(202);
+    await eventually(() => expect(f.emulator.apiCalls().calls.some((c) => c.fault === 'hang')).toBe(true));
+    await bot('/sessions/s-late/release').send({}).expect(202);
+    await eventually(() => expect(ended('s-late')).toHaveLength(1));
+    await eventually(
+      () =>
+        expect(customerTexts(interactionOf('u-late')?.messages ?? [])).toEqual(['start late', 'The customer has left the conversation.']),
+      { timeoutMs: 15000 },
+    );
+    expect(f.bot.typesFor('s-late')).toEqual(['handover.ended']);
   });
 
   it('ends on the inactivity timeout with the goodbye text; a message the bot refuses is Failed at the agent with 530', async () => {
