@@ -31,6 +31,7 @@ export const layerZones = [
   })),
   // One provider never imports another: the boundary is src/contact-center/*.ts.
   { target: './src/contact-center/genesys-cloud-open-messaging', from: './src/contact-center/!(genesys-cloud-open-messaging|*.ts)/**' },
+  { target: './src/contact-center/genesys-multicloud-cx', from: './src/contact-center/!(genesys-multicloud-cx|*.ts)/**' },
 ];
 
 export default tseslint.config(

@@ -36,7 +36,9 @@ export function configureApp(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('handover-connector')
-      .setDescription('Bot ↔ Genesys Cloud Open Messaging handover: admin API, bot API and Genesys webhooks.')
+      .setDescription(
+        "Bot ↔ Genesys handover (Genesys Cloud Open Messaging, Genesys Multicloud CX Third-Party Messaging): admin API, bot API and the contact centers' webhooks.",
+      )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Endpoint API key' }, 'endpoint-api-key')

@@ -67,6 +67,12 @@ ${table}
   wrong types/extra fields/long strings/nulls, path traversal in ids, cross-endpoint API keys, SSRF callback targets,
   brute force; then every log line and every Redis key and value of the run is searched for each secret value, and
   the log volume is checked (a 100 000-item content array once produced 100 000 log lines).
+- **Hostile input on the Multicloud CX doors** (\`mcx-hostile-input.e2e-spec.ts\`): the Third-Party Messaging webhook
+  with its signature missing, forged, base64 instead of hex, SHA-256 instead of SHA-1, in the wrong header, made with
+  another endpoint's secret, or over bytes altered after signing (401); replayed (200 each time, delivered once);
+  malformed, not a message, deeply nested, 100 000-item arrays, oversize (400/413); the Interactions webhook forged
+  (401, the handover stays live) and malformed (400/413); the routing-context route with missing, wrong or another
+  endpoint's token (401), guessed tokens (429), bad bodies (400/413); then the logs and Redis searched for the secrets.
 - **SSRF at send time** (\`ssrf-egress.e2e-spec.ts\`): with EGRESS_ALLOWLIST=localhost, IP-literal callbacks (127.0.0.1,
   169.254.169.254) are refused at registration; a callback host *name* resolving to 127.0.0.1 is accepted at
   registration but the guarded DNS lookup refuses the connection: zero requests reach the target, the event is
@@ -76,6 +82,8 @@ ${table}
 
 - SIGKILL of the only connector mid-stream and restart: \`test/handover-restart.e2e-spec.ts\`.
 - 200 sessions × 20 messages both ways with Genesys 429s and bot 503s: \`test/handover-concurrency.e2e-spec.ts\`.
+- The same for Multicloud CX, with 300 Nexus 503s and bot 503s: \`test/mcx-concurrency.e2e-spec.ts\`; Nexus
+  429/503/status.code faults, webhook redeliveries, duplicates, delays and wrong signatures: \`test/mcx-handover.e2e-spec.ts\`.
 - Notifications WebSocket dropped, \`socket_closing\`, missed heartbeats (reconnect + resubscribe), 429 Retry-After:
   \`test/genesys-adapter.e2e-spec.ts\`.
 - Webhook 401/404/503, secret rotation: \`test/genesys-webhooks.e2e-spec.ts\`; admin 401/429 and throttling:

@@ -44,15 +44,12 @@ export class HandoverService {
       priority: dto.priority ?? defaults.priority,
       customAttributes: { ...defaults.customAttributes, ...dto.customAttributes },
     };
-    const customer: CustomerProfile = { id: dto.userId, ...dto.user };
     const transcript = dto.transcript ?? [];
     const lastSent = await this.sessions.getSessionField(endpointId, dto.sessionId, 'transcriptMark');
     const texts = [
       ...transcriptMessages(unsentEntries(transcript, lastSent), PROVIDER_TEXT_LIMIT),
       ...(dto.text ? splitText(dto.text, PROVIDER_TEXT_LIMIT) : []),
     ];
-    // Open Messaging needs a first message to open the conversation.
-    if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
 
     const now = new Date().toISOString();
     // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
@@ -66,10 +63,17 @@ export class HandoverService {
       lastActivityAt: now,
       cognigyUrlToken: dto.cognigy?.urlToken,
     };
+    const provider = this.providers.forEndpoint(endpoint);
+    const customer: CustomerProfile = {
+      ...dto.user,
+      id: provider.customerIdFor?.(endpoint, { userId: dto.userId, handoverId: handover.id }) ?? dto.userId,
+    };
+    // The provider needs a first message to open the conversation.
+    if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
     const result = await this.sessions.startHandover(
       handover,
-      { customer: JSON.stringify(customer) },
+      { customer: JSON.stringify(customer), routing: JSON.stringify(routing) },
       this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
       open,
     );

@@ -272,6 +272,10 @@ export class SessionsRepository {
     return 'queued';
   }
 
+  async getHandoverField(handoverId: string, field: string): Promise<string | undefined> {
+    return (await this.redis.client.hget(this.handoverKey(handoverId), field)) ?? undefined;
+  }
+
   async setHandoverFields(handoverId: string, fields: Record<string, string>): Promise<void> {
     await this.redis.client.hset(this.handoverKey(handoverId), fields);
   }

@@ -29,6 +29,7 @@ describe('RedisKeys', () => {
       endpointEventsChannel: keys.endpointEventsChannel(),
       authFailures: keys.authFailures('10.0.0.1'),
       rateLimit: keys.rateLimit('genesys:ep'),
+      mcxSentPart: keys.mcxSentPart('ep', 'cmd_1', 2),
     }).toEqual({
       mailbox: 'hc:mbox:to-bot:ep:s-1',
       mailboxOwner: 'hc:mbox-owner:to-agent:ep:s-1',
@@ -53,6 +54,7 @@ describe('RedisKeys', () => {
       endpointEventsChannel: 'hc:endpoint-events',
       authFailures: 'hc:auth-failures:10.0.0.1',
       rateLimit: 'hc:ratelimit:genesys:ep',
+      mcxSentPart: 'hc:mcx-sent:ep:cmd_1:2',
     });
   });
 

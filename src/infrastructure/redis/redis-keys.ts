@@ -145,10 +145,18 @@ export class RedisKeys {
     return this.key('auth-failures', clientIp);
   }
 
-  // ── contact center (RedisRateLimiter) ───────────────────────────────────────────────────────────────────────
+  // ── contact center (ProviderRateLimiter, providers) ─────────────────────────────────────────────────────────
 
   /** Sorted set: the grants of one rate-limit bucket by time (ms). Expires one window after the last grant. */
   rateLimit(bucket: string): string {
     return this.key('ratelimit', bucket);
+  }
+
+  /**
+   * String `1`: one piece of a split customer message that Multicloud CX already accepted, so a retry of the message
+   * sends only the rest. A few hours (set with EX by the writer).
+   */
+  mcxSentPart(endpointId: string, messageId: string, index: number): string {
+    return this.key('mcx-sent', endpointId, messageId, String(index));
   }
 }

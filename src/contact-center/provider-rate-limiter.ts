@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { defineScript } from '../../infrastructure/redis/redis-script';
-import { RedisService } from '../../infrastructure/redis/redis.service';
+import { defineScript } from '../infrastructure/redis/redis-script';
+import { RedisService } from '../infrastructure/redis/redis.service';
 
 /**
  * Sliding-window log in one sorted set per key: at most `limit` grants in any `window` ms, across every process
@@ -30,8 +30,12 @@ return math.max(1, tonumber(freeing[2]) + window - now)
 `,
 });
 
+/**
+ * A per-endpoint cap on calls to a contact center, shared by every worker and process on the same Redis.
+ * Provider-neutral: any provider folder uses it for its own buckets.
+ */
 @Injectable()
-export class RedisRateLimiter {
+export class ProviderRateLimiter {
   constructor(private readonly redis: RedisService) {}
 
   /** Takes a slot under `name` if one is free: 0, else the wait in ms before one frees up. */
