@@ -1,11 +1,19 @@
 // typescript-eslint and Prettier, plus the architecture: no import cycles, and each layer of src/ imports only the
 // layers below it (config → infrastructure → auth → endpoints → relay → contact-center | bot → handover → reporting →
 // console → app).
+import { existsSync, readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/** Each folder of src/contact-center is one provider. */
+const PROVIDER_FOLDERS = existsSync('src/contact-center')
+  ? readdirSync('src/contact-center', { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+  : [];
 
 /** Each layer, and what it must not import (everything above it). */
 const LAYERS = ['config', 'infrastructure', 'auth', 'endpoints', 'relay', 'contact-center', 'bot', 'handover', 'reporting', 'console'];
@@ -33,7 +41,13 @@ export const layerZones = [
     message: 'src/ is the product: it does not import tools, tests or benchmarks',
   })),
   // One provider never imports another: the boundary is src/contact-center/*.ts.
-  { target: './src/contact-center/genesys-cloud-open-messaging', from: './src/contact-center/!(genesys-cloud-open-messaging|*.ts)/**' },
+  ...PROVIDER_FOLDERS.flatMap((provider) =>
+    PROVIDER_FOLDERS.filter((other) => other !== provider).map((other) => ({
+      target: `./src/contact-center/${provider}`,
+      from: `./src/contact-center/${other}`,
+      message: 'a provider imports only the provider boundary (src/contact-center/*.ts), never another provider',
+    })),
+  ),
 ];
 
 export default tseslint.config(

@@ -4,12 +4,15 @@ import type { ProviderDefinition } from '../endpoints/provider-definition';
 import type { ProviderSettings } from './provider-settings';
 
 /**
- * The boundary between the handover logic and a contact-center product (Genesys Cloud Open Messaging now,
- * Genesys Multicloud CX Third-Party Messaging later). Implementations are stateless apart from caches
+ * The boundary between the handover logic and a contact-center product (Genesys Cloud Open Messaging,
+ * Genesys Multicloud CX Third-Party Messaging). Implementations are stateless apart from caches
  * (tokens, rate-limit buckets in Redis); the handover module owns all session state.
  */
 export interface CustomerProfile {
-  /** Stable id of the end user at the provider (Genesys `channel.from.id`, idType Opaque): the bot's userId. */
+  /**
+   * Stable id of the end user at the provider (Genesys `channel.from.id`): the bot's userId, unless the provider's
+   * customerIdFor chose another (Multicloud CX `per-handover`).
+   */
   id: string;
   nickname?: string;
   firstName?: string;
@@ -58,6 +61,22 @@ export interface Availability {
   estimatedWaitMs?: number;
 }
 
+/**
+ * Why an agent message did not reach the customer, in Genesys Open Messaging's names (its `reasons[].code`); each
+ * provider translates them into its own (Multicloud CX: numeric codes).
+ */
+export const RECEIPT_REASONS = [
+  'MessageExpired',
+  'RateLimited',
+  'MessageNotAllowed',
+  'UnsupportedMessage',
+  'UnknownMessage',
+  'InvalidMessageStructure',
+  'InvalidDestination',
+  'GeneralError',
+] as const;
+export type ReceiptReason = (typeof RECEIPT_REASONS)[number];
+
 /** One check of an endpoint's connection to its provider, for operators (no secret in `detail`). */
 export interface ProviderHealthCheck {
   /** e.g. `token`, `notifications`. */
@@ -68,6 +87,11 @@ export interface ProviderHealthCheck {
 
 export interface ContactCenterProvider {
   readonly type: ProviderSettings['type'];
+  /**
+   * The id the provider is to know the customer by in this handover (its `channel.from.id`). Without this method
+   * it is the bot's userId.
+   */
+  customerIdFor?(endpoint: Endpoint, ids: { userId: string; handoverId: string }): string;
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
   sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void>;
   /** Tells the provider whether an agent message reached the customer. */
@@ -82,6 +106,12 @@ export interface ContactCenterProvider {
   ): Promise<void>;
   /** Ends the conversation from the customer side so the agent is not left with an orphan chat. */
   disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void>;
+  /**
+   * For providers that have no call to disconnect the customer: tells the agent the customer has gone (Multicloud
+   * CX sends the endpoint's goodbye text). When present, it is called instead of disconnectCustomer each time the
+   * connector ends a handover itself, whether or not a conversation id is known; `messageId` is stable across retries.
+   */
+  leaveConversation?(endpoint: Endpoint, leave: { customer: CustomerProfile; conversationId?: string; messageId: string }): Promise<void>;
   getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null>;
   checkAvailability(endpoint: Endpoint, query: { skills: string[]; language?: string }): Promise<Availability>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */

@@ -40,6 +40,11 @@ interface ProviderEventBase {
   providerEventId: string;
   /** The customer id we sent as the sender (Genesys `channel.to.id`), when the provider gives it. */
   customerId?: string;
+  /**
+   * The connector's own handover id, when the provider's address of the customer carries it (a Multicloud CX
+   * consumer id `hc-<handoverId>`); found before `customerId`.
+   */
+  handoverId?: string;
   conversationId?: string;
   /** ISO time the provider stamped on the event. */
   time: string;
@@ -70,11 +75,15 @@ export interface ReceiptEvent extends ProviderEventBase {
   reasons: { code: string; message?: string }[];
 }
 
-/** A conversation lifecycle signal (Genesys notification topics). */
+/**
+ * A conversation lifecycle signal (Genesys Cloud notification topics; Multicloud CX Interactions webhook).
+ * `conversation.ended`: the provider closed the conversation for good (Multicloud CX `FINISHED`: the agent marked
+ * it Done, or a workflow stopped it); the handover ends with `agent_ended`.
+ */
 export interface ConversationSignalEvent extends ProviderEventBase {
   kind: 'conversation.signal';
   conversationId: string;
-  signal: 'agent.joined' | 'agent.left' | 'customer.left' | 'agent.wrapup';
+  signal: 'agent.joined' | 'agent.left' | 'customer.left' | 'agent.wrapup' | 'conversation.ended';
   /** Provider's reason for a disconnect (Genesys disconnectType: client, transfer, peer, system…). */
   disconnectType?: string;
   participantId?: string;

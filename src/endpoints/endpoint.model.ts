@@ -4,10 +4,15 @@ import type { ProviderSettingsBase } from './provider-definition';
  * The endpoint as the rest of the connector sees it: secrets decrypted, defaults applied, base URLs resolved.
  * Only the endpoints module reads and writes its stored (encrypted) form.
  */
+/** Cognigy's Notify and Inject APIs: the Endpoint's URLs, or the REST API (`apiBaseUrl`, `apiKey`, `urlToken`). */
 export interface CognigyNotifySettings {
   /** `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API's notify URL when `apiKey` is set. */
-  notifyUrl: string;
-  /** REST API form: sent as X-API-Key, with `urlToken` in the body. */
+  notifyUrl?: string;
+  /** Derived from `notifyUrl` when absent. */
+  injectUrl?: string;
+  /** `https://api-<env>.cognigy.ai`: notify and inject at `/new/v2.0/endpoint/{notify,inject}`. */
+  apiBaseUrl?: string;
+  /** REST API form: sent as X-API-Key, with the URLToken in the body. */
   apiKey?: string;
   urlToken?: string;
 }

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AdminModule } from '../auth/admin.module';
 import { BotModule } from '../bot/bot.module';
-import { ProviderEventSink } from '../contact-center/provider-event-sink';
+import { LiveHandoverDirectory, ProviderEventSink } from '../contact-center/provider-event-sink';
 import { EndpointApiKeyGuard } from '../endpoints/endpoint-api-key.guard';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
@@ -20,7 +20,7 @@ import { HandoverTimers } from './timers/handover-timers';
 
 /**
  * The handover lifecycle: bot API, provider events in, both lanes' delivery, timers, operator views. Global only
- * to provide the ProviderEventSink to the provider modules (they cannot import this module, which depends on them).
+ * to provide the ProviderEventSink and LiveHandoverDirectory to the provider modules (they cannot import this module, which depends on them).
  */
 @Global()
 @Module({
@@ -31,6 +31,7 @@ import { HandoverTimers } from './timers/handover-timers';
     HandoverLifecycle,
     ProviderEventIntake,
     { provide: ProviderEventSink, useExisting: ProviderEventIntake },
+    { provide: LiveHandoverDirectory, useExisting: ProviderEventIntake },
     ToAgentLane,
     ToBotLane,
     DeliveryReceipts,
@@ -39,6 +40,6 @@ import { HandoverTimers } from './timers/handover-timers';
     EndpointApiKeyGuard,
     ConversationWatchRestorer,
   ],
-  exports: [ProviderEventSink],
+  exports: [ProviderEventSink, LiveHandoverDirectory],
 })
 export class HandoverModule {}

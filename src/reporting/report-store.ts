@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisService } from '../infrastructure/redis/redis.service';
 import { Dimensions, dimensionsText, encodeRecord, HandoverRecord, parseDimensions, SLICE_MS, sliceOf } from './handover-records';
-import { ReportKeys } from './report-keys';
+import { defineScript } from '../infrastructure/redis/redis-script';
 
 /** A re-handover is requested within this long after the same user's previous handover on the endpoint ended. */
 export const RE_HANDOVER_WINDOW_MS = 24 * 3600 * 1000;
@@ -34,32 +34,42 @@ export const FACT_FIELDS = {
 type FactField = keyof typeof FACT_FIELDS;
 export type RawFact = Partial<Record<FactField, string>>;
 
-/** Returns the id of a dimensions text in an endpoint's registry, allocating one the first time; refreshes its TTL. */
-const LUA_DIMENSIONS_ID = `
-local id = redis.call('HGET', KEYS[1], '=' .. ARGV[1])
+/** The id of a dimensions text in an endpoint's registry, allocated the first time; refreshes the registry's TTL. */
+const DIMENSIONS_ID = defineScript({
+  name: 'report-dimensions-id',
+  keys: ['registry'],
+  args: ['text', 'ttlMs'],
+  lua: `
+local id = redis.call('HGET', K.registry, '=' .. A.text)
 if not id then
-  id = redis.call('HINCRBY', KEYS[1], '#', 1)
-  redis.call('HSET', KEYS[1], '=' .. ARGV[1], id, tostring(id), ARGV[1])
+  id = redis.call('HINCRBY', K.registry, '#', 1)
+  redis.call('HSET', K.registry, '=' .. A.text, id, tostring(id), A.text)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', K.registry, A.ttlMs)
 return tonumber(id)
-`;
+`,
+});
 
 /**
- * Adds message counts to an existing fact (a handover requested before reporting was deployed has none), and
- * keeps the earliest first-agent-reply time. KEYS: fact. ARGV: user messages, agent messages, first reply ms or '', ttl ms.
+ * Adds message counts to an existing fact (a handover requested before reporting was deployed has none) and keeps
+ * the earliest first-agent-reply time ('' for none).
  */
-const LUA_ADD_COUNTS = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[1] ~= '0' then redis.call('HINCRBY', KEYS[1], 'um', ARGV[1]) end
-if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[1], 'am', ARGV[2]) end
-if ARGV[3] ~= '' then
-  local current = redis.call('HGET', KEYS[1], 'fr')
-  if (not current) or tonumber(ARGV[3]) < tonumber(current) then redis.call('HSET', KEYS[1], 'fr', ARGV[3]) end
+const ADD_COUNTS = defineScript({
+  name: 'report-add-counts',
+  keys: ['fact'],
+  args: ['userMessages', 'agentMessages', 'firstAgentReplyAt', 'ttlMs'],
+  lua: `
+if redis.call('EXISTS', K.fact) == 0 then return 0 end
+if A.userMessages ~= '0' then redis.call('HINCRBY', K.fact, 'um', A.userMessages) end
+if A.agentMessages ~= '0' then redis.call('HINCRBY', K.fact, 'am', A.agentMessages) end
+if A.firstAgentReplyAt ~= '' then
+  local current = redis.call('HGET', K.fact, 'fr')
+  if (not current) or tonumber(A.firstAgentReplyAt) < tonumber(current) then redis.call('HSET', K.fact, 'fr', A.firstAgentReplyAt) end
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', K.fact, A.ttlMs)
 return 1
-`;
+`,
+});
 
 export interface PendingCounts {
   userMessages: number;
@@ -84,17 +94,17 @@ const READ_CHUNK = 10_000;
 
 /** The Redis side of the reports: handover facts, event slices, dimension registries and live sets. */
 export class ReportStore {
-  readonly keys: ReportKeys;
-
   constructor(
     private readonly redis: RedisService,
     readonly retentionMs: number,
-  ) {
-    this.keys = new ReportKeys(redis);
-  }
+  ) {}
 
   private get client() {
     return this.redis.client;
+  }
+
+  private get keys() {
+    return this.redis.keys;
   }
 
   /** One round trip for commands on several keys (each command on one key). */
@@ -114,11 +124,14 @@ export class ReportStore {
     dimensions: Dimensions,
     requestedAt: number,
   ): Promise<{ dims: number; previousHandoverId?: string }> {
-    const [dims, last] = await this.batch((p) =>
-      p
-        .eval(LUA_DIMENSIONS_ID, 1, this.keys.dimensions(endpointId), dimensionsText(dimensions), this.retentionMs + SLICE_MS)
-        .get(this.keys.lastHandover(endpointId, userHash(userId))),
-    );
+    // Both sent at once: one round trip.
+    const [dims, last] = await Promise.all([
+      this.redis.run(DIMENSIONS_ID, {
+        keys: { registry: this.keys.reportDimensions(endpointId) },
+        args: { text: dimensionsText(dimensions), ttlMs: this.retentionMs + SLICE_MS },
+      }),
+      this.client.get(this.keys.reportLastHandover(endpointId, userHash(userId))),
+    ]);
     const [previousHandoverId, endedAt] = typeof last === 'string' ? last.split('|') : [];
     const within = previousHandoverId && requestedAt - Number(endedAt) <= RE_HANDOVER_WINDOW_MS;
     return { dims: Number(dims), previousHandoverId: within ? previousHandoverId : undefined };
@@ -134,19 +147,19 @@ export class ReportStore {
     const raw = encodeRecord(record);
     await this.batch((p) => {
       this.writeEvent(p, endpointId, handoverId, raw, record, { set: fact, enter: 'requested' });
-      p.sadd(this.keys.endpoints(), endpointId).pexpire(this.keys.endpoints(), this.retentionMs);
+      p.sadd(this.keys.reportEndpoints(), endpointId).pexpire(this.keys.reportEndpoints(), this.retentionMs);
     });
-    const slice = this.keys.slice(endpointId, sliceOf(record.at));
+    const slice = this.keys.reportSlice(endpointId, sliceOf(record.at));
     return async () => {
       await this.batch((p) =>
-        p.del(this.keys.fact(handoverId)).lrem(slice, -1, raw).srem(this.keys.live(endpointId, 'requested'), handoverId),
+        p.del(this.keys.reportFact(handoverId)).lrem(slice, -1, raw).srem(this.keys.reportLive(endpointId, 'requested'), handoverId),
       );
     };
   }
 
   /** Fact fields of one handover (undefined where absent). */
   async fact(handoverId: string, fields: readonly FactField[]): Promise<RawFact> {
-    const values = await this.client.hmget(this.keys.fact(handoverId), ...fields.map((f) => FACT_FIELDS[f]));
+    const values = await this.client.hmget(this.keys.reportFact(handoverId), ...fields.map((f) => FACT_FIELDS[f]));
     return Object.fromEntries(fields.flatMap((f, i) => (values[i] === null ? [] : [[f, values[i]]])));
   }
 
@@ -157,18 +170,25 @@ export class ReportStore {
 
   /** Sets fact fields without a record (submittedAt): only fields not set yet. */
   async setFactOnce(handoverId: string, field: FactField, value: number): Promise<void> {
-    const key = this.keys.fact(handoverId);
+    const key = this.keys.reportFact(handoverId);
     await this.batch((p) => p.hsetnx(key, FACT_FIELDS[field], value).pexpire(key, this.retentionMs));
   }
 
-  /** Adds buffered message counts to the facts, one script per handover, in one round trip. */
+  /** Adds buffered message counts to the facts, one script per handover, all sent at once. */
   async addCounts(counts: Map<string, PendingCounts>): Promise<void> {
-    if (counts.size === 0) return;
-    await this.batch((p) => {
-      for (const [handoverId, c] of counts) {
-        p.eval(LUA_ADD_COUNTS, 1, this.keys.fact(handoverId), c.userMessages, c.agentMessages, c.firstAgentReplyAt ?? '', this.retentionMs);
-      }
-    });
+    await Promise.all(
+      [...counts].map(([handoverId, c]) =>
+        this.redis.run(ADD_COUNTS, {
+          keys: { fact: this.keys.reportFact(handoverId) },
+          args: {
+            userMessages: c.userMessages,
+            agentMessages: c.agentMessages,
+            firstAgentReplyAt: c.firstAgentReplyAt ?? '',
+            ttlMs: this.retentionMs,
+          },
+        }),
+      ),
+    );
   }
 
   private writeEvent(
@@ -179,34 +199,39 @@ export class ReportStore {
     record: HandoverRecord,
     write: EventWrite,
   ): void {
-    const fact = this.keys.fact(handoverId);
-    const slice = this.keys.slice(endpointId, sliceOf(record.at));
+    const fact = this.keys.reportFact(handoverId);
+    const slice = this.keys.reportSlice(endpointId, sliceOf(record.at));
     const set = Object.entries(write.set ?? {}).filter(([, v]) => v !== undefined);
     if (set.length > 0) p.hset(fact, Object.fromEntries(set.map(([f, v]) => [FACT_FIELDS[f as FactField], String(v)])));
     for (const [f, by] of Object.entries(write.increment ?? {})) p.hincrby(fact, FACT_FIELDS[f as FactField], by);
     p.pexpire(fact, this.retentionMs);
     p.rpush(slice, raw).pexpireat(slice, (sliceOf(record.at) + 1) * SLICE_MS + this.retentionMs);
     // The registry must outlive every record that names one of its ids: refreshed with each request and each end.
-    if (record.type === 'ended') p.pexpire(this.keys.dimensions(endpointId), this.retentionMs + SLICE_MS);
-    for (const state of write.leave ?? []) p.srem(this.keys.live(endpointId, state), handoverId);
+    if (record.type === 'ended') p.pexpire(this.keys.reportDimensions(endpointId), this.retentionMs + SLICE_MS);
+    for (const state of write.leave ?? []) p.srem(this.keys.reportLive(endpointId, state), handoverId);
     if (write.enter) {
-      const live = this.keys.live(endpointId, write.enter);
+      const live = this.keys.reportLive(endpointId, write.enter);
       p.sadd(live, handoverId).pexpire(live, this.retentionMs);
     }
     if (write.lastOfUser !== undefined) {
-      p.set(this.keys.lastHandover(endpointId, userHash(write.lastOfUser)), `${handoverId}|${record.at}`, 'PX', RE_HANDOVER_WINDOW_MS);
+      p.set(
+        this.keys.reportLastHandover(endpointId, userHash(write.lastOfUser)),
+        `${handoverId}|${record.at}`,
+        'PX',
+        RE_HANDOVER_WINDOW_MS,
+      );
     }
   }
 
   // ── reads ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   async endpointIds(): Promise<string[]> {
-    return (await this.client.smembers(this.keys.endpoints())).sort();
+    return (await this.client.smembers(this.keys.reportEndpoints())).sort();
   }
 
   /** An endpoint's dimensions registry: id → dimensions. */
   async dimensions(endpointId: string): Promise<Map<number, Dimensions>> {
-    const raw = await this.client.hgetall(this.keys.dimensions(endpointId));
+    const raw = await this.client.hgetall(this.keys.reportDimensions(endpointId));
     const byId = new Map<number, Dimensions>();
     for (const [field, value] of Object.entries(raw)) {
       if (/^\d+$/.test(field)) byId.set(Number(field), parseDimensions(value));
@@ -218,7 +243,7 @@ export class ReportStore {
   async readSlices(wanted: { endpointId: string; slice: number }[]): Promise<string[][]> {
     if (wanted.length === 0) return [];
     const lengths = (await this.batch((p) => {
-      for (const w of wanted) p.llen(this.keys.slice(w.endpointId, w.slice));
+      for (const w of wanted) p.llen(this.keys.reportSlice(w.endpointId, w.slice));
     })) as number[];
     const chunks: { index: number; start: number }[] = [];
     wanted.forEach((_, index) => {
@@ -228,7 +253,7 @@ export class ReportStore {
     if (chunks.length === 0) return out;
     const replies = (await this.batch((p) => {
       for (const c of chunks)
-        p.lrange(this.keys.slice(wanted[c.index].endpointId, wanted[c.index].slice), c.start, c.start + READ_CHUNK - 1);
+        p.lrange(this.keys.reportSlice(wanted[c.index].endpointId, wanted[c.index].slice), c.start, c.start + READ_CHUNK - 1);
     })) as string[][];
     chunks.forEach((c, i) => {
       for (const raw of replies[i]) out[c.index].push(raw);
@@ -240,7 +265,7 @@ export class ReportStore {
   async facts(handoverIds: string[]): Promise<(RawFact | null)[]> {
     if (handoverIds.length === 0) return [];
     const replies = (await this.batch((p) => {
-      for (const id of handoverIds) p.hgetall(this.keys.fact(id));
+      for (const id of handoverIds) p.hgetall(this.keys.reportFact(id));
     })) as Record<string, string>[];
     return replies.map((raw) => {
       if (!raw || Object.keys(raw).length === 0) return null;
@@ -256,7 +281,7 @@ export class ReportStore {
   async liveCounts(endpointIds: string[]): Promise<{ endpointId: string; counts: Record<LiveState, number> }[]> {
     if (endpointIds.length === 0) return [];
     const cards = (await this.batch((p) => {
-      for (const id of endpointIds) for (const state of LIVE_STATES) p.scard(this.keys.live(id, state));
+      for (const id of endpointIds) for (const state of LIVE_STATES) p.scard(this.keys.reportLive(id, state));
     })) as number[];
     return endpointIds.map((endpointId, i) => ({
       endpointId,

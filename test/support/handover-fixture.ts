@@ -23,7 +23,13 @@ export interface HandoverFixture {
 }
 
 export async function createHandoverFixture(
-  options: { env?: Record<string, string>; handoverDefaults?: Record<string, unknown>; rateLimitPerMinute?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    handoverDefaults?: Record<string, unknown>;
+    rateLimitPerMinute?: number;
+    /** The endpoint's `bot` settings instead of the recording bot's signed callback (e.g. Cognigy). */
+    bot?: Record<string, unknown>;
+  } = {},
 ): Promise<HandoverFixture> {
   const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000 });
   emulator.addOAuthClient({ clientId: 'connector-client', clientSecret: 'connector-client-secret' });
@@ -37,7 +43,7 @@ export async function createHandoverFixture(
     .send({
       id: endpointId,
       name: 'ACME support bot',
-      bot: { callbackUrl: bot.url, callbackSecret: CALLBACK_SECRET },
+      bot: options.bot ?? { callbackUrl: bot.url, callbackSecret: CALLBACK_SECRET },
       provider: {
         type: 'genesys-cloud-open-messaging',
         apiBaseUrl: emulator.url,

@@ -60,4 +60,15 @@ describe('npm run lint: the architecture rules', () => {
     expect(out).toMatch(/src\/relay\/uses-handover\.ts\n.*src\/relay is below src\/handover +import-x\/no-restricted-paths/);
     expect(out).toMatch(/src\/bot\/uses-tools\.ts\n.*src\/ is the product.* +import-x\/no-restricted-paths/);
   });
+
+  it('fails when one provider imports another instead of the provider boundary', async () => {
+    const { code, out } = await lint({
+      'src/contact-center/provider-events.ts': 'export type Kind = string;\n',
+      'src/contact-center/alpha/alpha.ts': "import type { Kind } from '../provider-events';\n\nexport const alpha: Kind = 'a';\n",
+      'src/contact-center/beta/beta.ts': "import { alpha } from '../alpha/alpha';\n\nexport const beta = alpha;\n",
+    });
+    expect(code).toBe(1);
+    expect(out).toMatch(/src\/contact-center\/beta\/beta\.ts\n.*never another provider +import-x\/no-restricted-paths/);
+    expect(out).not.toMatch(/alpha\.ts\n/);
+  });
 });

@@ -7,7 +7,7 @@ import { GenesysAuth } from './genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
-import { RedisRateLimiter } from './rate-limiter';
+import { ProviderRateLimiter } from '../provider-rate-limiter';
 
 /** Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. */
 @Module({
@@ -15,7 +15,7 @@ import { RedisRateLimiter } from './rate-limiter';
   controllers: [GenesysWebhookController],
   providers: [
     GenesysAuth,
-    RedisRateLimiter,
+    ProviderRateLimiter,
     GenesysApiClient,
     AgentDirectory,
     ConversationSignalPublisher,

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BotEvent, BotEventData, BotEventType } from './bot-events';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
-import type { CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
+import type { RoutingData } from '../../contact-center/contact-center-provider';
 import type { MailboxEntry } from '../../relay/session-mailbox';
 import { EndReason, ENDED_BY_US, Handover, HandoverState, TimelineEntry } from './handover.model';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import { Activity, SessionsRepository, TransitionResult } from '../store/sessions.repository';
 import type { AgentCommand, BotLaneBody } from './agent-commands';
-import { DeliveryDirection, HandoverObserver, HandoverRef, MessageAuthor, PendingRequest } from './handover-observer';
+import { DeliveryDirection, HandoverObserver, MessageAuthor, PendingRequest } from './handover-observer';
+
+type HandoverRef = Pick<Handover, 'id' | 'endpointId' | 'sessionId' | 'userId' | 'cognigyUrlToken'>;
 
 const LIVE: readonly HandoverState[] = ['requested', 'queued', 'active'];
 
@@ -31,7 +33,7 @@ export class HandoverLifecycle {
     handover: HandoverRef,
     type: T,
     data: BotEventData[T],
-    receiptFor?: { providerMessageId: string; customer: CustomerProfile },
+    { receiptFor, currentAgent }: { receiptFor?: BotLaneBody['receiptFor']; currentAgent?: boolean } = {},
   ): MailboxEntry<BotLaneBody> {
     const id = `evt_${randomUUID().replace(/-/g, '')}`;
     const time = new Date().toISOString();
@@ -45,7 +47,17 @@ export class HandoverLifecycle {
       time,
       data,
     };
-    return { id, at: Date.now(), body: receiptFor ? { event, receiptFor } : { event } };
+    const route = handover.cognigyUrlToken ? { cognigyUrlToken: handover.cognigyUrlToken } : undefined;
+    return {
+      id,
+      at: Date.now(),
+      body: {
+        event,
+        ...(route ? { route } : {}),
+        ...(receiptFor ? { receiptFor } : {}),
+        ...(currentAgent ? { currentAgent: true as const } : {}),
+      },
+    };
   }
 
   agentEntry(command: AgentCommand): MailboxEntry<AgentCommand> {
@@ -93,9 +105,9 @@ export class HandoverLifecycle {
     }
   }
 
-  /** The provider accepted the opening message(s). */
-  async submitted(handover: HandoverRef): Promise<void> {
-    await this.observe('submitted', (at) => this.observer.submitted(handover, at));
+  /** The provider accepted the opening's first message (at `at`, as the handover records it). */
+  async submitted(handover: HandoverRef, at: string): Promise<void> {
+    await this.observe('submitted', () => this.observer.submitted(handover, at));
   }
 
   /** The contact center moved the conversation to another agent: recorded in the timeline and counted. */

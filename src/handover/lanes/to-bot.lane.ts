@@ -4,7 +4,7 @@ import { EndpointsService } from '../../endpoints/endpoints.service';
 import { LANE_WORKER_OPTIONS, LaneWorker } from '../../relay/lane-worker';
 import { Lane } from '../../relay/relay-queues';
 import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
-import type { BotLaneBody } from '../domain/agent-commands';
+import { BotLaneBody, botEventOf } from '../domain/agent-commands';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { DeliveryReceipts } from './delivery-receipts';
 import { laneEndpoint } from './to-agent.lane';
@@ -26,7 +26,7 @@ export class ToBotLane extends LaneWorker {
   async deliver(endpointId: string, _sessionId: string, entry: MailboxEntry): Promise<void> {
     const body = entry.body as BotLaneBody;
     const endpoint = await laneEndpoint(this.endpoints, endpointId);
-    await this.callbacks.send(endpoint, body.event);
+    await this.callbacks.send(endpoint, botEventOf(entry as MailboxEntry<BotLaneBody>), body.route);
     await this.receipts.report(endpoint, body, 'Delivered');
   }
 
