@@ -2,7 +2,9 @@ import request from 'supertest';
 import { METRIC_COLUMNS, flattenMetrics } from '../src/reporting/report-csv';
 import { createHandoverFixture, HandoverFixture } from './support/handover-fixture';
 import { HandoverScript, playKnownOutcomes } from './support/handover-script';
+import { createMcxFixture, MCX_CHANNEL_ID, McxFixture } from './support/mcx-fixture';
 import { TEST_ADMIN_TOKEN } from './support/test-app';
+import { eventually } from './support/wait-for-jobs';
 
 /** A small RFC 4180 reader (quoted fields, CRLF). */
 function parseCsv(text: string): string[][] {
@@ -312,5 +314,56 @@ describe('handover reports: facts recorded through the Genesys emulator', () => 
       await request(f.t.app.getHttpServer()).get(path).expect(401);
       await request(f.t.app.getHttpServer()).get(path).set('Authorization', 'Bearer wrong-token-0123456789').expect(401);
     }
+  });
+});
+
+describe('handover reports: a Multicloud CX handover, answered by its first agent message', () => {
+  let f: McxFixture;
+  const admin = (path: string) => request(f.t.app.getHttpServer()).get(path).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+
+  beforeAll(async () => {
+    f = await createMcxFixture({ handoverDefaults: { queueUpdateIntervalSeconds: 0 } });
+  });
+
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('records it like any other: answered at the first agent message, the provider as a dimension', async () => {
+    const requestedAt = Date.now();
+    await request(f.t.app.getHttpServer())
+      .post(`/v1/endpoints/${f.endpointId}/handovers`)
+      .set('Authorization', `Bearer ${f.apiKey}`)
+      .send({ sessionId: 's-mcx', userId: 'u-mcx', text: 'Hello' })
+      .expect(202);
+    await eventually(() => expect(f.bot.typesFor('s-mcx')).toContain('handover.queued'));
+    const interaction = f.emulator.interactionFor(MCX_CHANNEL_ID, 'u-mcx')!;
+    f.emulator.accept(interaction.id, { agentName: 'Sam' });
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() - requestedAt)));
+    const wroteAt = Date.now();
+    f.emulator.write(interaction.id, { text: 'Hello, I am Sam' });
+    await eventually(() => expect(f.bot.typesFor('s-mcx')).toContain('agent.message'));
+    f.emulator.done(interaction.id);
+    await eventually(() => expect(f.bot.typesFor('s-mcx')).toContain('handover.ended'));
+
+    const from = new Date(requestedAt - 60_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const { groups } = (await admin(`/admin/v1/reports/handovers?from=${from}&to=${to}&groupBy=provider`).expect(200)).body;
+    expect(groups).toHaveLength(1);
+    expect(groups[0].group).toEqual({ provider: 'genesys-multicloud-cx' });
+    const { metrics } = groups[0].data[0];
+    expect(metrics).toMatchObject({ nRequested: 1, nQueued: 1, nAnswered: 1, nTransfers: 0, endReasons: { agent_ended: 1 } });
+    expect(metrics.tAnswerSeconds.p50).toBeGreaterThanOrEqual((wroteAt - requestedAt) / 1000 - 0.3);
+    expect(metrics.tAnswerSeconds.p50).toBeLessThanOrEqual((wroteAt - requestedAt) / 1000 + 0.8);
+    const [row] = (await admin(`/admin/v1/reports/handovers/details?from=${from}&to=${to}`).expect(200)).body.items;
+    expect(row).toMatchObject({
+      provider: 'genesys-multicloud-cx',
+      sessionId: 's-mcx',
+      agentMessages: 1,
+      userMessages: 0,
+      reason: 'agent_ended',
+    });
+    // No join event: the first agent message is both the answer and the first reply.
+    expect(Math.abs(Date.parse(row.firstAgentReplyAt) - Date.parse(row.answeredAt))).toBeLessThan(500);
   });
 });
