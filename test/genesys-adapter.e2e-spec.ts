@@ -122,7 +122,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         reconnectMaxMs: 500,
       },
     );
-    provider = new GenesysCloudOpenMessagingProvider(api, notifications);
+    provider = new GenesysCloudOpenMessagingProvider(api, notifications, new AgentDirectory(api));
   });
 
   afterAll(async () => {
@@ -354,32 +354,46 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
   describe('notifications', () => {
     const statusOf = (ep: GenesysEndpoint) => notifications.status()[ep.id]?.channels ?? [];
 
-    it('signals agent.joined with the agent name, keeps delivering after a dropped socket, and reads a transfer as left(transfer)+joined', async () => {
+    it('signals alerting then agent.joined (the answer) with the agent name, keeps delivering after a dropped socket, and reads a transfer as left(TRANSFER)+alerting+joined', async () => {
       const ep = endpoint();
       const conversationId = await openConversation(ep, provider, 'hi');
       await provider.watchConversation(ep, conversationId);
       const channel = emulator
         .state()
         .notificationChannels.find((c) => c.topics.includes(`v2.detail.events.conversation.${conversationId}.user.start`));
-      expect(channel?.topics).toHaveLength(4);
+      expect(channel?.topics).toHaveLength(5);
+      expect(channel?.topics).toContain(`v2.detail.events.conversation.${conversationId}.acd.end`);
 
       emulator.joinAgent(conversationId, { agentName: 'Sam Agent' });
-      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.joined']));
+      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.alerting', 'agent.joined']));
+      expect(signals(conversationId)[1]).toMatchObject({ agentName: 'Sam Agent', agentUserId: expect.any(String) });
       expect(signals(conversationId)[0]).toMatchObject({
-        agentName: 'Sam Agent',
-        agentUserId: expect.any(String),
         participantId: expect.any(String),
+        agentUserId: signals(conversationId)[1].agentUserId,
       });
 
       const connects = statusOf(ep)[0].connects;
       expect(emulator.dropNotificationSockets()).toBeGreaterThan(0);
       await eventually(() => expect(statusOf(ep)[0]).toMatchObject({ open: true, connects: connects + 1 }));
 
+      // A blind transfer to a user goes through no queue: no acd.end, the answer shows in the participant state.
       emulator.transferAgent(conversationId, { agentName: 'Tess Transfer' });
-      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.joined', 'agent.left', 'agent.joined']));
-      const [, left, joined] = signals(conversationId);
-      expect(left).toMatchObject({ signal: 'agent.left', disconnectType: 'transfer' });
-      expect(joined).toMatchObject({ signal: 'agent.joined', agentName: 'Tess Transfer' });
+      await eventually(() =>
+        expect(signals(conversationId).map((s) => s.signal)).toEqual([
+          'agent.alerting',
+          'agent.joined',
+          'agent.left',
+          'agent.wrapup',
+          'agent.alerting',
+        ]),
+      );
+      const [, , left, , alerting] = signals(conversationId);
+      expect(left).toMatchObject({ signal: 'agent.left', disconnectType: 'TRANSFER', disconnectClass: 'transfer', unanswered: false });
+      await expect(provider.agentState(ep, conversationId, alerting.participantId!)).resolves.toMatchObject({
+        state: 'connected',
+        agentName: 'Tess Transfer',
+        agentUserId: alerting.agentUserId,
+      });
       expect(emulator.conversation(conversationId)!.state).toBe('connected');
       await new Promise((r) => setTimeout(r, 200));
       expect(signals(conversationId).some((s) => s.signal === 'customer.left')).toBe(false);
@@ -392,21 +406,21 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       await Promise.all(ids.map((id) => provider.watchConversation(ep, id)));
       const before = statusOf(ep);
       expect(before).toHaveLength(1);
-      expect(before[0].topics).toBe(12);
+      expect(before[0].topics).toBe(15);
 
       emulator.closeNotificationSockets();
       await eventually(() => expect(statusOf(ep)[0].channelId).not.toBe(before[0].channelId));
       await eventually(() => expect(statusOf(ep)[0].open).toBe(true));
       const moved = emulator.state().notificationChannels.find((c) => c.id === statusOf(ep)[0].channelId)!;
-      expect(moved.topics).toHaveLength(12);
+      expect(moved.topics).toHaveLength(15);
 
       for (const id of ids) emulator.joinAgent(id);
       emulator.endConversation(ids[1]);
       await eventually(() => {
-        for (const id of ids) expect(signals(id)[0]?.signal).toBe('agent.joined');
+        for (const id of ids) expect(signals(id).map((e) => e.signal)).toContain('agent.joined');
         expect(signals(ids[1]).map((s) => s.signal)).toEqual(expect.arrayContaining(['agent.left', 'customer.left']));
       });
-      expect(signals(ids[1]).find((s) => s.signal === 'agent.left')?.disconnectType).toBe('client');
+      expect(signals(ids[1]).find((s) => s.signal === 'agent.left')).toMatchObject({ disconnectType: 'CLIENT', disconnectClass: 'end' });
     });
 
     it('stops listening once every conversation is unwatched', async () => {
@@ -440,7 +454,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const watcher = new GenesysNotifications(api, http, publisher, { reconnectBaseMs: 50, reconnectMaxMs: 200, ...options });
       watchers.push(watcher);
       const ep = { ...endpoint(), provider: { ...endpoint().provider, apiBaseUrl: quiet.url, loginBaseUrl: quiet.url } };
-      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher);
+      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher, new AgentDirectory(api));
       const conversationId = await openConversation(ep, adapter);
       await adapter.watchConversation(ep, conversationId);
       return { watcher, ep, conversationId };

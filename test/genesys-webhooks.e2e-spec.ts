@@ -160,6 +160,16 @@ describe('Genesys webhook intake', () => {
     const start = JSON.stringify({ topicName: topic('user.start'), eventBody: { ...agentFields, eventTime: 1767261600000 } });
     await post(`/webhooks/genesys/${endpointId}/events`, start, sign(SECRET, start)).expect(200, {});
     const list = JSON.stringify([
+      {
+        topicName: topic('acd.end'),
+        eventBody: {
+          conversationId,
+          participantId: 'p-acd',
+          acdOutcome: 'ANSWERED',
+          answeredUserId: agent.userId,
+          eventTime: 1767261601000,
+        },
+      },
       { topicName: topic('user.end'), eventBody: { ...agentFields, disconnectType: 'TRANSFER', eventTime: 1767261660000 } },
       { topicName: 'v2.users.someone.presence', eventBody: {} },
       {
@@ -168,7 +178,9 @@ describe('Genesys webhook intake', () => {
       },
     ]);
     await post(`/webhooks/genesys/${endpointId}/events`, list, sign(SECRET, list)).expect(200, {});
+    // user.start is the agent being alerted; acd.end ANSWERED is the answer, and only it carries the agent's name.
     expect(published.map((p) => p.event)).toEqual([
+      expect.objectContaining({ kind: 'conversation.signal', signal: 'agent.alerting', conversationId, agentUserId: agent.userId }),
       expect.objectContaining({
         kind: 'conversation.signal',
         signal: 'agent.joined',
@@ -176,8 +188,13 @@ describe('Genesys webhook intake', () => {
         agentUserId: agent.userId,
         agentName: 'Pat Agent',
       }),
-      expect.objectContaining({ signal: 'agent.left', disconnectType: 'transfer', participantId: agent.participantId }),
-      expect.objectContaining({ signal: 'customer.left', disconnectType: 'client' }),
+      expect.objectContaining({
+        signal: 'agent.left',
+        disconnectType: 'TRANSFER',
+        disconnectClass: 'transfer',
+        participantId: agent.participantId,
+      }),
+      expect.objectContaining({ signal: 'customer.left', disconnectType: 'CLIENT', endedBy: 'customer' }),
     ]);
   });
 

@@ -58,6 +58,13 @@ export interface Availability {
   estimatedWaitMs?: number;
 }
 
+/** Where an agent's leg of a conversation stands, as the provider reports it now. */
+export interface AgentLegState {
+  state: 'alerting' | 'connected' | 'ended';
+  agentName?: string;
+  agentUserId?: string;
+}
+
 export interface ContactCenterProvider {
   readonly type: ProviderSettings['type'];
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
@@ -76,6 +83,11 @@ export interface ContactCenterProvider {
   disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void>;
   getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null>;
   checkAvailability(endpoint: Endpoint, query: { skills: string[]; language?: string }): Promise<Availability>;
+  /**
+   * The state of one agent leg (participant) of a conversation, for providers whose signals do not always say when
+   * an alerted agent answered (Genesys: a transfer that bypasses the queue). Undefined when the leg is unknown.
+   */
+  agentState?(endpoint: Endpoint, conversationId: string, participantId: string): Promise<AgentLegState | undefined>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;

@@ -70,13 +70,32 @@ export interface ReceiptEvent extends ProviderEventBase {
   reasons: { code: string; message?: string }[];
 }
 
-/** A conversation lifecycle signal (Genesys notification topics). */
+/** How the provider classifies the end of one leg: the conversation goes on (transfer, requeue), ends, or it does not say. */
+export type DisconnectClass = 'transfer' | 'end' | 'unknown';
+
+/**
+ * A conversation lifecycle signal (Genesys notification topics):
+ * - `agent.alerting`: an agent is offered the conversation; nobody answered yet, so it is no join;
+ * - `agent.joined`: an agent actually answered (connected);
+ * - `agent.left`: an agent's leg ended (a transfer, a requeue after no answer, or the end);
+ * - `queue.left`: the queue leg ended without an answer (abandoned, flowed out);
+ * - `customer.left`: the customer's leg ended: the conversation is over;
+ * - `agent.wrapup`: the agent finished after-conversation work.
+ */
 export interface ConversationSignalEvent extends ProviderEventBase {
   kind: 'conversation.signal';
   conversationId: string;
-  signal: 'agent.joined' | 'agent.left' | 'customer.left' | 'agent.wrapup';
-  /** Provider's reason for a disconnect (Genesys disconnectType: client, transfer, peer, system…). */
+  signal: 'agent.alerting' | 'agent.joined' | 'agent.left' | 'queue.left' | 'customer.left' | 'agent.wrapup';
+  /** Provider's reason for a disconnect, in its canonical spelling (Genesys: TRANSFER, CONSULT_TRANSFER, PEER, …). */
   disconnectType?: string;
+  /** What the disconnect means for the conversation, decided by the provider for each value. */
+  disconnectClass?: DisconnectClass;
+  /** On agent.left: the agent was alerted and never answered; the conversation went back to the queue. */
+  unanswered?: boolean;
+  /** On customer.left: which side ended the conversation. */
+  endedBy?: 'agent' | 'customer';
+  /** On queue.left: the provider's outcome of the queue leg (Genesys acdOutcome: ABANDON, FLOW_OUT, …). */
+  queueOutcome?: string;
   participantId?: string;
   agentUserId?: string;
   agentName?: string;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../tools/emulators/genesys-cloud';
+import { DEFAULT_QUEUE_ID, GenesysEmulator, type EmulatorOptions } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from './bot-receiver';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './test-app';
 
@@ -23,9 +23,15 @@ export interface HandoverFixture {
 }
 
 export async function createHandoverFixture(
-  options: { env?: Record<string, string>; handoverDefaults?: Record<string, unknown>; rateLimitPerMinute?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    handoverDefaults?: Record<string, unknown>;
+    rateLimitPerMinute?: number;
+    /** Emulator options; its threading timeline defaults to Genesys's 72 h. */
+    emulator?: EmulatorOptions;
+  } = {},
 ): Promise<HandoverFixture> {
-  const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000 });
+  const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000, ...options.emulator });
   emulator.addOAuthClient({ clientId: 'connector-client', clientSecret: 'connector-client-secret' });
   const bot = await BotReceiver.start(CALLBACK_SECRET);
   const t = await createTestApp({ AGENT_LEFT_GRACE_MS: '300', ...options.env });

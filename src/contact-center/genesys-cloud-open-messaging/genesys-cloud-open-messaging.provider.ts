@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import {
+  AgentLegState,
   Availability,
   ContactCenterProvider,
   CustomerMessage,
@@ -9,6 +10,7 @@ import {
   SentMessage,
 } from '../contact-center-provider';
 import { ProviderError, ProviderRejectedError } from '../provider-errors';
+import { AgentDirectory } from './agent-directory';
 import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import type { MessageConversation } from './genesys-types';
 import { inboundMessageBody, receiptBody, StructuredResponse, structuredResponseBody, typingEventBody } from './inbound-payloads';
@@ -37,6 +39,7 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   constructor(
     private readonly api: GenesysApiClient,
     private readonly notifications: GenesysNotifications,
+    private readonly agents: AgentDirectory,
   ) {}
 
   async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
@@ -99,6 +102,23 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
       if (err instanceof ProviderError && err.status === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * An agent participant's state from the conversation (`MessageMediaParticipant.state`): `connected` is an answer,
+   * `alerting` (or `offering`, `contacting`) still waiting, anything after (`disconnected`, `terminated`) over.
+   */
+  async agentState(endpoint: Endpoint, conversationId: string, participantId: string): Promise<AgentLegState | undefined> {
+    const ep = asGenesysEndpoint(endpoint);
+    const participant = (await this.getConversation(ep, conversationId))?.participants?.find((p) => p.id === participantId);
+    if (!participant || participant.purpose !== 'agent') return undefined;
+    const agentUserId = participant.user?.id ?? participant.userId;
+    if (participant.state === 'connected') {
+      const agentName = participant.name || (agentUserId ? await this.agents.name(ep, agentUserId) : undefined);
+      return { state: 'connected', agentUserId, agentName };
+    }
+    const waiting = ['alerting', 'offering', 'contacting', 'dialing', 'none'];
+    return { state: waiting.includes(participant.state ?? '') ? 'alerting' : 'ended', agentUserId };
   }
 
   /** Idempotent: nothing to do when the customer already left or the conversation is gone. */

@@ -110,5 +110,13 @@ export interface NotificationMessage {
 /** `GET /api/v2/conversations/messages/{conversationId}` (the parts used). */
 export interface MessageConversation {
   id: string;
-  participants?: { id: string; purpose?: string; state?: string }[];
+  participants?: {
+    id: string;
+    purpose?: string;
+    state?: string;
+    name?: string;
+    userId?: string;
+    user?: { id?: string };
+    disconnectType?: string;
+  }[];
 }

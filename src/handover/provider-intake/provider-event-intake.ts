@@ -7,6 +7,7 @@ import { RedisService } from '../../infrastructure/redis/redis.service';
 import type { Handover } from '../domain/handover.model';
 import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
+import { startAgentCheck, stopAgentCheck } from './agent-checks';
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
@@ -115,32 +116,61 @@ export class ProviderEventIntake implements ProviderEventSink {
   }
 
   /**
-   * Agent left without a transfer: wait a little (a transfer may still arrive as a new agent) unless wrap-up or
-   * the customer's disconnect confirms the end.
+   * Lifecycle signals. Alerting is no join (the agent may not answer); an agent whose leg ends unanswered leaves the
+   * handover where it was (queued, the queue timeout still counting). A transfer keeps the handover. An agent who
+   * left for good starts a short grace (a transfer may still arrive as a new agent) that wrap-up or the customer's
+   * disconnect cuts short.
    */
   private async signal(endpoint: Endpoint, handover: Handover, event: ConversationSignalEvent): Promise<void> {
+    const detail = (extra: Record<string, unknown> = {}) => ({
+      ...(event.agentUserId ? { agentUserId: event.agentUserId } : {}),
+      ...(event.disconnectType ? { disconnectType: event.disconnectType } : {}),
+      ...extra,
+    });
     switch (event.signal) {
-      case 'agent.joined':
+      case 'agent.alerting':
         await this.sessions.cancelTimer('agent-left', handover.id);
-        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.lifecycle.touch(endpoint, handover.id);
+        await this.sessions.appendTimeline(
+          handover.endpointId,
+          handover.sessionId,
+          this.lifecycle.timeline(handover, 'agent.alerting', detail()),
+        );
+        if (event.participantId) await startAgentCheck(this.sessions, handover.id, event.participantId, event.agentUserId);
+        break;
+      case 'agent.joined':
+        await this.lifecycle.agentAnswered(endpoint, handover, event.agentName, event.agentUserId);
         break;
       case 'agent.left':
-        if (event.disconnectType === 'transfer') {
+        if (event.participantId && event.participantId === handover.alertingParticipantId) await stopAgentCheck(this.sessions, handover.id);
+        if (event.unanswered) {
           await this.sessions.appendTimeline(
             handover.endpointId,
             handover.sessionId,
-            this.lifecycle.timeline(handover, 'agent.transferred', { agent: handover.agentName }),
+            this.lifecycle.timeline(handover, 'agent.not_answered', detail()),
+          );
+        } else if (event.disconnectClass === 'transfer') {
+          await this.sessions.appendTimeline(
+            handover.endpointId,
+            handover.sessionId,
+            this.lifecycle.timeline(handover, 'agent.transferred', detail({ agent: handover.agentName })),
           );
         } else if (handover.state === 'active') {
           await this.sessions.schedule('agent-left', handover.id, Date.now() + this.config.agentLeftGraceMs);
         }
+        break;
+      case 'queue.left':
+        await this.sessions.appendTimeline(
+          handover.endpointId,
+          handover.sessionId,
+          this.lifecycle.timeline(handover, 'queue.left', detail({ outcome: event.queueOutcome })),
+        );
         break;
       case 'agent.wrapup':
         // Wrap-up also follows a transfer; only an agent who left without one ends the handover here.
         if (await this.sessions.hasTimer('agent-left', handover.id)) await this.lifecycle.end(handover, 'agent_ended');
         break;
       case 'customer.left':
-        await this.lifecycle.end(handover, event.disconnectType === 'peer' ? 'agent_ended' : 'customer_ended');
+        await this.lifecycle.end(handover, event.endedBy === 'agent' ? 'agent_ended' : 'customer_ended');
         break;
     }
   }

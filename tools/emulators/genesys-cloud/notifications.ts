@@ -27,17 +27,33 @@ export interface NotificationOptions {
   channelTtlMs: number;
 }
 
-/** The Genesys detail-event body (`UserStart…`, `UserEnd…`, `CustomerEnd…`, `AfterCallWork…`) of a lifecycle change. */
+const since = (from: string | undefined, to: string | undefined): number | undefined =>
+  from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined;
+
+/**
+ * The Genesys detail-event body of a lifecycle change (`CustomerStart…`, `AcdStart…`, `AcdEnd…`, `UserStart…`,
+ * `UserEnd…`, `CustomerEnd…`, `AfterCallWork…` of the SDK's notificationMappings.json); `disconnectType` in the
+ * detail-event spelling (UPPER_SNAKE).
+ */
 export function detailEventBody(event: LifecycleEvent): Record<string, unknown> {
-  const { conversation, participant } = event;
-  const endedMs =
-    participant.endTime && participant.connectedTime ? Date.parse(participant.endTime) - Date.parse(participant.connectedTime) : undefined;
+  const { conversation, participant, topic } = event;
+  const ended = topic === 'user.end' || topic === 'customer.end' || topic === 'acd.end';
+  const durations: Record<string, number> = {};
+  if (topic === 'user.end') {
+    // A user segment starts at alerting: the alerting time, then the interacting time once the agent answered.
+    durations.alertingDurationMs = since(participant.startTime, participant.connectedTime ?? participant.endTime) ?? 0;
+    durations.interactingDurationMs = since(participant.connectedTime, participant.endTime) ?? 0;
+  } else if (topic === 'customer.end') {
+    durations.interactingDurationMs = since(participant.connectedTime, participant.endTime) ?? 0;
+  } else if (topic === 'acd.end') {
+    durations.connectedDurationMs = since(participant.startTime, participant.endTime) ?? 0;
+  }
   return {
     eventTime: Date.now(),
     conversationId: conversation.id,
     participantId: participant.id,
     sessionId: participant.sessionId,
-    ...(event.disconnectType ? { disconnectType: event.disconnectType.toUpperCase() } : {}),
+    ...(ended && event.disconnectType ? { disconnectType: event.disconnectType } : {}),
     mediaType: 'MESSAGE',
     provider: 'Open Messaging',
     direction: 'INBOUND',
@@ -48,8 +64,11 @@ export function detailEventBody(event: LifecycleEvent): Record<string, unknown> 
     messageType: 'OPEN',
     ...(participant.userId ? { userId: participant.userId } : {}),
     ...(participant.queueId ? { queueId: participant.queueId } : {}),
-    ...(event.topic === 'user.end' || event.topic === 'customer.end' ? { interactingDurationMs: endedMs ?? 0 } : {}),
-    ...(event.topic === 'acw' ? { wrapupDurationMs: 0 } : {}),
+    ...(event.acdOutcome ? { acdOutcome: event.acdOutcome } : {}),
+    ...(event.answeredUserId ? { answeredUserId: event.answeredUserId } : {}),
+    ...(topic === 'acd.end' ? { usedRouting: 'STANDARD', routingPriority: 0 } : {}),
+    ...durations,
+    ...(topic === 'acw' ? { wrapupDurationMs: 0 } : {}),
     conversationExternalContactIds: [],
     conversationExternalOrganizationIds: [],
   };

@@ -11,7 +11,7 @@ import {
   type InboundButtonResponse,
 } from './inbound';
 import { newMessageId, type Conversation, type EmulatorStore, type EndInitiator } from './store';
-import type { LogEntry, OpenIntegration, Participant, ParticipantPurpose } from './types';
+import type { DisconnectType, LogEntry, OpenIntegration, Participant, ParticipantPurpose } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -25,6 +25,35 @@ const INTEGRATIONS = '/conversations/messaging/integrations/open';
 /** Disconnecting a participant ends the conversation from that side (a queue leg counts as the system). */
 const ENDED_BY: Record<ParticipantPurpose, EndInitiator> = { customer: 'customer', agent: 'agent', acd: 'system' };
 const INBOUND = '/conversations/messages/:integrationId/inbound/open';
+
+/**
+ * `MessageMediaParticipant.disconnectType` (REST): lower case, dotted, do-not-disturb spelled out; it has no
+ * `timeout`, `uncallable` or `unknown` (Python SDK `message_media_participant.py`), which read as `other`.
+ */
+const REST_DISCONNECT_TYPE: Record<DisconnectType, string> = {
+  UNKNOWN: 'other',
+  ENDPOINT: 'endpoint',
+  CLIENT: 'client',
+  SYSTEM: 'system',
+  TRANSFER: 'transfer',
+  ERROR: 'error',
+  PEER: 'peer',
+  OTHER: 'other',
+  SPAM: 'spam',
+  TIMEOUT: 'other',
+  TRANSPORT_FAILURE: 'transport.failure',
+  CONFERENCE_TRANSFER: 'transfer.conference',
+  CONSULT_TRANSFER: 'transfer.consult',
+  FORWARD_TRANSFER: 'transfer.forward',
+  NO_ANSWER_TRANSFER: 'transfer.noanswer',
+  NOT_AVAILABLE_TRANSFER: 'transfer.notavailable',
+  UNCALLABLE: 'other',
+  DND_ENDPOINT: 'endpoint.donotdisturb',
+  DND_TRANSFER: 'transfer.donotdisturb',
+  INACTIVITY: 'inactivity',
+  SESSION_EXPIRED: 'session.expired',
+  TAKEOVER: 'takeover',
+};
 
 /** Open Messaging integrations, the four inbound endpoints, and the message-conversation endpoints (under /api/v2). */
 export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDeps): Router {
@@ -49,12 +78,14 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     build: (id: string) => Json,
   ): { conversation: Conversation; entry: LogEntry } => {
     const conversation = store.threadInbound(integration.id, inbound.customer, inbound.customAttributes);
-    const duplicate = inbound.messageId ? conversation.inboundByMessageId.get(inbound.messageId) : undefined;
+    // A message is "a unique combination of id and time" (outbound messages page): a resend with another time is new.
+    const key = inbound.messageId ? `${inbound.messageId}\u0000${inbound.time}` : undefined;
+    const duplicate = key ? conversation.inboundByMessageId.get(key) : undefined;
     if (duplicate) return { conversation, entry: duplicate };
     const id = newMessageId();
     const payload = build(id);
     const entry = store.appendLog(conversation, { direction: 'Inbound', type: payload.type as LogEntry['type'], id, payload });
-    if (inbound.messageId) conversation.inboundByMessageId.set(inbound.messageId, entry);
+    if (key) conversation.inboundByMessageId.set(key, entry);
     onInboundMessage(conversation, entry);
     return { conversation, entry };
   };
@@ -220,7 +251,7 @@ function genesysParticipant(conversation: Conversation, p: Participant): Json {
     purpose: p.purpose,
     state: p.state,
     direction: 'inbound',
-    ...(p.disconnectType ? { disconnectType: p.disconnectType } : {}),
+    ...(p.disconnectType ? { disconnectType: REST_DISCONNECT_TYPE[p.disconnectType] } : {}),
     held: false,
     wrapupRequired: p.purpose === 'agent',
     ...(p.userId ? { userId: p.userId, user: { id: p.userId, selfUri: `/api/v2/users/${p.userId}` } } : {}),
