@@ -13,7 +13,14 @@ import { ProviderError, ProviderRejectedError } from '../provider-errors';
 import { AgentDirectory } from './agent-directory';
 import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import type { MessageConversation } from './genesys-types';
-import { inboundMessageBody, receiptBody, StructuredResponse, structuredResponseBody, typingEventBody } from './inbound-payloads';
+import {
+  inboundMessageBody,
+  inboundMessageParts,
+  receiptBody,
+  StructuredResponse,
+  structuredResponseBody,
+  typingEventBody,
+} from './inbound-payloads';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
 
@@ -42,19 +49,28 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     private readonly agents: AgentDirectory,
   ) {}
 
+  /**
+   * One inbound message per attachment (the schema allows one `Attachment` item per message): the text travels with
+   * the first, each further attachment follows as its own message, in order, with an id and a time derived from the
+   * message's (`<messageId>-a<n>`, one millisecond apart), so a retry repeats every part exactly.
+   */
   async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
     const ep = asGenesysEndpoint(endpoint);
     if (!message.text && !message.attachments?.length) {
       throw new ProviderRejectedError('A customer message needs text or attachments');
     }
-    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
-      method: 'POST',
-      path: inbound(ep, 'message'),
-      query: { prefetchConversationId: 'true' },
-      body: inboundMessageBody(message),
-      operation: 'inbound message',
-    });
-    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    let first: SentMessage | undefined;
+    for (const part of inboundMessageParts(message)) {
+      const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+        method: 'POST',
+        path: inbound(ep, 'message'),
+        query: { prefetchConversationId: 'true' },
+        body: inboundMessageBody(part),
+        operation: 'inbound message',
+      });
+      first ??= { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    }
+    return first!;
   }
 
   async sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void> {

@@ -76,6 +76,23 @@ export function inboundMessageBody(message: CustomerMessage): InboundMessageBody
   return body;
 }
 
+/** A message with several attachments as one message per attachment: the first keeps the text, id and time. */
+export function inboundMessageParts(message: CustomerMessage): CustomerMessage[] {
+  const attachments = message.attachments ?? [];
+  if (attachments.length <= 1) return [message];
+  const start = Date.parse(message.time);
+  return attachments.map((attachment, index) =>
+    index === 0
+      ? { ...message, attachments: [attachment] }
+      : {
+          customer: message.customer,
+          messageId: `${message.messageId}-a${index}`,
+          time: Number.isNaN(start) ? message.time : new Date(start + index).toISOString(),
+          attachments: [attachment],
+        },
+  );
+}
+
 export function typingEventBody(customer: CustomerProfile, time: string): InboundEventBody {
   return { channel: { from: fromRecipient(customer), time }, events: [{ eventType: 'Typing' }] };
 }

@@ -55,7 +55,7 @@ export class HandoverService {
       createdAt: now,
       lastActivityAt: now,
     };
-    const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
+    const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts, time: now });
     const result = await this.sessions.startHandover(
       handover,
       { customer: JSON.stringify(customer) },
@@ -89,6 +89,7 @@ export class HandoverService {
         messageId,
         text: dto.text,
         attachments: dto.attachments ?? [],
+        time: new Date().toISOString(),
       }),
       dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpoint.id, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),

@@ -10,8 +10,19 @@ export type AgentCommand =
       routing: RoutingData;
       /** Transcript parts, then the bot's first text: sent in this order, routing data on the first. */
       texts: string[];
+      /** When the handover was asked for: the messages' time, the same on every retry (absent in commands queued before it existed). */
+      time?: string;
     }
-  | { kind: 'message'; handoverId: string; customer: CustomerProfile; messageId: string; text?: string; attachments: OutgoingAttachment[] }
+  | {
+      kind: 'message';
+      handoverId: string;
+      customer: CustomerProfile;
+      messageId: string;
+      text?: string;
+      attachments: OutgoingAttachment[];
+      /** When the user wrote: the message's time at the provider, the same on every retry. */
+      time?: string;
+    }
   | { kind: 'typing'; handoverId: string; customer: CustomerProfile }
   | {
       kind: 'receipt';

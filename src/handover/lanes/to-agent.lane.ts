@@ -47,7 +47,7 @@ export class ToAgentLane extends LaneWorker {
     const endpoint = await laneEndpoint(this.endpoints, endpointId);
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
-    await this.execute(endpoint, this.providers.forEndpoint(endpoint), handover, command, entry.id);
+    await this.execute(endpoint, this.providers.forEndpoint(endpoint), handover, command, entry);
   }
 
   private async execute(
@@ -55,19 +55,23 @@ export class ToAgentLane extends LaneWorker {
     provider: ContactCenterProvider,
     handover: Handover,
     command: AgentCommand,
-    entryId: string,
+    entry: MailboxEntry,
   ): Promise<void> {
-    const time = new Date().toISOString();
+    // A message's identity at the provider is its id and its time: both are fixed when the command is queued, so a
+    // retry repeats them exactly (commands queued before `time` existed use the entry's own timestamp).
+    const commandTime = (command.kind === 'open' || command.kind === 'message') && command.time ? Date.parse(command.time) : entry.at;
+    const at = (offsetMs = 0) => new Date(commandTime + offsetMs).toISOString();
     switch (command.kind) {
       case 'open': {
         if (handover.state === 'ended') return;
         let conversationId = handover.conversationId;
         for (const [index, text] of command.texts.entries()) {
-          // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message.
+          // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message; the
+          // parts are a millisecond apart, in order.
           const sent = await provider.sendCustomerMessage(endpoint, {
             customer: command.customer,
-            messageId: `${entryId}-${index}`,
-            time,
+            messageId: `${entry.id}-${index}`,
+            time: at(index),
             text,
             routing: index === 0 ? command.routing : undefined,
           });
@@ -94,13 +98,13 @@ export class ToAgentLane extends LaneWorker {
         await provider.sendCustomerMessage(endpoint, {
           customer: command.customer,
           messageId: command.messageId,
-          time,
+          time: at(),
           text: command.text,
           attachments: command.attachments,
         });
         return;
       case 'typing':
-        if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
+        if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, new Date().toISOString());
         return;
       case 'receipt':
         await this.receipts.send(endpoint, command);

@@ -2,13 +2,14 @@ import type { RequestHandler, Response } from 'express';
 import { ControlError, sendGenesysError } from './errors';
 import type { ActiveFault, ApiCallRecord, FaultInput, FaultMode } from './types';
 
-const MODES: readonly FaultMode[] = ['429', '503', 'hang'];
+const MODES: readonly FaultMode[] = ['429', '503', 'hang', 'lost-response'];
 /** The detailed call log keeps the newest calls only, so a long-running emulator does not grow without bound. */
 const MAX_CALL_LOG = 5000;
 
 /**
  * Counts every /api/v2 and /oauth call and applies the fault switches to them:
- * the next N matching calls answer 429 (with Retry-After), 503, or never answer until the emulator closes.
+ * the next N matching calls answer 429 (with Retry-After), 503, or never answer until the emulator closes; or they
+ * are carried out and their answer is lost (`lost-response`: the caller sees a 503 for a call that took effect).
  */
 export class TrafficControl {
   private faults: ActiveFault[] = [];
@@ -94,6 +95,15 @@ export class TrafficControl {
         this.hanging.add(res);
         res.on('close', () => this.hanging.delete(res));
         return;
+      case 'lost-response': {
+        const json = res.json.bind(res);
+        res.json = ((_body: unknown) => {
+          res.json = json;
+          sendGenesysError(res, 503, 'service.unavailable', 'Service Unavailable');
+          return res;
+        }) as typeof res.json;
+        return next();
+      }
     }
   };
 }

@@ -83,6 +83,8 @@ export function parseInboundMessage(body: unknown): InboundMessage {
   const text = optionalString(root, 'text', '');
   const attachments = root.content === undefined ? [] : array(root.content, 'content').map(parseContent);
   if (!text && attachments.length === 0) throw GenesysApiError.badRequest(TEXT_OR_CONTENT_REQUIRED);
+  // "If contentType = "Attachment" only one item is allowed" (OpenMessageContent; the outbound schema says the same).
+  if (attachments.length > 1) throw GenesysApiError.badRequest('content should NOT have more than 1 items');
   return { ...base, text, attachments, customAttributes: customAttributes(root), metadata: topLevelMetadata(root) };
 }
 

@@ -214,7 +214,7 @@ export interface ConversationView {
   messages: LogEntry[];
 }
 
-export type FaultMode = '429' | '503' | 'hang';
+export type FaultMode = '429' | '503' | 'hang' | 'lost-response';
 
 export interface FaultInput {
   mode: FaultMode;
