@@ -209,22 +209,21 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         status: 'Failed',
         reason: { code: 'RateLimited', message: 'bot busy' },
       });
-      await provider.sendStructuredResponse(ep, {
+      await provider.sendCustomerMessage(ep, {
         customer: who,
         messageId: 'm-qr',
         time: new Date().toISOString(),
-        type: 'QuickReply',
-        text: 'Yes',
-        payload: 'Yes',
-        originatingMessageId: agentMessage.id,
+        reply: { type: 'QuickReply', text: 'Yes', payload: 'Yes', originatingMessageId: agentMessage.id },
       });
 
       const log = emulator.conversation(conversationId!)!.messages;
-      const firstInbound = log.find((e) => e.direction === 'Inbound' && e.type === 'Text')!;
-      expect((firstInbound.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)).toEqual([
-        'Image',
-        'File',
-      ]);
+      // One Attachment item per message: two messages, in order.
+      const withAttachments = log.filter(
+        (e) => e.direction === 'Inbound' && e.type === 'Text' && (e.payload.content as unknown[]).length > 0,
+      );
+      expect(
+        withAttachments.map((e) => (e.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)),
+      ).toEqual([['Image'], ['File']]);
       expect(log.some((e) => e.direction === 'Inbound' && e.type === 'Event')).toBe(true);
       const receipts = log.filter((e) => e.type === 'Receipt' && e.id === agentMessage.id).map((e) => e.payload);
       expect(receipts).toEqual([

@@ -39,6 +39,20 @@ export interface CustomerMessage {
   attachments?: OutgoingAttachment[];
   /** Set on the message that opens the conversation: becomes the provider's routing data. */
   routing?: RoutingData;
+  /**
+   * The customer picked a quick reply, card button or date of an agent message: providers with structured
+   * responses send it as one (Genesys: an inbound structured response); others send `reply.text` as text.
+   */
+  reply?: CustomerReply;
+}
+
+export interface CustomerReply {
+  /** The provider's id of the agent message that offered the choice. */
+  originatingMessageId: string;
+  type: 'QuickReply' | 'Button' | 'DatePicker';
+  /** The label the customer picked. */
+  text: string;
+  payload: string;
 }
 
 export interface SentMessage {

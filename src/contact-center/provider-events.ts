@@ -35,6 +35,31 @@ export interface DatePicker {
   availableTimes: { dateTime: string; durationSeconds?: number }[];
 }
 
+/** A list to pick from (Genesys `ListPicker`): sections of items; the customer's choice goes back as text. */
+export interface ListPicker {
+  title?: string;
+  subtitle?: string;
+  sections: {
+    title?: string;
+    multipleSelection?: boolean;
+    items: { id?: string; title?: string; subtitle?: string; imageUrl?: string }[];
+  }[];
+}
+
+export interface SharedLocation {
+  url?: string;
+  address?: string;
+  text?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+/** A content element the connector passes on as the provider sent it (`contentType` plus its own field). */
+export interface OtherContent {
+  contentType: string;
+  [field: string]: unknown;
+}
+
 interface ProviderEventBase {
   /** The provider's id for this message or event; the de-duplication key together with `kind`. */
   providerEventId: string;
@@ -53,6 +78,10 @@ export interface AgentMessageEvent extends ProviderEventBase {
   quickReplies: QuickReply[];
   cards: Card[];
   datePicker?: DatePicker;
+  listPicker?: ListPicker;
+  location?: SharedLocation;
+  /** Content elements without a normalised form (forms, payments, interactive applications, …), unchanged. */
+  otherContent?: OtherContent[];
   /** 'Human' for an agent, 'Bot' for a provider-side bot flow. */
   originatingEntity?: 'Human' | 'Bot';
   agentName?: string;

@@ -52,15 +52,38 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   /**
    * One inbound message per attachment (the schema allows one `Attachment` item per message): the text travels with
    * the first, each further attachment follows as its own message, in order, with an id and a time derived from the
-   * message's (`<messageId>-a<n>`, one millisecond apart), so a retry repeats every part exactly.
+   * message's (`<messageId>-a<n>`, one millisecond apart), so a retry repeats every part exactly. A `reply` goes as an
+   * inbound structured response first; a text other than the picked label and any attachments follow it as a
+   * message `<messageId>-m`.
    */
   async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
     const ep = asGenesysEndpoint(endpoint);
-    if (!message.text && !message.attachments?.length) {
-      throw new ProviderRejectedError('A customer message needs text or attachments');
+    if (!message.text && !message.attachments?.length && !message.reply) {
+      throw new ProviderRejectedError('A customer message needs text, attachments or a reply');
     }
+    let rest: CustomerMessage | undefined = message;
     let first: SentMessage | undefined;
-    for (const part of inboundMessageParts(message)) {
+    if (message.reply) {
+      first = await this.sendStructuredResponse(ep, {
+        customer: message.customer,
+        messageId: message.messageId,
+        time: message.time,
+        ...message.reply,
+      });
+      const text = message.text && message.text !== message.reply.text ? message.text : undefined;
+      const start = Date.parse(message.time);
+      rest =
+        text || message.attachments?.length
+          ? {
+              customer: message.customer,
+              messageId: `${message.messageId}-m`,
+              time: Number.isNaN(start) ? message.time : new Date(start + 1).toISOString(),
+              text,
+              attachments: message.attachments,
+            }
+          : undefined;
+    }
+    for (const part of rest ? inboundMessageParts(rest) : []) {
       const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
         method: 'POST',
         path: inbound(ep, 'message'),
@@ -93,16 +116,18 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     });
   }
 
-  /** The customer picked a quick reply, button or date offered by a Structured message. */
-  async sendStructuredResponse(endpoint: Endpoint, response: StructuredResponse): Promise<SentMessage> {
-    const ep = asGenesysEndpoint(endpoint);
-    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+  /**
+   * The customer picked a quick reply, button or date offered by a Structured message. The answer
+   * (`OpenStructuredResponseNormalizedMessage`) has no conversationId: it joins the conversation the handover has.
+   */
+  private async sendStructuredResponse(ep: GenesysEndpoint, response: StructuredResponse): Promise<SentMessage> {
+    const sent = await this.api.json<{ id?: string }>(ep, {
       method: 'POST',
       path: inbound(ep, 'structured/response'),
       body: structuredResponseBody(response),
       operation: 'inbound structured response',
     });
-    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    return { providerMessageId: sent?.id };
   }
 
   /** The conversation's participants, or undefined when Genesys does not know it. */

@@ -126,15 +126,15 @@ export interface StructuredResponse {
   type: 'Button' | 'QuickReply' | 'DatePicker';
   text: string;
   payload: string;
-  /** Genesys id of the Structured message that offered the choice. */
-  originatingMessageId?: string;
+  /** Genesys id of the Structured message that offered the choice (required by the SDK model). */
+  originatingMessageId: string;
 }
 
+/** `OpenInboundStructuredResponseMessage`, exactly the three fields the SDK model requires. */
 export function structuredResponseBody(response: StructuredResponse): InboundStructuredResponseBody {
-  const body: InboundStructuredResponseBody = {
+  return {
     channel: { from: fromRecipient(response.customer), messageId: response.messageId, time: response.time },
     buttonResponse: { type: response.type, text: response.text, payload: response.payload },
+    originatingMessageId: response.originatingMessageId,
   };
-  if (response.originatingMessageId) body.originatingMessageId = response.originatingMessageId;
-  return body;
 }

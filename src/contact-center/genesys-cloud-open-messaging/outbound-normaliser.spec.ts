@@ -158,17 +158,69 @@ describe('normaliseOutboundMessage', () => {
     expect(normaliseOutboundMessage(text).events).toHaveLength(1);
   });
 
-  it('skips unknown types and content types without throwing and without echoing text', () => {
+  it('skips unknown message types without throwing and without echoing text', () => {
     const unknown = normaliseOutboundMessage(fixture('outbound-unknown'));
     expect(unknown.events).toEqual([]);
     expect(unknown.skipped).toEqual(["unsupported message type 'Presence'"]);
     expect(unknown.skipped.join(' ')).not.toContain('secret customer text');
 
     const mixed = fixture('outbound-text') as Record<string, unknown>;
-    mixed.content = [{ contentType: 'ListPicker', listPicker: { items: [] } }];
+    mixed.content = [{ listPicker: { items: [] } }];
     const result = normaliseOutboundMessage(mixed);
     expect(result.events).toHaveLength(1);
-    expect(result.skipped).toEqual(["unsupported content type 'ListPicker'"]);
+    expect(result.skipped).toEqual(['content element without a contentType']);
+  });
+
+  it('normalises QuickReplyV2, Text, ListPicker and Location; passes every other content type on unchanged', () => {
+    const structured = fixture('outbound-text') as Record<string, unknown>;
+    delete structured.text;
+    const form = { contentType: 'Form', form: { id: 'f-1', title: 'Details', pages: [] } };
+    structured.content = [
+      { contentType: 'Text', text: { body: 'Hello' } },
+      {
+        contentType: 'QuickReplyV2',
+        quickReplyV2: {
+          title: 'Pick one',
+          actions: [
+            { text: 'Yes', payload: 'y', action: 'Message' },
+            { text: 'No', action: 'Message' },
+          ],
+        },
+      },
+      {
+        contentType: 'ListPicker',
+        listPicker: {
+          receivedMessage: { title: 'Our plans' },
+          sections: [
+            {
+              title: 'Plans',
+              multipleSelection: false,
+              items: [{ id: 'p1', title: 'Basic', subtitle: '5 €', imageUrl: 'https://x/b.png' }],
+            },
+          ],
+        },
+      },
+      { contentType: 'Location', location: { text: 'Shop', address: 'Main St 1', latitude: 48.1, longitude: 11.5 } },
+      form,
+    ];
+    const { events, skipped } = normaliseOutboundMessage(structured);
+    expect(skipped).toEqual([]);
+    expect(events[0]).toMatchObject({
+      kind: 'agent.message',
+      text: 'Hello\nPick one',
+      quickReplies: [
+        { text: 'Yes', payload: 'y' },
+        { text: 'No', payload: 'No' },
+      ],
+      listPicker: {
+        title: 'Our plans',
+        sections: [
+          { title: 'Plans', multipleSelection: false, items: [{ id: 'p1', title: 'Basic', subtitle: '5 €', imageUrl: 'https://x/b.png' }] },
+        ],
+      },
+      location: { text: 'Shop', address: 'Main St 1', latitude: 48.1, longitude: 11.5 },
+      otherContent: [form],
+    });
   });
 
   it('never throws on malformed input', () => {

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
-import type { Availability, CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
+import type { Availability, CustomerProfile, CustomerReply, RoutingData } from '../../contact-center/contact-center-provider';
 import { ProviderRegistry } from '../../contact-center/provider-registry';
 import { RedisService } from '../../infrastructure/redis/redis.service';
-import { Handover, HandoverState } from '../domain/handover.model';
+import { Handover, HandoverState, MessageOffers } from '../domain/handover.model';
 import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
-import { StartHandoverDto, UserMessageDto } from './handover.dto';
+import { QuickReplyDto, StartHandoverDto, UserMessageDto } from './handover.dto';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { entryMark, splitText, transcriptMessages, unsentEntries } from '../domain/transcript';
 
@@ -80,6 +80,7 @@ export class HandoverService {
   ): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
     const handover = await this.handoverOf(endpoint.id, sessionId);
     const messageId = dto.messageId ?? `msg-${randomUUID()}`;
+    const reply = dto.quickReply ? await this.replyTo(handover, dto.quickReply) : undefined;
     const result = await this.queue(handover, {
       lane: 'to-agent',
       entry: this.lifecycle.agentEntry({
@@ -90,9 +91,15 @@ export class HandoverService {
         text: dto.text,
         attachments: dto.attachments ?? [],
         time: new Date().toISOString(),
+        ...(reply ? { reply } : {}),
       }),
       dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpoint.id, sessionId, dto.messageId) : undefined,
-      timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
+      timeline: this.lifecycle.timeline(handover, 'user.message', {
+        messageId,
+        text: dto.text,
+        attachments: dto.attachments?.length ?? 0,
+        ...(reply ? { reply: { type: reply.type, originatingMessageId: reply.originatingMessageId, text: reply.text } } : {}),
+      }),
       activity: this.lifecycle.activity(endpoint),
     });
     return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
@@ -119,6 +126,26 @@ export class HandoverService {
 
   async availability(endpoint: Endpoint, skills: string[], language: string | undefined): Promise<Availability> {
     return this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
+  }
+
+  /**
+   * The pick as what it answers: the agent message it names must be one of this handover's (its timeline entry says
+   * what it offered), and the payload decides between its quick replies, card buttons and dates.
+   */
+  private async replyTo(handover: HandoverIdentity, pick: QuickReplyDto): Promise<CustomerReply> {
+    const entry = (await this.sessions.timeline(handover.endpointId, handover.sessionId)).find(
+      (e) => e.event === 'agent.message' && e.handoverId === handover.id && e.detail?.providerMessageId === pick.messageId,
+    );
+    if (!entry) {
+      throw new BadRequestException([`quickReply.messageId must be the data.messageId of an agent.message of this handover`]);
+    }
+    const offers = (entry.detail?.offers ?? {}) as MessageOffers;
+    const types = (['QuickReply', 'Button', 'DatePicker'] as const).filter((type) => (offers[type]?.length ?? 0) > 0);
+    if (types.length === 0) {
+      throw new BadRequestException([`quickReply.messageId names an agent.message without quick replies, buttons or dates`]);
+    }
+    const type = types.find((t) => offers[t]!.includes(pick.payload)) ?? types[0];
+    return { originatingMessageId: pick.messageId, type, text: pick.text, payload: pick.payload };
   }
 
   /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */

@@ -1,4 +1,4 @@
-import type { CustomerProfile, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+import type { CustomerProfile, CustomerReply, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
 import type { BotEvent } from './bot-events';
 
 /** What the to-agent lane executes against the contact center, in order, per session. */
@@ -22,6 +22,8 @@ export type AgentCommand =
       attachments: OutgoingAttachment[];
       /** When the user wrote: the message's time at the provider, the same on every retry. */
       time?: string;
+      /** The user picked a quick reply, button or date of an agent message. */
+      reply?: CustomerReply;
     }
   | { kind: 'typing'; handoverId: string; customer: CustomerProfile }
   | {

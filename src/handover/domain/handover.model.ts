@@ -60,3 +60,6 @@ export interface TimelineEntry {
 }
 
 export type TimerKind = 'inactivity' | 'queue-timeout' | 'queue-poll' | 'agent-left' | 'agent-check';
+
+/** The choices an agent message offered, by the structured-response type that answers them: their payloads. */
+export type MessageOffers = Partial<Record<'QuickReply' | 'Button' | 'DatePicker', string[]>>;

@@ -101,6 +101,7 @@ export class ToAgentLane extends LaneWorker {
           time: at(),
           text: command.text,
           attachments: command.attachments,
+          ...(command.reply ? { reply: command.reply } : {}),
         });
         return;
       case 'typing':

@@ -4,10 +4,23 @@ import type { Endpoint } from '../../endpoints/endpoint.model';
 import { ProviderEventSink } from '../../contact-center/provider-event-sink';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
-import type { Handover } from '../domain/handover.model';
+import type { Handover, MessageOffers } from '../domain/handover.model';
 import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { startAgentCheck, stopAgentCheck } from './agent-checks';
+
+/**
+ * What an agent message offered to pick from, kept on its timeline entry so that the customer's pick (a bot message
+ * with `quickReply`) can be sent back as what it answers (HandoverService).
+ */
+function offersOf(event: AgentMessageEvent): { offers?: MessageOffers } {
+  const offers: MessageOffers = {};
+  if (event.quickReplies.length > 0) offers.QuickReply = event.quickReplies.map((q) => q.payload);
+  const buttons = event.cards.flatMap((c) => c.actions).filter((a) => a.type === 'postback');
+  if (buttons.length > 0) offers.Button = buttons.map((a) => a.payload ?? a.text);
+  if (event.datePicker) offers.DatePicker = event.datePicker.availableTimes.map((t) => t.dateTime);
+  return Object.keys(offers).length > 0 ? { offers } : {};
+}
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
@@ -91,11 +104,15 @@ export class ProviderEventIntake implements ProviderEventSink {
               handover,
               'agent.message',
               {
+                messageId: event.providerEventId,
                 text: event.text,
                 attachments: event.attachments,
                 quickReplies: event.quickReplies,
                 ...(event.cards.length > 0 ? { cards: event.cards } : {}),
                 ...(event.datePicker ? { datePicker: event.datePicker } : {}),
+                ...(event.listPicker ? { listPicker: event.listPicker } : {}),
+                ...(event.location ? { location: event.location } : {}),
+                ...(event.otherContent ? { otherContent: event.otherContent } : {}),
                 agent,
               },
               { providerMessageId: event.providerEventId, customer: handover.customer },
@@ -104,6 +121,7 @@ export class ProviderEventIntake implements ProviderEventSink {
               providerMessageId: event.providerEventId,
               text: event.text,
               attachments: event.attachments.length,
+              ...offersOf(event),
             }),
             activity: this.lifecycle.activity(endpoint),
           };

@@ -73,7 +73,7 @@ export interface InboundReceipt {
 
 export interface InboundButtonResponse extends InboundBase {
   buttonResponse: { type: (typeof BUTTON_TYPES)[number]; text: string; payload: string };
-  originatingMessageId?: string;
+  originatingMessageId: string;
   customAttributes: Record<string, string>;
 }
 
@@ -123,19 +123,22 @@ export function parseInboundReceipt(body: unknown): InboundReceipt {
   };
 }
 
+/**
+ * `OpenInboundStructuredResponseMessage`: `channel`, `buttonResponse` and `originatingMessageId` are all required,
+ * and so are `type`, `text` and `payload` of `ContentButtonResponse` (SDK `index.d.ts`, Python SDK docs).
+ */
 export function parseInboundButtonResponse(body: unknown): InboundButtonResponse {
   const root = object(body, '');
   const base = parseSender(root);
   const button = object(required(root, 'buttonResponse', ''), 'buttonResponse');
-  const payload = requiredString(button, 'payload', 'buttonResponse');
   return {
     ...base,
     buttonResponse: {
       type: oneOf(button, 'type', 'buttonResponse', BUTTON_TYPES),
-      text: optionalString(button, 'text', 'buttonResponse') ?? payload,
-      payload,
+      text: requiredString(button, 'text', 'buttonResponse'),
+      payload: requiredString(button, 'payload', 'buttonResponse'),
     },
-    originatingMessageId: optionalString(root, 'originatingMessageId', ''),
+    originatingMessageId: requiredString(root, 'originatingMessageId', ''),
     customAttributes: customAttributes(root),
   };
 }

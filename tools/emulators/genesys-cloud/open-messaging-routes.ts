@@ -149,18 +149,26 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     res.json(answer(req, entry.payload, conversation));
   });
 
+  // "Send an inbound response for a structured message … This will be a part of an existing conversation": it needs
+  // the open conversation whose Structured message it answers. Its answer has no conversationId.
   router.post(`${INBOUND}/structured/response`, (req, res) => {
     const integration = requireIntegration(req);
     const inbound = parseInboundButtonResponse(req.body);
-    const { conversation, entry } = threadCustomerInput(integration, inbound, (id) => ({
+    const open = store.threadFor(integration.id, inbound.customer.id);
+    if (open?.state !== 'connected') throw GenesysApiError.badRequest('There is no open conversation for this sender');
+    const original = open.log.find((e) => e.direction === 'Outbound' && e.id === inbound.originatingMessageId);
+    if (original?.type !== 'Structured') {
+      throw GenesysApiError.badRequest('originatingMessageId must be the id of a Structured message of the conversation');
+    }
+    const { entry } = threadCustomerInput(integration, inbound, (id) => ({
       id,
       channel: normalizedInboundChannel(integration.id, inbound, id),
       type: 'Structured',
       content: [{ contentType: 'ButtonResponse', buttonResponse: inbound.buttonResponse }],
       direction: 'Inbound',
-      ...(inbound.originatingMessageId ? { originatingMessageId: inbound.originatingMessageId } : {}),
+      originatingMessageId: inbound.originatingMessageId,
     }));
-    res.json(answer(req, entry.payload, conversation));
+    res.json(entry.payload);
   });
 
   router.post(`${INBOUND}/event`, (req, res) => {

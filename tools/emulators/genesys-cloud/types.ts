@@ -267,6 +267,10 @@ export interface AgentMessageInput {
   text?: string;
   attachments?: { url: string; mime: string; filename?: string }[];
   quickReplies?: { text: string; payload?: string }[];
+  /** Cards with Postback buttons (a Structured message). */
+  cards?: { title: string; description?: string; actions: { text: string; payload?: string }[] }[];
+  /** Further content elements as a bot flow may send them (QuickReplyV2, ListPicker, Location, Form, …), unchanged. */
+  content?: Record<string, unknown>[];
   /** 'Bot' emulates an Architect bot flow writing (no agent needed). */
   originatingEntity?: 'Human' | 'Bot';
 }
