@@ -102,6 +102,11 @@ export interface ContactCenterProvider {
    * an alerted agent answered (Genesys: a transfer that bypasses the queue). Undefined when the leg is unknown.
    */
   agentState?(endpoint: Endpoint, conversationId: string, participantId: string): Promise<AgentLegState | undefined>;
+  /**
+   * The participant legs of a conversation that are over (ids): asked when a provider reopened an earlier
+   * handover's conversation for a new one, whose events then must not be confused with those legs' late events.
+   */
+  pastLegs?(endpoint: Endpoint, conversationId: string): Promise<string[]>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;

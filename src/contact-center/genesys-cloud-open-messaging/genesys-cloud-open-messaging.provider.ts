@@ -162,6 +162,12 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     return { state: waiting.includes(participant.state ?? '') ? 'alerting' : 'ended', agentUserId };
   }
 
+  /** Participants of a reopened conversation that belong to its earlier life: disconnected or terminated. */
+  async pastLegs(endpoint: Endpoint, conversationId: string): Promise<string[]> {
+    const conversation = await this.getConversation(asGenesysEndpoint(endpoint), conversationId);
+    return (conversation?.participants ?? []).filter((p) => p.state === 'disconnected' || p.state === 'terminated').map((p) => p.id);
+  }
+
   /** Idempotent: nothing to do when the customer already left or the conversation is gone. */
   async disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void> {
     const ep = asGenesysEndpoint(endpoint);

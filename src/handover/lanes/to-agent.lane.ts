@@ -78,7 +78,10 @@ export class ToAgentLane extends LaneWorker {
           if (!conversationId && sent.conversationId) {
             conversationId = sent.conversationId;
             // Stored before the state changes, so a release racing with this still finds what to disconnect.
-            await this.sessions.setHandoverFields(handover.id, { conversationId });
+            await this.sessions.setHandoverFields(handover.id, {
+              conversationId,
+              ...(await this.rethreading(endpoint, provider, handover, conversationId)),
+            });
             await this.sessions.mapConversation(conversationId, handover.id);
           }
         }
@@ -113,9 +116,39 @@ export class ToAgentLane extends LaneWorker {
       case 'disconnect':
         if (!handover.conversationId) return;
         await provider.disconnectCustomer(endpoint, handover.conversationId);
-        await provider.unwatchConversation(endpoint, handover.conversationId).catch(() => undefined);
+        // Reopened for a later handover meanwhile (threading timeline): its watch is that handover's now.
+        if ((await this.sessions.identityOfConversation(handover.conversationId, { fresh: true }))?.id === handover.id) {
+          await provider.unwatchConversation(endpoint, handover.conversationId).catch(() => undefined);
+        }
         return;
     }
+  }
+
+  /**
+   * The provider put the new handover into an earlier handover's conversation (Genesys reopens a disconnected one
+   * within the threading timeline, 72 h by default): note it, and the legs that were already over, whose late
+   * events belong to the earlier handover (ProviderEventIntake drops them).
+   */
+  private async rethreading(
+    endpoint: Endpoint,
+    provider: ContactCenterProvider,
+    handover: Handover,
+    conversationId: string,
+  ): Promise<Record<string, string>> {
+    const previous = await this.sessions.identityOfConversation(conversationId, { fresh: true });
+    if (!previous || previous.id === handover.id) return {};
+    const legs = (await provider.pastLegs?.(endpoint, conversationId)) ?? [];
+    await this.sessions.appendTimeline(
+      handover.endpointId,
+      handover.sessionId,
+      this.lifecycle.timeline(handover, 'provider.conversation_rethreaded', {
+        conversationId,
+        previousHandoverId: previous.id,
+        pastLegs: legs.length,
+      }),
+    );
+    this.log.log(`Handover ${handover.id}: conversation ${conversationId} reopened (it was handover ${previous.id}'s)`);
+    return { rethreadedFrom: previous.id, earlierLegs: JSON.stringify(legs.slice(-500)) };
   }
 
   async onDeadLetter(deadLetter: DeadLetter): Promise<void> {

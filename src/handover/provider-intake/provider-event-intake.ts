@@ -9,6 +9,9 @@ import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepositor
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { startAgentCheck, stopAgentCheck } from './agent-checks';
 
+/** How far the provider's clock may be behind ours when an event's time is compared with a handover's start. */
+const CLOCK_SKEW_MS = 2000;
+
 /**
  * What an agent message offered to pick from, kept on its timeline entry so that the customer's pick (a bot message
  * with `quickReply`) can be sent back as what it answers (HandoverService).
@@ -68,7 +71,36 @@ export class ProviderEventIntake implements ProviderEventSink {
 
   private async findHandover(endpointId: string, event: ProviderEvent): Promise<Handover | undefined> {
     const identity = await this.findIdentity(endpointId, event);
-    return identity ? this.sessions.getHandover(identity.id) : undefined;
+    const handover = identity ? await this.sessions.getHandover(identity.id) : undefined;
+    if (handover?.state !== 'ended') return handover;
+    const owner = await this.currentOwner(endpointId, event, handover);
+    return owner ? this.sessions.getHandover(owner.id) : handover;
+  }
+
+  /**
+   * The event's conversation resolved to an ended handover, but the provider may have reopened it for a newer one
+   * (Genesys threading timeline): the mapping another process wrote since, or the user's live handover that has
+   * this conversation. While that handover is still opening (no conversation yet) the event cannot be placed: the
+   * sender retries (a WebSocket event in memory, a webhook with 503).
+   */
+  private async currentOwner(
+    endpointId: string,
+    event: ProviderEvent,
+    stale: Pick<Handover, 'id' | 'userId'>,
+  ): Promise<HandoverIdentity | undefined> {
+    if (!event.conversationId) return undefined;
+    const mapped = await this.sessions.identityOfConversation(event.conversationId, { fresh: true });
+    if (mapped && mapped.id !== stale.id) return mapped;
+    const sessionId = await this.sessions.liveSessionOfUser(endpointId, stale.userId);
+    const live = sessionId ? await this.sessions.identityOfSession(endpointId, sessionId) : undefined;
+    if (!live || live.id === stale.id) return undefined;
+    const handover = await this.sessions.getHandover(live.id);
+    if (!handover || handover.state === 'ended') return undefined;
+    if (handover.conversationId === event.conversationId) return live;
+    if (!handover.conversationId) {
+      throw new Error(`Conversation ${event.conversationId} may be reopening for handover ${live.id}; retry the event`);
+    }
+    return undefined;
   }
 
   private async findIdentity(endpointId: string, event: ProviderEvent): Promise<HandoverIdentity | undefined> {
@@ -84,10 +116,16 @@ export class ProviderEventIntake implements ProviderEventSink {
    * records it. The first message of a human agent is proof enough that one joined, even before the notification:
    * the script then answers `inactive` and the join is recorded (and announced to the bot) first.
    */
-  private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent): Promise<void> {
-    const handover = await this.findIdentity(endpoint.id, event);
+  private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent, retried?: HandoverIdentity): Promise<void> {
+    const handover = retried ?? (await this.findIdentity(endpoint.id, event));
     if (!handover || handover.endpointId !== endpoint.id) {
       this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+      return;
+    }
+    // Older than the handover (with 2 s for clocks apart): a late delivery from an earlier handover whose
+    // conversation the provider reopened for this one.
+    if (handover.createdAt && Date.parse(event.time) < Date.parse(handover.createdAt) - CLOCK_SKEW_MS) {
+      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: older than handover ${handover.id}`);
       return;
     }
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
@@ -130,6 +168,10 @@ export class ProviderEventIntake implements ProviderEventSink {
       await this.lifecycle.agentJoined(handover, named);
       result = await this.sessions.queueMessage(handover, { ...request, requireActive: false });
     }
+    if (result === 'rejected' && !retried) {
+      const owner = await this.currentOwner(endpoint.id, event, handover);
+      if (owner) return this.relayToBot(endpoint, event, owner);
+    }
     if (result === 'rejected') this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
   }
 
@@ -140,6 +182,10 @@ export class ProviderEventIntake implements ProviderEventSink {
    * disconnect cuts short.
    */
   private async signal(endpoint: Endpoint, handover: Handover, event: ConversationSignalEvent): Promise<void> {
+    if (event.participantId && handover.earlierLegs?.includes(event.participantId)) {
+      this.logger.debug(`Dropped ${event.signal} of leg ${event.participantId}: it belongs to handover ${handover.rethreadedFrom}`);
+      return;
+    }
     const detail = (extra: Record<string, unknown> = {}) => ({
       ...(event.agentUserId ? { agentUserId: event.agentUserId } : {}),
       ...(event.disconnectType ? { disconnectType: event.disconnectType } : {}),

@@ -15,6 +15,8 @@ export interface HandoverIdentity {
   sessionId: string;
   userId: string;
   customer: CustomerProfile;
+  /** When the handover was requested (ISO); absent only for identities read before the field was part of it. */
+  createdAt?: string;
 }
 
 /** A message went one way or the other: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
@@ -202,13 +204,14 @@ export class SessionsRepository {
   async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
     const cached = this.identities.get(handoverId);
     if (cached) return cached;
-    const [id, endpointId, sessionId, userId, customer] = await this.redis.client.hmget(
+    const [id, endpointId, sessionId, userId, customer, createdAt] = await this.redis.client.hmget(
       this.handoverKey(handoverId),
       'id',
       'endpointId',
       'sessionId',
       'userId',
       'customer',
+      'createdAt',
     );
     if (!id || !endpointId || !sessionId || !userId) return undefined;
     const identity: HandoverIdentity = {
@@ -217,14 +220,19 @@ export class SessionsRepository {
       sessionId,
       userId,
       customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId },
+      ...(createdAt ? { createdAt } : {}),
     };
     this.identities.set(handoverId, identity);
     return identity;
   }
 
-  /** The identity of the handover a provider conversation belongs to (a conversation never changes hands). */
-  async identityOfConversation(conversationId: string): Promise<HandoverIdentity | undefined> {
-    let handoverId = this.conversations.get(conversationId);
+  /**
+   * The identity of the handover a provider conversation belongs to. A conversation can change hands: a provider
+   * may reopen it for a later handover (Genesys threading timeline), so a cached answer that turned out to be an
+   * ended handover is re-read with `fresh` (another process may have mapped it since).
+   */
+  async identityOfConversation(conversationId: string, options: { fresh?: boolean } = {}): Promise<HandoverIdentity | undefined> {
+    let handoverId = options.fresh ? undefined : this.conversations.get(conversationId);
     if (!handoverId) {
       handoverId = (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
       if (!handoverId) return undefined;
@@ -331,6 +339,7 @@ export class SessionsRepository {
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
     await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
+    this.conversations.set(conversationId, handoverId);
   }
 
   async appendTimeline(endpointId: string, sessionId: string, entry: TimelineEntry): Promise<void> {
