@@ -396,6 +396,8 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       expect(emulator.conversation(conversationId)!.state).toBe('connected');
       await new Promise((r) => setTimeout(r, 200));
       expect(signals(conversationId).some((s) => s.signal === 'customer.left')).toBe(false);
+      // Endpoints of one OAuth client share channels: leave none behind for the next test.
+      await provider.unwatchConversation(ep, conversationId);
     });
 
     it('moves to a new channel on socket_closing and re-subscribes every watched conversation', async () => {

@@ -21,7 +21,7 @@ describe('quick replies, buttons and rich content (Genesys emulator)', () => {
   };
 
   beforeAll(async () => {
-    f = await createHandoverFixture();
+    f = await createHandoverFixture({ emulator: { checkOriginatingMessage: true } });
     await bot('/handovers').send({ sessionId: SESSION, userId: 'u-qr', text: 'hello' }).expect(202);
     await eventually(() => expect(f.bot.typesFor(SESSION)).toContain('handover.queued'));
     conversationId = f.emulator.conversationFor(INTEGRATION_ID, 'u-qr')!.id;

@@ -79,6 +79,25 @@ export interface AgentLegState {
   agentUserId?: string;
 }
 
+/** Something a provider reported for an endpoint that an operator should see (kept for a day after it was last seen). */
+export interface ProviderProblem {
+  /** e.g. `subscription_rejected`, `channel_limit`. */
+  code: string;
+  message: string;
+  since: string;
+  lastSeen: string;
+  details?: Record<string, unknown>;
+}
+
+/** The provider's side of an endpoint, as an operator sees it (`GET /admin/v1/endpoints/:id/status`). */
+export interface ProviderStatus {
+  /** `degraded` while a problem is open. */
+  state: 'ok' | 'degraded';
+  problems: ProviderProblem[];
+  /** Provider-specific live details of the answering process (Genesys: its notification channels). */
+  details?: Record<string, unknown>;
+}
+
 export interface ContactCenterProvider {
   readonly type: ProviderSettings['type'];
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
@@ -107,6 +126,8 @@ export interface ContactCenterProvider {
    * handover's conversation for a new one, whose events then must not be confused with those legs' late events.
    */
   pastLegs?(endpoint: Endpoint, conversationId: string): Promise<string[]>;
+  /** What the provider knows is wrong (or fine) with this endpoint. */
+  status?(endpoint: Endpoint): Promise<ProviderStatus>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;

@@ -11,6 +11,7 @@ import { HandoverLifecycle } from './domain/handover-lifecycle';
 import { DeliveryReceipts } from './lanes/delivery-receipts';
 import { ToAgentLane } from './lanes/to-agent.lane';
 import { ToBotLane } from './lanes/to-bot.lane';
+import { EndpointStatusController } from './operator/endpoint-status.controller';
 import { SessionViews } from './operator/session-views';
 import { SessionsAdminController } from './operator/sessions-admin.controller';
 import { AgentChecks } from './provider-intake/agent-checks';
@@ -26,7 +27,7 @@ import { HandoverTimers } from './timers/handover-timers';
 @Global()
 @Module({
   imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, BotModule],
-  controllers: [HandoverController, SessionsAdminController],
+  controllers: [HandoverController, SessionsAdminController, EndpointStatusController],
   providers: [
     HandoverService,
     HandoverLifecycle,

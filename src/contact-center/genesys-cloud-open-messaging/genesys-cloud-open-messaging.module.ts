@@ -7,6 +7,7 @@ import { GenesysAuth } from './genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { ProviderHealth } from './notifications/provider-health';
 import { RedisRateLimiter } from './rate-limiter';
 
 /** Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. */
@@ -19,6 +20,7 @@ import { RedisRateLimiter } from './rate-limiter';
     GenesysApiClient,
     AgentDirectory,
     ConversationSignalPublisher,
+    ProviderHealth,
     GenesysNotifications,
     GenesysCloudOpenMessagingProvider,
   ],

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import {
   AgentLegState,
@@ -6,6 +6,7 @@ import {
   ContactCenterProvider,
   CustomerMessage,
   CustomerProfile,
+  ProviderStatus,
   QueueStatus,
   SentMessage,
 } from '../contact-center-provider';
@@ -23,6 +24,7 @@ import {
 } from './inbound-payloads';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { ProviderHealth } from './notifications/provider-health';
 
 export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   if (endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
@@ -47,6 +49,7 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     private readonly api: GenesysApiClient,
     private readonly notifications: GenesysNotifications,
     private readonly agents: AgentDirectory,
+    @Optional() private readonly health?: ProviderHealth,
   ) {}
 
   /**
@@ -247,6 +250,27 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
       .filter((d) => d.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
       .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
     return { available: idle > 0, agentsAvailable: idle };
+  }
+
+  /**
+   * Problems Genesys reported for the endpoint (any process, the last day), and this process's notification
+   * channels for it.
+   */
+  async status(endpoint: Endpoint): Promise<ProviderStatus> {
+    const ep = asGenesysEndpoint(endpoint);
+    const problems = (await this.health?.problems(ep.id)) ?? [];
+    const live = this.notifications.status()[ep.id];
+    return {
+      state: problems.length > 0 ? 'degraded' : 'ok',
+      problems,
+      details: {
+        notifications: {
+          conversations: live?.conversations.length ?? 0,
+          unwatched: live?.unwatched.length ?? 0,
+          channels: live?.channels ?? [],
+        },
+      },
+    };
   }
 
   async watchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per application instance; every metric the connector exposes is declared here. */
 @Injectable()
@@ -32,6 +32,22 @@ export class MetricsService {
     name: 'hc_handovers_total',
     help: 'Handover state transitions, by new state and end reason',
     labelNames: ['state', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerProblems = new Counter({
+    name: 'hc_provider_problems_total',
+    help:
+      'Problems a contact center reported for an endpoint, by endpoint, provider and problem ' +
+      '(subscription_rejected: notification topics refused, e.g. a missing permission; channel_limit: no notification channel left)',
+    labelNames: ['endpoint', 'provider', 'problem'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationChannels = new Gauge({
+    name: 'hc_genesys_notification_channels',
+    help: 'Genesys notification channels this process holds, by OAuth client (Genesys keeps at most 20 per client)',
+    labelNames: ['client'] as const,
     registers: [this.registry],
   });
 

@@ -51,6 +51,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30000,
     notificationChannelTtlMs: options.notificationChannelTtlMs ?? 24 * 60 * 60 * 1000,
     inboundReceiptWebhooks: options.inboundReceiptWebhooks ?? false,
+    checkOriginatingMessage: options.checkOriginatingMessage ?? false,
     oauthClients: options.oauthClients ?? [],
     integrations: options.integrations ?? [],
     routing: {
@@ -84,7 +85,11 @@ export class GenesysEmulator {
     this.store = new EmulatorStore(options.threadingTimelineSeconds, options.routing);
     this.traffic = new TrafficControl((faults) => this.store.emitChange({ type: 'faults', faults }));
     this.notificationHub = new NotificationHub(
-      { heartbeatIntervalMs: options.heartbeatIntervalMs, channelTtlMs: options.notificationChannelTtlMs },
+      {
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        channelTtlMs: options.notificationChannelTtlMs,
+        permissionsOf: (clientId) => this.auth.permissionsOf(clientId),
+      },
       (record) => this.store.recordNotification(record),
     );
     this.dispatcher = new WebhookDispatcher(
@@ -148,6 +153,9 @@ export class GenesysEmulator {
     if (typeof input?.clientId !== 'string' || typeof input.clientSecret !== 'string') {
       throw new ControlError(400, 'clientId and clientSecret are required strings');
     }
+    if (input.permissions !== undefined && !(Array.isArray(input.permissions) && input.permissions.every((p) => typeof p === 'string'))) {
+      throw new ControlError(400, 'permissions must be a list of strings');
+    }
     const ttl = input.tokenTtlSeconds;
     if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0)) {
       throw new ControlError(400, 'tokenTtlSeconds must be a positive number');
@@ -203,6 +211,7 @@ export class GenesysEmulator {
       routing: { ...this.store.routing },
       faults: this.traffic.activeFaults(),
       notificationChannels: this.notificationHub.views(),
+      notificationChannelsEvicted: this.notificationHub.evicted,
       notifications: this.store.notificationLog(),
       apiCalls: this.apiCalls(),
     };
@@ -386,6 +395,7 @@ export class GenesysEmulator {
       '/api/v2',
       openMessagingRoutes({
         store: this.store,
+        checkOriginatingMessage: this.options.checkOriginatingMessage,
         onInboundMessage: (conversation, entry) => {
           if (!this.options.inboundReceiptWebhooks) return;
           this.dispatch(conversation, inboundReceipt(this.outboundContext(conversation), entry));

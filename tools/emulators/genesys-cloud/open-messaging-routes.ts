@@ -17,6 +17,8 @@ type Json = Record<string, unknown>;
 
 export interface OpenMessagingDeps {
   store: EmulatorStore;
+  /** A structured response must name a Structured message of its conversation (unverified at Genesys: off by default). */
+  checkOriginatingMessage: boolean;
   /** Called once per new (non-duplicate) customer message. */
   onInboundMessage: (conversation: Conversation, entry: LogEntry) => void;
 }
@@ -56,7 +58,7 @@ const REST_DISCONNECT_TYPE: Record<DisconnectType, string> = {
 };
 
 /** Open Messaging integrations, the four inbound endpoints, and the message-conversation endpoints (under /api/v2). */
-export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDeps): Router {
+export function openMessagingRoutes({ store, onInboundMessage, checkOriginatingMessage }: OpenMessagingDeps): Router {
   const router = Router();
 
   const requireIntegration = (req: Request<{ integrationId: string }>): OpenIntegration => {
@@ -157,7 +159,7 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     const open = store.threadFor(integration.id, inbound.customer.id);
     if (open?.state !== 'connected') throw GenesysApiError.badRequest('There is no open conversation for this sender');
     const original = open.log.find((e) => e.direction === 'Outbound' && e.id === inbound.originatingMessageId);
-    if (original?.type !== 'Structured') {
+    if (checkOriginatingMessage && original?.type !== 'Structured') {
       throw GenesysApiError.badRequest('originatingMessageId must be the id of a Structured message of the conversation');
     }
     const { entry } = threadCustomerInput(integration, inbound, (id) => ({

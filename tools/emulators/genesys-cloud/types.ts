@@ -16,6 +16,11 @@ export interface EmulatorOptions {
   heartbeatIntervalMs?: number;
   /** Lifetime of a Notifications API channel (Genesys: 24 h). */
   notificationChannelTtlMs?: number;
+  /**
+   * Refuse a structured response whose originatingMessageId is not a Structured message of its conversation. The SDK
+   * only says the field is required; whether Genesys checks what it names is unverified, so this is off by default.
+   */
+  checkOriginatingMessage?: boolean;
   /** Also send a `Receipt` webhook (`status: 'Delivered'`) for every new customer message. */
   inboundReceiptWebhooks?: boolean;
   oauthClients?: OAuthClientInput[];
@@ -33,6 +38,11 @@ export interface OAuthClientInput {
   clientId: string;
   clientSecret: string;
   tokenTtlSeconds?: number;
+  /**
+   * The permissions of the client's roles; absent: every permission. Detail-event topics need
+   * `analytics:conversationDetail:view`: without it their subscriptions are rejected.
+   */
+  permissions?: string[];
 }
 
 /** The control API's shortcut for an Open Messaging integration. */
@@ -245,6 +255,8 @@ export interface ApiCallStats {
 
 export interface NotificationChannelView {
   id: string;
+  clientId: string;
+  lastUsedAt: string;
   connectUri: string;
   expires: string;
   topics: string[];
@@ -259,6 +271,8 @@ export interface EmulatorState {
   routing: RoutingSettings;
   faults: ActiveFault[];
   notificationChannels: NotificationChannelView[];
+  /** Channels removed so far because their OAuth client opened a 21st. */
+  notificationChannelsEvicted: number;
   notifications: NotificationRecord[];
   apiCalls: ApiCallStats;
 }
