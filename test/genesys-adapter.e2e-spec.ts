@@ -260,24 +260,41 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
 
     it('reads the queue estimated wait time and agent availability', async () => {
       const ep = endpoint();
-      emulator.setRouting({ estimatedWaitSeconds: 42, agentsIdle: 0, agentsInteracting: 3 });
+      // INTERACTING agents may have spare messaging capacity: available while no conversation waits.
+      emulator.setRouting({ estimatedWaitSeconds: 42, agentsIdle: 0, agentsInteracting: 3, waiting: 1 });
       expect(await provider.getQueueStatus(ep, 'any')).toEqual({ estimatedWaitMs: 42000 });
-      expect(await provider.checkAvailability(ep, { skills: [] })).toEqual({ available: false, agentsAvailable: 0 });
+      expect(await provider.checkAvailability(ep, { skills: [] })).toEqual({
+        available: false,
+        agentsAvailable: 0,
+        agentsInteracting: 3,
+        conversationsWaiting: 1,
+      });
       emulator.setRouting({ agentsIdle: 2 });
-      expect(await provider.checkAvailability(ep, { skills: ['billing'] })).toEqual({ available: true, agentsAvailable: 2 });
+      expect(await provider.checkAvailability(ep, { skills: ['billing'] })).toEqual({
+        available: true,
+        agentsAvailable: 2,
+        agentsInteracting: 3,
+        conversationsWaiting: 1,
+      });
+      emulator.setRouting({ waiting: 0 });
       expect(await provider.getQueueStatus(endpoint({ queueId: undefined }), 'any')).toBeNull();
     });
 
-    it('asks for the estimated wait once per queue for all its conversations (Genesys estimates it per queue)', async () => {
+    it('asks for the estimated wait per conversation, and falls back to one answer per queue when Genesys has none', async () => {
       const ep = endpoint();
-      const ewtCalls = () => emulator.apiCalls().calls.filter((c) => c.path.endsWith('/estimatedwaittime')).length;
+      const queueCalls = () => emulator.apiCalls().calls.filter((c) => c.path.endsWith('/mediatypes/message/estimatedwaittime')).length;
       emulator.setRouting({ estimatedWaitSeconds: 30 });
-      const before = ewtCalls();
+      const before = queueCalls();
+      // Conversations Genesys does not have waiting: no estimate of their own, the queue's, asked once.
       const statuses = await Promise.all(Array.from({ length: 50 }, () => provider.getQueueStatus(ep, randomUUID())));
       expect(statuses).toEqual(Array.from({ length: 50 }, () => ({ estimatedWaitMs: 30000 })));
-      expect(ewtCalls() - before).toBe(1);
+      expect(queueCalls() - before).toBe(1);
       expect(await provider.getQueueStatus(endpoint(), 'another endpoint')).toEqual({ estimatedWaitMs: 30000 });
-      expect(ewtCalls() - before).toBe(2);
+      expect(queueCalls() - before).toBe(2);
+      // A waiting conversation: its own estimate, by its place in the queue.
+      const waiting = await openConversation(ep);
+      const position = (await provider.getQueueStatus(ep, waiting))!.estimatedWaitMs! / 30000;
+      expect(Number.isInteger(position) && position >= 1).toBe(true);
     });
   });
 

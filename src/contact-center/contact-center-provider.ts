@@ -68,7 +68,12 @@ export interface QueueStatus {
 
 export interface Availability {
   available: boolean;
+  /** Agents free right now (Genesys: on queue, IDLE). */
   agentsAvailable?: number;
+  /** Agents on queue handling conversations who may take another, capacity permitting (Genesys: INTERACTING). */
+  agentsInteracting?: number;
+  /** Conversations waiting in the queue for an agent. */
+  conversationsWaiting?: number;
   estimatedWaitMs?: number;
 }
 

@@ -95,6 +95,11 @@ export interface AgentTypingEvent extends ProviderEventBase {
 /** The provider's delivery status for a message we sent on the customer's behalf. */
 export interface ReceiptEvent extends ProviderEventBase {
   kind: 'receipt';
+  /**
+   * Outbound: about an agent message (our receipt echoed); Inbound: about a message we sent for the customer
+   * (Published, or Failed when the provider refused it). Absent when the provider does not say.
+   */
+  direction?: 'Inbound' | 'Outbound';
   status: string;
   reasons: { code: string; message?: string }[];
 }

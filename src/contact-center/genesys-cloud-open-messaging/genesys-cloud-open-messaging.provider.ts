@@ -33,6 +33,8 @@ export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   return endpoint as GenesysEndpoint;
 }
 
+const isOver = (state: string | undefined) => state === 'disconnected' || state === 'terminated';
+
 /** How long one estimated-wait answer serves every queued conversation of a queue. */
 const QUEUE_STATUS_TTL_MS = 5000;
 
@@ -171,13 +173,14 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     return (conversation?.participants ?? []).filter((p) => p.state === 'disconnected' || p.state === 'terminated').map((p) => p.id);
   }
 
-  /** Idempotent: nothing to do when the customer already left or the conversation is gone. */
+  /**
+   * Idempotent: nothing to do when the customer already left or the conversation is gone. A refusal of the PATCH
+   * (4xx) that races the customer leaving is checked against the conversation: a customer who is gone is done.
+   */
   async disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void> {
     const ep = asGenesysEndpoint(endpoint);
     const conversation = await this.getConversation(ep, conversationId);
-    const customers = (conversation?.participants ?? []).filter(
-      (p) => p.purpose === 'customer' && p.state !== 'disconnected' && p.state !== 'terminated',
-    );
+    const customers = (conversation?.participants ?? []).filter((p) => p.purpose === 'customer' && !isOver(p.state));
     for (const participant of customers) {
       try {
         await this.api.call(ep, {
@@ -187,42 +190,67 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
           operation: 'disconnect customer',
         });
       } catch (err) {
-        if (!(err instanceof ProviderError && err.status === 404)) throw err;
+        if (!(err instanceof ProviderError && err.status !== undefined && err.status >= 400 && err.status < 500)) throw err;
+        if (err.status === 404) continue;
+        const now = (await this.getConversation(ep, conversationId))?.participants?.find((p) => p.id === participant.id);
+        if (now && !isOver(now.state)) throw err;
       }
     }
   }
 
-  /** Estimated wait time of the endpoint's queue (null without a queueId). Genesys gives no queue position. */
   /**
-   * Genesys estimates the wait per queue, not per conversation: every queued conversation of an endpoint shares one
-   * answer for QUEUE_STATUS_TTL_MS, so polling costs one call per queue and interval, not one per conversation.
+   * Estimated wait of one queued conversation: Genesys estimates it per conversation
+   * (`GET /routing/queues/{queueId}/estimatedwaittime?conversationId=`) where it can; when it gives none (no result,
+   * a negative value, a 4xx), the queue's estimate for messages, shared by every conversation of the queue. Each
+   * answer serves QUEUE_STATUS_TTL_MS. Null without a queueId. Genesys gives no queue position.
    */
-  async getQueueStatus(endpoint: Endpoint, _conversationId: string): Promise<QueueStatus | null> {
+  async getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null> {
     const ep = asGenesysEndpoint(endpoint);
     const queueId = ep.provider.queueId;
     if (!queueId) return null;
-    const key = `${ep.id}|${ep.provider.apiBaseUrl}|${queueId}`;
+    const queue = `/api/v2/routing/queues/${encodeURIComponent(queueId)}`;
+    const base = `${ep.id}|${ep.provider.apiBaseUrl}|${queueId}`;
+    const own = await this.cachedStatus(`${base}|${conversationId}`, () =>
+      this.estimate(ep, `${queue}/estimatedwaittime`, { conversationId }).catch((err: unknown) => {
+        if (err instanceof ProviderRejectedError) return {};
+        throw err;
+      }),
+    );
+    if (own.estimatedWaitMs !== undefined) return own;
+    return this.cachedStatus(base, () => this.estimate(ep, `${queue}/mediatypes/message/estimatedwaittime`));
+  }
+
+  private cachedStatus(key: string, fetch: () => Promise<QueueStatus>): Promise<QueueStatus> {
     const cached = this.queueStatuses.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.status;
-    const status = this.fetchQueueStatus(ep, queueId);
+    if (this.queueStatuses.size >= 10_000) {
+      for (const [k, v] of this.queueStatuses) if (v.expiresAt <= Date.now()) this.queueStatuses.delete(k);
+    }
+    const status = fetch();
     this.queueStatuses.set(key, { expiresAt: Date.now() + QUEUE_STATUS_TTL_MS, status });
     status.catch(() => this.queueStatuses.delete(key));
     return status;
   }
 
-  private async fetchQueueStatus(ep: GenesysEndpoint, queueId: string): Promise<QueueStatus> {
-    const ewt = await this.api.json<{ results?: { estimatedWaitTimeSeconds?: number }[] }>(ep, {
+  /** `EstimatedWaitTimePredictions`: the MESSAGE prediction when there are several; none when it is absent or negative. */
+  private async estimate(ep: GenesysEndpoint, path: string, query?: Record<string, string>): Promise<QueueStatus> {
+    const ewt = await this.api.json<{ results?: { intent?: string; estimatedWaitTimeSeconds?: number }[] }>(ep, {
       method: 'GET',
-      path: `/api/v2/routing/queues/${encodeURIComponent(queueId)}/mediatypes/message/estimatedwaittime`,
+      path,
+      query,
       operation: 'estimated wait time',
     });
-    const seconds = ewt?.results?.find((r) => typeof r.estimatedWaitTimeSeconds === 'number')?.estimatedWaitTimeSeconds;
-    return seconds === undefined ? {} : { estimatedWaitMs: Math.max(0, Math.round(seconds * 1000)) };
+    const results = (ewt?.results ?? []).filter((r) => typeof r.estimatedWaitTimeSeconds === 'number' && r.estimatedWaitTimeSeconds >= 0);
+    const seconds = (results.find((r) => r.intent === 'MESSAGE') ?? results[0])?.estimatedWaitTimeSeconds;
+    return seconds === undefined ? {} : { estimatedWaitMs: Math.round(seconds * 1000) };
   }
 
   /**
-   * Whether an agent is idle on the endpoint's queue (observation `oOnQueueUsers`, qualifier IDLE). Without a
-   * queueId Genesys cannot be asked: the answer is "available" and routing decides.
+   * Whether an agent can take a messaging conversation on the endpoint's queue. `oOnQueueUsers` by routing status:
+   * IDLE agents are free; INTERACTING ones may still have messaging capacity (Genesys routes them more "depending on
+   * utilization"), which is read as spare capacity while no conversation waits in the queue (`oWaiting` 0): with
+   * conversations waiting, those agents are evidently full. Without a queueId Genesys cannot be asked: the answer is
+   * "available" and routing decides.
    */
   async checkAvailability(endpoint: Endpoint, _query: { skills: string[]; language?: string }): Promise<Availability> {
     const ep = asGenesysEndpoint(endpoint);
@@ -241,15 +269,24 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
             { type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'message' },
           ],
         },
-        metrics: ['oOnQueueUsers'],
+        metrics: ['oOnQueueUsers', 'oWaiting'],
       },
       operation: 'queue observations',
     });
-    const idle = (observations?.results ?? [])
-      .flatMap((r) => r.data ?? [])
-      .filter((d) => d.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
-      .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
-    return { available: idle > 0, agentsAvailable: idle };
+    const data = (observations?.results ?? []).flatMap((r) => r.data ?? []);
+    const count = (metric: string, qualifier?: string) =>
+      data
+        .filter((d) => d.metric === metric && (qualifier === undefined || d.qualifier === qualifier))
+        .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
+    const idle = count('oOnQueueUsers', 'IDLE');
+    const interacting = count('oOnQueueUsers', 'INTERACTING');
+    const waiting = count('oWaiting');
+    return {
+      available: idle > 0 || (interacting > 0 && waiting === 0),
+      agentsAvailable: idle,
+      agentsInteracting: interacting,
+      conversationsWaiting: waiting,
+    };
   }
 
   /**

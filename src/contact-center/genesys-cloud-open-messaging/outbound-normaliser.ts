@@ -243,6 +243,7 @@ function receipt(message: OutboundWebhookMessage, base: Base): ReceiptEvent {
     ...base,
     // One message gets several receipts (Sent, Delivered, Read…); each status is its own event.
     providerEventId: `${base.providerEventId}:${status}`,
+    ...(message.direction === 'Inbound' || message.direction === 'Outbound' ? { direction: message.direction } : {}),
     status,
     reasons: (Array.isArray(message.reasons) ? message.reasons : [])
       .filter((r) => str(r?.code))

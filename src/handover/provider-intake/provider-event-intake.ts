@@ -53,14 +53,20 @@ export class ProviderEventIntake implements ProviderEventSink {
         continue;
       }
       if (event.kind === 'receipt') {
+        // Inbound receipts are about the customer's own messages: a Failed one is Genesys refusing a customer
+        // message (e.g. a media type the integration does not allow), not an agent message that failed.
         if (event.status === 'Failed') {
           await this.sessions.appendTimeline(
             handover.endpointId,
             handover.sessionId,
-            this.lifecycle.timeline(handover, 'provider.receipt_failed', {
-              providerMessageId: event.providerEventId,
-              reasons: event.reasons,
-            }),
+            this.lifecycle.timeline(
+              handover,
+              event.direction === 'Inbound' ? 'provider.customer_message_rejected' : 'provider.receipt_failed',
+              {
+                providerMessageId: event.providerEventId.replace(/:Failed$/, ''),
+                reasons: event.reasons,
+              },
+            ),
           );
         }
       } else {

@@ -86,6 +86,10 @@ export function controlRoutes(emulator: GenesysEmulator): Router {
     );
   });
 
+  router.post('/conversations/:id/customer-leaves', (req, res) => {
+    res.json(emulator.customerLeaves(req.params.id));
+  });
+
   router.post('/conversations/:id/end', (req, res) => {
     res.json(emulator.endConversation(req.params.id));
   });

@@ -349,6 +349,13 @@ export class GenesysEmulator {
     return this.store.view(conversation);
   }
 
+  /** The customer leaves (their side ends with CLIENT, the agent's with PEER). */
+  customerLeaves(conversationId: string): ConversationView {
+    const conversation = this.requireOpenConversation(conversationId);
+    this.store.endConversation(conversation, 'customer');
+    return this.store.view(conversation);
+  }
+
   /** The agent ends the conversation (with no agent connected, the system ends it). */
   endConversation(conversationId: string): ConversationView {
     const conversation = this.requireConversation(conversationId);

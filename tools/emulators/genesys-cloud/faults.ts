@@ -2,14 +2,15 @@ import type { RequestHandler, Response } from 'express';
 import { ControlError, sendGenesysError } from './errors';
 import type { ActiveFault, ApiCallRecord, FaultInput, FaultMode } from './types';
 
-const MODES: readonly FaultMode[] = ['429', '503', 'hang', 'lost-response'];
+const MODES: readonly FaultMode[] = ['429', '503', 'hang', 'lost-response', 'delay'];
 /** The detailed call log keeps the newest calls only, so a long-running emulator does not grow without bound. */
 const MAX_CALL_LOG = 5000;
 
 /**
  * Counts every /api/v2 and /oauth call and applies the fault switches to them:
  * the next N matching calls answer 429 (with Retry-After), 503, or never answer until the emulator closes; or they
- * are carried out and their answer is lost (`lost-response`: the caller sees a 503 for a call that took effect).
+ * are carried out and their answer is lost (`lost-response`: the caller sees a 503 for a call that took effect), or
+ * are carried out `delayMs` late (`delay`).
  */
 export class TrafficControl {
   private faults: ActiveFault[] = [];
@@ -22,6 +23,9 @@ export class TrafficControl {
   addFault(input: FaultInput): ActiveFault {
     if (!MODES.includes(input.mode)) throw new ControlError(400, `mode must be one of ${MODES.join(', ')}`);
     if (!Number.isInteger(input.count) || input.count < 1) throw new ControlError(400, 'count must be a positive integer');
+    if (input.mode === 'delay' && !(Number.isFinite(input.delayMs) && (input.delayMs ?? 0) > 0)) {
+      throw new ControlError(400, 'delayMs must be > 0 for mode delay');
+    }
     const fault: ActiveFault = { ...input, retryAfterSeconds: input.retryAfterSeconds ?? 1, remaining: input.count };
     this.faults.push(fault);
     this.onFaultsChanged(this.activeFaults());
@@ -95,6 +99,11 @@ export class TrafficControl {
         this.hanging.add(res);
         res.on('close', () => this.hanging.delete(res));
         return;
+      case 'delay': {
+        const timer = setTimeout(next, fault.delayMs);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
       case 'lost-response': {
         const json = res.json.bind(res);
         res.json = ((_body: unknown) => {

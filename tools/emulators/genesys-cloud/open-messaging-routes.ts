@@ -224,7 +224,9 @@ export function openMessagingRoutes({ store, onInboundMessage, checkOriginatingM
     const conversation = requireConversation(req.params.conversationId);
     const participant = requireParticipant(conversation, req.params.participantId);
     requireDisconnect(req.body);
-    if (participant.state !== 'disconnected') store.endConversation(conversation, ENDED_BY[participant.purpose]);
+    // Unverified at Genesys (audit #16): a participant that is already gone is refused rather than accepted again.
+    if (participant.state === 'disconnected') throw GenesysApiError.badRequest(`Participant ${participant.id} is already disconnected`);
+    store.endConversation(conversation, ENDED_BY[participant.purpose]);
     res.sendStatus(202);
   });
 

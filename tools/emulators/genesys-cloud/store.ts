@@ -185,6 +185,19 @@ export class EmulatorStore {
     return conversation.participants.find((p) => p.purpose === 'agent' && p.state === 'connected');
   }
 
+  /** 1-based place of a conversation among those waiting in a queue (a queue leg, no agent connected), by arrival. */
+  queuePosition(conversationId: string): number | undefined {
+    const waitingSince = (c: Conversation) =>
+      c.state === 'connected' && !this.connectedAgent(c) ? this.queueLegs(c).map((p) => p.startTime)[0] : undefined;
+    const mine = this.conversations.get(conversationId);
+    const since = mine && waitingSince(mine);
+    if (!since) return undefined;
+    return [...this.conversations.values()].filter((c) => {
+      const other = waitingSince(c);
+      return other !== undefined && (other < since || (other === since && c.id <= conversationId));
+    }).length;
+  }
+
   alertingAgent(conversation: Conversation): Participant | undefined {
     return conversation.participants.find((p) => p.purpose === 'agent' && p.state === 'alerting');
   }

@@ -224,12 +224,14 @@ export interface ConversationView {
   messages: LogEntry[];
 }
 
-export type FaultMode = '429' | '503' | 'hang' | 'lost-response';
+export type FaultMode = '429' | '503' | 'hang' | 'lost-response' | 'delay';
 
 export interface FaultInput {
   mode: FaultMode;
   count: number;
   retryAfterSeconds?: number;
+  /** `delay`: how long each call waits before it is carried out. */
+  delayMs?: number;
   pathPrefix?: string;
 }
 
