@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { LogEntry } from '../tools/emulators/genesys-cloud';
-import { createHandoverFixture, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
+import { createHandoverFixture, emulatorAccessToken, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
 import { eventually } from './support/wait-for-jobs';
 
 type Inbound = { text?: string; channel: { messageId: string; time: string }; content: { attachment: { url: string } }[] };
@@ -82,18 +82,11 @@ describe('customer messages as Genesys identifies and limits them (Genesys emula
   });
 
   it('the emulator refuses a message with two Attachment items, as the schema allows one', async () => {
-    const token = await fetch(`${f.emulator.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('connector-client:connector-client-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const token = await emulatorAccessToken(f.emulator.url);
     const attachment = (url: string) => ({ contentType: 'Attachment', attachment: { mediaType: 'Image', url, mime: 'image/png' } });
     const res = await fetch(`${f.emulator.url}${inboundPath}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         channel: { from: { id: 'two-files', idType: 'Opaque' }, time: new Date().toISOString() },
         content: [attachment('https://x/1.png'), attachment('https://x/2.png')],

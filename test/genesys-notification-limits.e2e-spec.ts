@@ -1,7 +1,14 @@
 import WebSocket from 'ws';
 import request from 'supertest';
 import { DEFAULT_QUEUE_ID } from '../tools/emulators/genesys-cloud';
-import { CALLBACK_SECRET, createHandoverFixture, HandoverFixture, INTEGRATION_ID, WEBHOOK_SECRET } from './support/handover-fixture';
+import {
+  CALLBACK_SECRET,
+  createHandoverFixture,
+  emulatorAccessToken,
+  HandoverFixture,
+  INTEGRATION_ID,
+  WEBHOOK_SECRET,
+} from './support/handover-fixture';
 import { TEST_ADMIN_TOKEN } from './support/test-app';
 import { eventually } from './support/wait-for-jobs';
 
@@ -12,17 +19,7 @@ describe('notification subscriptions and channels as Genesys limits them (Genesy
   const admin = (method: 'get' | 'post', path: string) => api()[method](path).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
   const channelsOf = (clientId: string) => f.emulator.state().notificationChannels.filter((c) => c.clientId === clientId);
 
-  async function token(clientId: string, clientSecret: string): Promise<string> {
-    const res = await fetch(`${f.emulator.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
+  const token = (clientId: string, clientSecret: string) => emulatorAccessToken(f.emulator.url, clientId, clientSecret);
 
   const createChannel = async (bearer: string) =>
     (await (

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { BotEvent } from '../src/handover/domain/bot-events';
-import { createHandoverFixture, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
+import { createHandoverFixture, emulatorAccessToken, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
 import { eventually } from './support/wait-for-jobs';
 
 type Message = BotEvent<'agent.message'>;
@@ -140,18 +140,11 @@ describe('quick replies, buttons and rich content (Genesys emulator)', () => {
   });
 
   it('the emulator refuses a structured response without the fields the SDK model requires', async () => {
-    const token = await fetch(`${f.emulator.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('connector-client:connector-client-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const token = await emulatorAccessToken(f.emulator.url);
     const post = (body: unknown) =>
       fetch(`${f.emulator.url}/api/v2/conversations/messages/${INTEGRATION_ID}/inbound/open/structured/response`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, message: ((await r.json()) as { message: string }).message }));
     const channel = { from: { id: 'u-qr', idType: 'Opaque' }, time: new Date().toISOString() };

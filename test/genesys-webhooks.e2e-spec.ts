@@ -227,14 +227,20 @@ describe('Genesys webhook intake', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 
-  it('documents both routes under the genesys-webhooks tag with the signature header', async () => {
+  it('documents both routes under the genesys-webhooks tag with the signature header (the events token as the alternative on /events)', async () => {
     const doc = (await request(t.app.getHttpServer()).get('/docs-json').expect(200)).body;
-    for (const path of ['/webhooks/genesys/{endpointId}', '/webhooks/genesys/{endpointId}/events']) {
+    for (const [path, required] of [
+      ['/webhooks/genesys/{endpointId}', true],
+      ['/webhooks/genesys/{endpointId}/events', false],
+    ] as const) {
       const op = doc.paths[path].post;
       expect(op.tags).toEqual(['genesys-webhooks']);
       expect(op.parameters).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required: true })]),
+        expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required })]),
       );
     }
+    expect(doc.paths['/webhooks/genesys/{endpointId}/events'].post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Authorization', in: 'header', required: false })]),
+    );
   });
 });

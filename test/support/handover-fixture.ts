@@ -85,6 +85,23 @@ export async function createHandoverFixture(
   };
 }
 
+/** An access token of an OAuth client of the emulator (the fixture's own client unless told), for calling it directly. */
+export async function emulatorAccessToken(
+  emulatorUrl: string,
+  clientId = 'connector-client',
+  clientSecret = 'connector-client-secret',
+): Promise<string> {
+  const res = await fetch(`${emulatorUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 /**
  * Writes an ENDPOINTS_FILE with one endpoint wired to an emulator and a bot, for connectors started as child
  * processes. The API key is a `${variable}` reference, resolved from the child's environment at boot.

@@ -137,6 +137,7 @@ describe('normaliseOutboundMessage', () => {
         customerId: CUSTOMER,
         conversationId: undefined,
         time: '2021-02-01T15:04:06.000Z',
+        direction: 'Outbound',
         status: 'Failed',
         reasons: [
           { code: 'GeneralError', message: 'some general error' },
