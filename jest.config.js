@@ -1,4 +1,7 @@
-/** Two projects: fast unit specs next to the code, and integration/e2e specs in test/ against real Redis. */
+/**
+ * Three projects: fast unit specs next to the code, integration/e2e specs in test/ against real Redis, and the
+ * Cognigy.AI Extension's specs (integrations/cognigy).
+ */
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }],
 };
@@ -12,6 +15,13 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...common,
+      // The Cognigy.AI Extension (its own package, see integrations/cognigy/README.md), with its own tsconfig.
+      displayName: 'cognigy-extension',
+      testMatch: ['<rootDir>/integrations/cognigy/**/*.spec.ts'],
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/integrations/cognigy/tsconfig.json', diagnostics: false }] },
     },
   ],
   // A global option (Jest ignores it inside a project): the e2e specs wait on real Redis, HTTP and child processes.

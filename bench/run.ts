@@ -15,7 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../tools/emulators/genesys-cloud';
-import { botMessages, genesysWebhooks, PointResult, runPoint, WebhookTarget } from './lib/load';
+import { McxEmulator } from '../tools/emulators/genesys-multicloud-cx';
+import { botMessages, genesysWebhooks, mcxWebhooks, PointResult, runPoint, WebhookTarget } from './lib/load';
 import { Child, freePort, ROOT, startRedis } from './lib/processes';
 import { bullmqJobCost } from './lib/bullmq-job-cost';
 import { evalVsEvalsha } from './lib/eval-vs-evalsha';
@@ -34,6 +35,11 @@ const CALLBACK_SECRET = 'bench-callback-secret-0123456789abcdef';
 const INTEGRATION_ID = '6a1b2c3d-0000-4000-8000-0000000be4c4';
 const ENDPOINT = 'bench-ep';
 const API_KEY = `hck_${randomBytes(32).toString('base64url')}`;
+/** The Genesys Multicloud CX endpoint: its own channel on the Multicloud CX emulator, the same bot sink. */
+const MCX_ENDPOINT = 'bench-mcx';
+const MCX_API_KEY = `hck_${randomBytes(32).toString('base64url')}`;
+const MCX_CHANNEL = { channelId: '0123456789', ccid: '0ff723ff-6c6f-44e0-9ce3-ce579337eadd' };
+const MCX_CHANNEL_SECRET = 'bench-mcx-channel-secret-0123456789';
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const QUICK = process.env.BENCH_QUICK === '1';
 const SAT_PAIRS = Number(process.env.BENCH_SAT_PAIRS ?? 3);
@@ -90,6 +96,8 @@ async function main(): Promise<void> {
   });
   const emulator = await GenesysEmulator.start({ heartbeatIntervalMs: 5000 });
   emulator.addOAuthClient({ clientId: 'bench-client', clientSecret: 'bench-client-secret' });
+  // The bench posts the agent webhooks itself: the receipts name messages the emulator never sent.
+  const mcxEmulator = await McxEmulator.start({ unknownReceipts: 'ignore' });
   emulator.onChange((change) => {
     if (change.type !== 'message' || change.entry.direction !== 'Inbound' || change.entry.type !== 'Text') return;
     const payload = change.entry.payload as { text?: string; channel?: { from?: { id?: string } } };
@@ -132,6 +140,19 @@ async function main(): Promise<void> {
       // would be 3,333 calls/s, so the bench turns them off (see BENCHMARKS.md).
       '    handoverDefaults:',
       '      queueUpdateIntervalSeconds: 0',
+      `  - id: ${MCX_ENDPOINT}`,
+      '    name: Bench Multicloud CX',
+      '    apiKey: ${BENCH_MCX_API_KEY}',
+      '    bot:',
+      `      callbackUrl: ${sink.url}`,
+      `      callbackSecret: ${CALLBACK_SECRET}`,
+      '    provider:',
+      '      type: genesys-multicloud-cx',
+      `      apiBaseUrl: ${mcxEmulator.apiBaseUrl}`,
+      `      ccid: ${MCX_CHANNEL.ccid}`,
+      `      channelId: "${MCX_CHANNEL.channelId}"`,
+      `      channelSecret: ${MCX_CHANNEL_SECRET}`,
+      '      rateLimitPerMinute: 100000',
     ].join('\n'),
   );
   const connectorEnv = {
@@ -145,6 +166,7 @@ async function main(): Promise<void> {
     EGRESS_ALLOWLIST: '127.0.0.1,localhost',
     ENDPOINTS_FILE: endpointsFile,
     BENCH_API_KEY: API_KEY,
+    BENCH_MCX_API_KEY: MCX_API_KEY,
     LOG_LEVEL: 'warn',
     WORKER_CONCURRENCY: CONCURRENCY,
   };
@@ -161,6 +183,11 @@ async function main(): Promise<void> {
     name: 'Bench',
     webhookUrl: `${connectorUrl}/webhooks/genesys/${ENDPOINT}`,
     webhookSecret: WEBHOOK_SECRET,
+  });
+  mcxEmulator.addChannel({
+    ...MCX_CHANNEL,
+    requestSecret: MCX_CHANNEL_SECRET,
+    webhookUrl: `${connectorUrl}/webhooks/genesys-mcx/${MCX_ENDPOINT}`,
   });
 
   // ---- the baseline, a separate process too --------------------------------------------------------------------
@@ -358,6 +385,36 @@ async function main(): Promise<void> {
   const medianPair = [...saturation].sort((x, y) => x.ratio - y.ratio)[Math.floor(saturation.length / 2)];
   const ratio = medianPair.ratio;
   const satB = medianPair.baseline;
+
+  // Phase 2b: the same agent→bot points for Genesys Multicloud CX (Third-Party Messaging webhooks, sha1-signed), on
+  // SESSIONS handovers of its own endpoint, in the same connector process; each agent message costs one receipt call.
+  const mcxConsumers = Array.from({ length: SESSIONS }, (_, i) => `bench-mcx-user-${i}`);
+  const mcxOpened = await openMcxHandovers(connectorUrl, mcxConsumers, queued);
+  log(`Multicloud CX: ${mcxOpened} of ${SESSIONS} handovers queued`);
+  const mcx = mcxWebhooks({
+    path: `/webhooks/genesys-mcx/${MCX_ENDPOINT}`,
+    secret: MCX_CHANNEL_SECRET,
+    channelId: MCX_CHANNEL.channelId,
+    consumers: mcxConsumers,
+  });
+  await point({ name: 'warm-up Multicloud CX', baseUrl: connectorUrl, factory: mcx, durationS: 5, connections: 100 }, false);
+  const mcxPoints: Row[] = [];
+  for (const rate of [500, 1000, undefined]) {
+    mcxPoints.push(
+      await point({
+        name: 'agent→bot connector, Multicloud CX',
+        baseUrl: connectorUrl,
+        factory: mcx,
+        durationS: POINT_S,
+        connections: 100,
+        rate,
+      }),
+    );
+  }
+  const mcxSaturation = mcxPoints[mcxPoints.length - 1];
+  notes.push(
+    `Multicloud CX agent→bot at saturation: ${fmt(mcxSaturation.deliveredPerS)} delivered/s, ${(mcxSaturation.deliveredPerS / medianPair.connector.deliveredPerS).toFixed(2)}× Genesys Cloud's (${fmt(medianPair.connector.deliveredPerS)}/s) in the same run; its ${SESSIONS} handovers are live beside Genesys Cloud's.`,
+  );
   if (QUICK) {
     const profiler = await InspectorProfiler.connect(inspectPort);
     await profiler.start();
@@ -389,7 +446,7 @@ async function main(): Promise<void> {
     await Promise.all([connector.stop('SIGTERM', 15000), baseline.stop('SIGTERM', 10000)]);
     redisClient.disconnect();
     await redis.child.stop('SIGTERM', 5000);
-    await Promise.all([emulator.close(), sink.close()]);
+    await Promise.all([emulator.close(), mcxEmulator.close(), sink.close()]);
     rmSync(dir, { recursive: true, force: true });
     clearTimeout(hardStop);
     return;
@@ -685,10 +742,10 @@ async function main(): Promise<void> {
     ].join('\n');
   }
   const microTable = table(
-    ['mailbox script LUA_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
+    ['mailbox script MAILBOX_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
     [
-      ['EVAL (script text every call, as src/relay/session-mailbox.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
-      ['EVALSHA (ioredis defineCommand)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
+      ['EVAL (script text every call, as before redis-script.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
+      ['EVALSHA (runScript, as the connector)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
       ['EVAL, client with enableAutoPipelining', fmt(micro.autoPipelined.perS), fmt(micro.autoPipelined.cpuUsPerCall)],
     ],
   );
@@ -707,6 +764,8 @@ async function main(): Promise<void> {
     }
   })();
   const analysis = /<!-- analysis -->[\s\S]*<!-- \/analysis -->/.exec(existing)?.[0] ?? '<!-- analysis -->\n<!-- /analysis -->';
+  // Written by bench/reporting.ts (npm run bench:reporting); kept as it is.
+  const reporting = /<!-- reporting -->[\s\S]*<!-- \/reporting -->/.exec(existing)?.[0];
   writeFileSync(
     path.join(ROOT, 'BENCHMARKS.md'),
     `# Benchmarks
@@ -784,7 +843,7 @@ ${microTable}
 ${jobCostTable}
 
 ${notes.length ? `### Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
-## Where the time goes
+${reporting ? `## Handover reporting\n\n${reporting}\n\n` : ''}## Where the time goes
 
 ${analysis}
 `,
@@ -796,9 +855,34 @@ ${analysis}
   redisClient.disconnect();
   await redis.child.stop('SIGTERM', 5000);
   await emulator.close();
+  await mcxEmulator.close();
   await sink.close();
   rmSync(dir, { recursive: true, force: true });
   clearTimeout(hardStop);
+}
+
+/** Opens a Multicloud CX handover per consumer (its own session) and waits until they are queued; answers how many are. */
+async function openMcxHandovers(connectorUrl: string, consumers: string[], queued: Set<string>): Promise<number> {
+  const sessionOf = (consumer: string) => `s-${consumer}`;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < consumers.length) {
+        const consumer = consumers[next++];
+        await fetch(`${connectorUrl}/v1/endpoints/${MCX_ENDPOINT}/handovers`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MCX_API_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ sessionId: sessionOf(consumer), userId: consumer, text: 'I want a human' }),
+        })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
+      }
+    }),
+  );
+  const deadline = Date.now() + 120000;
+  const opened = () => consumers.filter((c) => queued.has(sessionOf(c))).length;
+  while (Date.now() < deadline && opened() < consumers.length) await sleep(100);
+  return opened();
 }
 
 function meets1000(p: PointResult): boolean {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { HandoverModule } from './handover/handover.module';
 import { HealthModule } from './infrastructure/health/health.module';
@@ -11,6 +12,7 @@ import { ContactCenterModule } from './contact-center/contact-center.module';
 import { HttpModule } from './infrastructure/http/http.module';
 import { QueuesModule } from './relay/queues.module';
 import { RedisModule } from './infrastructure/redis/redis.module';
+import { ReportingModule } from './reporting/reporting.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -34,6 +36,8 @@ export class AppModule {
         EndpointsModule,
         ContactCenterModule,
         HandoverModule,
+        ReportingModule,
+        ConsoleModule,
       ],
     };
   }

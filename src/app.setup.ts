@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { HttpExceptionFilter } from './infrastructure/http/http-exception.filter';
 import { flattenValidationErrors } from './infrastructure/http/validation-errors';
 import { AppLogger } from './infrastructure/logging/app-logger';
+import { RedisService } from './infrastructure/redis/redis.service';
 
 export const BODY_LIMIT = '1mb';
 
@@ -20,7 +21,7 @@ export function configureApp(app: INestApplication): void {
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.use(helmet());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(app.get(RedisService)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -35,7 +36,9 @@ export function configureApp(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('handover-connector')
-      .setDescription('Bot ↔ Genesys Cloud Open Messaging handover: admin API, bot API and Genesys webhooks.')
+      .setDescription(
+        "Bot ↔ Genesys handover (Genesys Cloud Open Messaging, Genesys Multicloud CX Third-Party Messaging): admin API, bot API and the contact centers' webhooks.",
+      )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Endpoint API key' }, 'endpoint-api-key')

@@ -1,75 +1,22 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startDemo, type Demo } from '../tools/demo';
-import { TEST_REDIS_URL } from './support/redis-cleanup';
-import { uniquePrefix } from './support/test-app';
+import { chromiumMissing, openPlayground, Playground, showsChannels, showsParticipantData, skipNote } from './support/playground-browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** `PLAYGROUND_SCREENSHOT=docs/playground.png` also saves the page mid-conversation (how docs/playground.png is made). */
 const SCREENSHOT = process.env.PLAYGROUND_SCREENSHOT;
 
-const chromiumMissing = !existsSync(CHROMIUM);
-const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt-get install chromium)` : '';
-
 (chromiumMissing ? describe.skip : describe)(`the playground page, played in Chromium${skipNote}`, () => {
-  let demo: Demo;
-  let profile: string;
-  let browser: BrowserContext;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  const customerChat = () => page.getByRole('log', { name: 'Customer chat' });
-  const customerStatus = () => page.locator('#customer-status');
-  const transcript = () => page.getByRole('log', { name: 'Conversation transcript' });
-  const timeline = () => page.getByRole('log', { name: 'Connector timeline' });
-  const shows = (where: Locator, text: string | RegExp) => where.getByText(text).first().waitFor();
-
-  async function customerSays(text: string): Promise<void> {
-    await page.getByLabel('Message', { exact: true }).fill(text);
-    await page.getByLabel('Message', { exact: true }).press('Enter');
-    await shows(customerChat(), text);
-  }
+  let p: Playground;
 
   beforeAll(async () => {
-    demo = await startDemo({
-      port: 0,
-      connectorPort: 0,
-      emulatorPort: 0,
-      redisUrl: TEST_REDIS_URL,
-      redisPrefix: uniquePrefix(),
-      logLevel: 'error',
-    });
-    profile = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1440, height: 900 },
-      deviceScaleFactor: SCREENSHOT ? 2 : 1,
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    p = await openPlayground({ screenshot: Boolean(SCREENSHOT) });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await p?.close();
   });
 
   it('plays the whole story: bot, handover with routing data, agent and customer both ways, agent ends, bot again', async () => {
-    await page.goto(demo.url);
+    const { page, customerChat, customerStatus, transcript, timeline, shows, customerSays } = p;
+    await page.goto(p.demo.url);
     await page.locator('body[data-ready="true"]').waitFor();
     await shows(customerChat(), "Hi, I'm the demo bot");
 
@@ -89,20 +36,14 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
 
     // The agent desk shows the waiting conversation with its participant data and the bot transcript.
     await shows(page.getByRole('navigation', { name: 'Conversations' }), 'waiting');
-    const attributes = page.getByLabel('Participant data');
-    for (const [key, value] of [
+    await showsParticipantData(page, [
       ['language', 'german'],
       ['skills', 'billing,escalation'],
       ['priority', '7'],
       ['section', 'section A'],
       ['plan', 'gold'],
       ['channel', 'web-playground'],
-    ]) {
-      await attributes
-        .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${key}$`) }) })
-        .locator('dd', { hasText: value })
-        .waitFor();
-    }
+    ]);
     await shows(transcript(), 'Conversation with the bot so far');
 
     // The agent joins and replies, with text and with an image; the customer sees it all.
@@ -127,12 +68,7 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
     await shows(transcript(), '✓✓ delivered to the customer');
 
     // The timeline shows each hop through the connector.
-    for (const channel of ['bot API', 'Open Messaging API', 'webhook', 'notification', 'job', 'callback', 'agent desk']) {
-      await timeline()
-        .locator('.channel', { hasText: new RegExp(`^${channel}$`) })
-        .first()
-        .waitFor();
-    }
+    await showsChannels(timeline(), ['bot API', 'Open Messaging API', 'webhook', 'notification', 'job', 'callback', 'agent desk']);
     await shows(timeline(), /agent\.message "Hi Grace, I am Sam\. Let me look at your invoice\." · signature ✓ → 204/);
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
 
@@ -145,6 +81,6 @@ const skipNote = chromiumMissing ? ` (skipped: ${CHROMIUM} is not installed; apt
     await customerSays('What are your opening hours?');
     await shows(customerChat(), "We're open around the clock");
 
-    expect(pageErrors).toEqual([]);
+    expect(p.pageErrors).toEqual([]);
   }, 120000);
 });

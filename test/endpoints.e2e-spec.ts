@@ -3,6 +3,7 @@ import request from 'supertest';
 import { sha256Hex } from '../src/infrastructure/crypto/tokens';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { eventually } from './support/wait-for-jobs';
+import { dumpRedis } from './support/redis-dump';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
 
@@ -29,31 +30,6 @@ function endpointBody(
     },
     handoverDefaults: { language: 'english', skills: ['escalation'], priority: 1, customAttributes: { region: 'Europe' } },
   };
-}
-
-/** Every key and value under the prefix, whatever its type, as one string. */
-async function dumpRedis(t: TestApp): Promise<string> {
-  const keys = await t.redis.keys(`${t.prefix}:*`);
-  const parts: string[] = [];
-  for (const key of keys) {
-    const type = await t.redis.type(key);
-    const value =
-      type === 'string'
-        ? await t.redis.get(key)
-        : type === 'hash'
-          ? await t.redis.hgetall(key)
-          : type === 'list'
-            ? await t.redis.lrange(key, 0, -1)
-            : type === 'set'
-              ? await t.redis.smembers(key)
-              : type === 'zset'
-                ? await t.redis.zrange(key, 0, -1)
-                : type === 'stream'
-                  ? await t.redis.xrange(key, '-', '+')
-                  : `<${type}>`;
-    parts.push(key, JSON.stringify(value));
-  }
-  return parts.join('\n');
 }
 
 describe('admin API: endpoints', () => {
@@ -113,6 +89,7 @@ describe('admin API: endpoints', () => {
         inactivityTimeoutSeconds: 1800,
         queueTimeoutSeconds: 1800,
         queueUpdateIntervalSeconds: 30,
+        serviceLevelSeconds: 60,
       },
       configUrl: 'https://connector.example.test/webhooks/genesys/acme-support',
       createdAt: expect.any(String),
@@ -315,7 +292,7 @@ describe('admin API: endpoints', () => {
     expect(await endpoints.authenticateApiKey('keyed', firstKey)).toBe('invalid');
     expect(await endpoints.authenticateApiKey('keyed', rotated.body.apiKey)).toBe('ok');
 
-    const stored = await dumpRedis(t);
+    const stored = (await dumpRedis(t)).text;
     expect(stored).toContain(sha256Hex(rotated.body.apiKey));
     expect(stored).not.toContain(sha256Hex(firstKey));
   });
@@ -327,7 +304,7 @@ describe('admin API: endpoints', () => {
     expect(deleted.text).toBe('');
     expect((await send(api().get(`${BASE}/delete-me`))).status).toBe(404);
     expect(await endpoints.authenticateApiKey('delete-me', res.body.apiKey)).toBe('invalid');
-    expect(await dumpRedis(t)).not.toContain(sha256Hex(res.body.apiKey));
+    expect((await dumpRedis(t)).text).not.toContain(sha256Hex(res.body.apiKey));
   });
 
   it('answers 413 for an oversize body', async () => {
@@ -346,7 +323,7 @@ describe('admin API: endpoints', () => {
 
   it('never stores, returns or logs a secret or an API key in clear', async () => {
     expect(secretsSet.length).toBeGreaterThan(20);
-    const stored = await dumpRedis(t);
+    const stored = (await dumpRedis(t)).text;
     expect(stored).toContain(`${t.prefix}:endpoints`);
     const logs = t.logs.text();
     expect(logs).toContain('/admin/v1/endpoints');

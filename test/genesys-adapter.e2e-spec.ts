@@ -10,8 +10,8 @@ import { GenesysApiClient, GenesysEndpoint } from '../src/contact-center/genesys
 import { GenesysAuth } from '../src/contact-center/genesys-cloud-open-messaging/genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from '../src/contact-center/genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
 import { GenesysNotifications } from '../src/contact-center/genesys-cloud-open-messaging/notifications/genesys-notifications';
-import { RedisRateLimiter } from '../src/contact-center/genesys-cloud-open-messaging/rate-limiter';
-import { ProviderEventSink } from '../src/contact-center/provider-event-sink';
+import { ProviderRateLimiter } from '../src/contact-center/provider-rate-limiter';
+import { ProviderEventOutcome, ProviderEventSink } from '../src/contact-center/provider-event-sink';
 import type { Endpoint } from '../src/endpoints/endpoint.model';
 import type { ConversationSignalEvent, ProviderEvent } from '../src/contact-center/provider-events';
 import { RedisService } from '../src/infrastructure/redis/redis.service';
@@ -25,8 +25,9 @@ class RecordingSink extends ProviderEventSink {
     super();
   }
 
-  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<void> {
+  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<ProviderEventOutcome[]> {
     for (const event of events) this.published.push({ endpointId: endpoint.id, event });
+    return events.map(() => 'accepted');
   }
 }
 
@@ -111,7 +112,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       sent.push(req);
       return request(req);
     });
-    api = new GenesysApiClient(http, new GenesysAuth(http), new RedisRateLimiter(redis), { baseDelayMs: 50, maxDelayMs: 200 });
+    api = new GenesysApiClient(http, new GenesysAuth(http), new ProviderRateLimiter(redis), { baseDelayMs: 50, maxDelayMs: 200 });
     notifications = new GenesysNotifications(
       api,
       http,

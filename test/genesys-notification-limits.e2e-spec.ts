@@ -68,7 +68,10 @@ describe('notification subscriptions and channels as Genesys limits them (Genesy
     await f.close();
   });
 
-  it('a topic Genesys rejects is visible to an operator: status, metric and one log line; it clears once permitted', async () => {
+  const health = async (endpointId: string) => (await admin('get', `/admin/v1/endpoints/${endpointId}/health`).expect(200)).body;
+  const check = (body: { checks: { name: string }[] }, name: string) => body.checks.find((c) => c.name === name);
+
+  it('a topic Genesys rejects is visible to an operator: health, metric and one log line; it clears once permitted', async () => {
     f.emulator.addOAuthClient({
       clientId: 'no-analytics',
       clientSecret: 'no-analytics-secret',
@@ -78,21 +81,16 @@ describe('notification subscriptions and channels as Genesys limits them (Genesy
     await handover('ep-perm', ep.apiKey, 'perm-1');
     await handover('ep-perm', ep.apiKey, 'perm-2');
 
-    const status = await eventually(async () => {
-      const res = await admin('get', '/admin/v1/endpoints/ep-perm/status').expect(200);
-      expect(res.body.state).toBe('degraded');
-      return res.body;
+    const body = await eventually(async () => {
+      const res = await health('ep-perm');
+      expect(res.ok).toBe(false);
+      return res;
     });
-    expect(status).toMatchObject({
-      endpointId: 'ep-perm',
-      provider: 'genesys-cloud-open-messaging',
-      problems: [
-        {
-          code: 'subscription_rejected',
-          message: expect.stringContaining('analytics:conversationDetail:view'),
-          details: { missingPermissions: ['analytics:conversationDetail:view'] },
-        },
-      ],
+    expect(body).toMatchObject({ endpointId: 'ep-perm', provider: 'genesys-cloud-open-messaging' });
+    expect(check(body, 'subscriptions')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('analytics:conversationDetail:view'),
+      data: { missingPermissions: ['analytics:conversationDetail:view'] },
     });
     const metrics = (await api().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(
@@ -105,18 +103,13 @@ describe('notification subscriptions and channels as Genesys limits them (Genesy
         .filter((l) => l.includes('Endpoint ep-perm: Genesys rejected')),
     ).toHaveLength(1);
     // The other endpoint is fine.
-    expect((await admin('get', `/admin/v1/endpoints/${f.endpointId}/status`).expect(200)).body).toMatchObject({
-      state: 'ok',
-      problems: [],
-    });
-    expect((await admin('get', '/admin/v1/endpoints/nope/status')).status).toBe(404);
+    expect(check(await health(f.endpointId), 'subscriptions')).toMatchObject({ ok: true });
+    expect((await admin('get', '/admin/v1/endpoints/nope/health')).status).toBe(404);
 
     // The role gets the permission: the next subscription answer permits every topic and the problem is gone.
     f.emulator.addOAuthClient({ clientId: 'no-analytics', clientSecret: 'no-analytics-secret' });
     await handover('ep-perm', ep.apiKey, 'perm-3');
-    await eventually(async () =>
-      expect((await admin('get', '/admin/v1/endpoints/ep-perm/status').expect(200)).body).toMatchObject({ state: 'ok', problems: [] }),
-    );
+    await eventually(async () => expect(check(await health('ep-perm'), 'subscriptions')).toMatchObject({ ok: true }));
   });
 
   it('endpoints sharing an OAuth client share its notification channel', async () => {
@@ -150,13 +143,13 @@ describe('notification subscriptions and channels as Genesys limits them (Genesy
     for (let i = 0; i < 19; i++) await createChannel(bearer);
     const ep = await endpoint('ep-crowd', 'crowded-client', 'crowded-client-secret');
     await handover('ep-crowd', ep.apiKey, 'crowd-1');
-    const status = await eventually(async () => {
-      const res = await admin('get', '/admin/v1/endpoints/ep-crowd/status').expect(200);
-      expect(res.body.problems.map((p: { code: string }) => p.code)).toEqual(['channel_limit']);
-      return res.body;
+    const body = await eventually(async () => {
+      const res = await health('ep-crowd');
+      expect(check(res, 'channels')).toMatchObject({ ok: false, data: { channels: 19, limit: 20 } });
+      return res;
     });
-    expect(status.problems[0].details).toEqual({ channels: 19, limit: 20 });
-    expect(status.details.notifications).toMatchObject({ conversations: 0, unwatched: 1 });
+    expect(check(body, 'notifications')).toMatchObject({ detail: expect.stringContaining('1 waiting for a channel') });
+    expect(check(body, 'subscriptions')).toMatchObject({ ok: true });
     expect(channelsOf('crowded-client')).toHaveLength(19);
     expect(f.emulator.state().notificationChannelsEvicted).toBe(0);
   });

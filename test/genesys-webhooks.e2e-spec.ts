@@ -61,6 +61,7 @@ describe('Genesys webhook intake', () => {
     const sink = t.app.get(ProviderEventSink);
     publish = jest.spyOn(sink, 'accept').mockImplementation(async (endpoint: Endpoint, events: ProviderEvent[]) => {
       for (const event of events) published.push({ endpointId: endpoint.id, event });
+      return events.map(() => 'accepted' as const);
     });
   });
 

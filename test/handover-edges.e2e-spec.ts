@@ -80,6 +80,17 @@ describe('handover edges: releases, timeouts, conflicts, duplicates', () => {
     expect((await bot('/sessions/busy/typing').send()).status).toBe(409);
   });
 
+  it('answers availability 503 with a clear message while Genesys cannot answer, and again 200 after', async () => {
+    const availability = () =>
+      api().get(`/v1/endpoints/${f.endpointId}/availability?skills=escalation`).set('Authorization', `Bearer ${f.apiKey}`);
+    f.emulator.addFault({ mode: '503', count: 20, pathPrefix: '/api/v2/analytics' });
+    const down = await availability();
+    expect(down.status).toBe(503);
+    expect(down.body.message).toMatch(/^The contact center is unavailable: Genesys .* answered 503/);
+    f.emulator.clearFaults();
+    expect((await availability()).status).toBe(200);
+  });
+
   it('delivers a duplicated bot message (same messageId) and a retried Genesys webhook (same id) once', async () => {
     await start('dup');
     const conversation = await queued('dup');

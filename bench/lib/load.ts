@@ -211,6 +211,36 @@ export function genesysWebhooks(target: WebhookTarget): MessageFactory {
   };
 }
 
+export interface McxWebhookTarget {
+  path: string;
+  secret: string;
+  channelId: string;
+  /** The consumer ids of the live handovers to spread over (round robin). */
+  consumers: string[];
+}
+
+/** Signed Genesys Multicloud CX Third-Party Messaging (agent) text webhooks, round robin over the consumers. */
+export function mcxWebhooks(target: McxWebhookTarget): MessageFactory {
+  let i = 0;
+  return (tracker) => {
+    const index = i++ % target.consumers.length;
+    const { key, text } = tracker.next(index);
+    const body = JSON.stringify({
+      channel: {
+        id: target.channelId,
+        type: 'sms',
+        from: { id: target.channelId },
+        to: { id: target.consumers[index] },
+        messageId: `${Date.now()}-${randomUUID()}`,
+      },
+      type: 'Text',
+      text,
+    });
+    const signature = `sha1=${createHmac('sha1', target.secret).update(body).digest('hex')}`;
+    return { path: target.path, headers: { 'content-type': 'application/json', 'x-hub-signature': signature }, body, key };
+  };
+}
+
 /** Bot API user messages (`POST /v1/endpoints/:id/sessions/:sid/messages`), round robin over the sessions. */
 export function botMessages(endpointId: string, apiKey: string, sessionIds: string[]): MessageFactory {
   let i = 0;

@@ -4,9 +4,9 @@ import { AuthModule } from './auth.module';
 import { AppConfig } from '../config/app-config';
 
 /**
- * What every `@AdminApi` controller relies on: each module with such a controller imports it. The throttler is applied only by `@AdminApi`, not as a global
- * guard: bots and Genesys call from few IPs at high rates and must not be limited per IP. All admin routes share
- * one budget per client IP.
+ * What every `@AdminApi` controller relies on: each module with such a controller imports it. The throttler is
+ * applied only by `@AdminApi`, not as a global guard: bots and Genesys call from few IPs at high rates and must not
+ * be limited per IP. All admin routes share one budget per client IP.
  */
 @Module({
   imports: [

@@ -1,14 +1,20 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
+import { defineScript } from '../infrastructure/redis/redis-script';
 import { RedisService } from '../infrastructure/redis/redis.service';
 
 const WINDOW_MS = 60_000;
 
 /** Counts a failure and starts the client's one-minute window with the first one. Returns nothing. */
-const LUA_RECORD_FAILURE = `
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-`;
+const RECORD_FAILURE = defineScript({
+  name: 'auth-record-failure',
+  keys: ['counter'],
+  args: ['windowMs'],
+  lua: `
+if redis.call('INCR', K.counter) == 1 then redis.call('PEXPIRE', K.counter, A.windowMs) end
+`,
+});
 
 /**
  * Brute-force brake shared by every credential check (admin token, endpoint API keys): once a client IP has
@@ -39,10 +45,10 @@ export class AuthFailureLimiter {
   /** Counts one failed authentication against the caller of this HTTP request. */
   async recordFailure(context: ExecutionContext): Promise<void> {
     const key = this.counterKey(context.switchToHttp().getRequest<Request>());
-    await this.redis.client.eval(LUA_RECORD_FAILURE, 1, key, WINDOW_MS);
+    await this.redis.run(RECORD_FAILURE, { keys: { counter: key }, args: { windowMs: WINDOW_MS } });
   }
 
   private counterKey(request: Request): string {
-    return this.redis.key('auth-failures', request.ip ?? request.socket.remoteAddress ?? 'unknown');
+    return this.redis.keys.authFailures(request.ip ?? request.socket.remoteAddress ?? 'unknown');
   }
 }

@@ -25,6 +25,7 @@ export class AppConfig {
   readonly shutdownGraceMs: number;
   readonly agentLeftGraceMs: number;
   readonly deliveredReceipts: boolean;
+  readonly reportRetentionDays: number;
   /** Development-only defaults that were used because a variable was not set; logged once at startup. */
   readonly insecureDefaults: string[] = [];
 
@@ -49,6 +50,7 @@ export class AppConfig {
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.agentLeftGraceMs = env.AGENT_LEFT_GRACE_MS;
     this.deliveredReceipts = env.DELIVERED_RECEIPTS === 'true';
+    this.reportRetentionDays = env.REPORT_RETENTION_DAYS;
 
     if (env.ADMIN_TOKEN) {
       this.adminToken = env.ADMIN_TOKEN;

@@ -101,6 +101,13 @@ export class EnvironmentVariables {
   /** Tell the contact center when an agent's message reached the bot (one API call per message). Failed receipts are always sent. */
   @IsIn(['true', 'false'])
   DELIVERED_RECEIPTS: string = 'true';
+
+  /** How long handover facts (the reports API's data) are kept before Redis expires them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  REPORT_RETENTION_DAYS: number = 90;
 }
 
 export class ConfigError extends Error {}

@@ -4,12 +4,15 @@ import type { ProviderDefinition } from '../endpoints/provider-definition';
 import type { ProviderSettings } from './provider-settings';
 
 /**
- * The boundary between the handover logic and a contact-center product (Genesys Cloud Open Messaging now,
- * Genesys Multicloud CX Third-Party Messaging later). Implementations are stateless apart from caches
+ * The boundary between the handover logic and a contact-center product (Genesys Cloud Open Messaging,
+ * Genesys Multicloud CX Third-Party Messaging). Implementations are stateless apart from caches
  * (tokens, rate-limit buckets in Redis); the handover module owns all session state.
  */
 export interface CustomerProfile {
-  /** Stable id of the end user at the provider (Genesys `channel.from.id`, idType Opaque): the bot's userId. */
+  /**
+   * Stable id of the end user at the provider (Genesys `channel.from.id`): the bot's userId, unless the provider's
+   * customerIdFor chose another (Multicloud CX `per-handover`).
+   */
   id: string;
   nickname?: string;
   firstName?: string;
@@ -84,27 +87,39 @@ export interface AgentLegState {
   agentUserId?: string;
 }
 
-/** Something a provider reported for an endpoint that an operator should see (kept for a day after it was last seen). */
-export interface ProviderProblem {
-  /** e.g. `subscription_rejected`, `channel_limit`. */
-  code: string;
-  message: string;
-  since: string;
-  lastSeen: string;
-  details?: Record<string, unknown>;
-}
+/**
+ * Why an agent message did not reach the customer, in Genesys Open Messaging's names (its `reasons[].code`); each
+ * provider translates them into its own (Multicloud CX: numeric codes).
+ */
+export const RECEIPT_REASONS = [
+  'MessageExpired',
+  'RateLimited',
+  'MessageNotAllowed',
+  'UnsupportedMessage',
+  'UnknownMessage',
+  'InvalidMessageStructure',
+  'InvalidDestination',
+  'GeneralError',
+] as const;
+export type ReceiptReason = (typeof RECEIPT_REASONS)[number];
 
-/** The provider's side of an endpoint, as an operator sees it (`GET /admin/v1/endpoints/:id/status`). */
-export interface ProviderStatus {
-  /** `degraded` while a problem is open. */
-  state: 'ok' | 'degraded';
-  problems: ProviderProblem[];
-  /** Provider-specific live details of the answering process (Genesys: its notification channels). */
-  details?: Record<string, unknown>;
+/** One check of an endpoint's connection to its provider, for operators (no secret in `detail`). */
+export interface ProviderHealthCheck {
+  /** e.g. `token`, `notifications`. */
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** Structured facts behind `detail` (e.g. the missing permissions), when there are any. */
+  data?: Record<string, unknown>;
 }
 
 export interface ContactCenterProvider {
   readonly type: ProviderSettings['type'];
+  /**
+   * The id the provider is to know the customer by in this handover (its `channel.from.id`). Without this method
+   * it is the bot's userId.
+   */
+  customerIdFor?(endpoint: Endpoint, ids: { userId: string; handoverId: string }): string;
   sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage>;
   sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void>;
   /** Tells the provider whether an agent message reached the customer. */
@@ -119,6 +134,12 @@ export interface ContactCenterProvider {
   ): Promise<void>;
   /** Ends the conversation from the customer side so the agent is not left with an orphan chat. */
   disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void>;
+  /**
+   * For providers that have no call to disconnect the customer: tells the agent the customer has gone (Multicloud
+   * CX sends the endpoint's goodbye text). When present, it is called instead of disconnectCustomer each time the
+   * connector ends a handover itself, whether or not a conversation id is known; `messageId` is stable across retries.
+   */
+  leaveConversation?(endpoint: Endpoint, leave: { customer: CustomerProfile; conversationId?: string; messageId: string }): Promise<void>;
   getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null>;
   checkAvailability(endpoint: Endpoint, query: { skills: string[]; language?: string }): Promise<Availability>;
   /**
@@ -131,11 +152,11 @@ export interface ContactCenterProvider {
    * handover's conversation for a new one, whose events then must not be confused with those legs' late events.
    */
   pastLegs?(endpoint: Endpoint, conversationId: string): Promise<string[]>;
-  /** What the provider knows is wrong (or fine) with this endpoint. */
-  status?(endpoint: Endpoint): Promise<ProviderStatus>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
+  /** What an operator should know about the endpoint's connection (credentials, event channels), as seen by this process. */
+  health?(endpoint: Endpoint): Promise<ProviderHealthCheck[]>;
 }
 
 /** What a provider folder exports (its index.ts) for ContactCenterModule's one registration line. */

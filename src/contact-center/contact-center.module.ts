@@ -2,10 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { PROVIDER_DEFINITIONS } from '../endpoints/provider-definition';
 import type { ContactCenterProvider } from './contact-center-provider';
 import { genesysCloudOpenMessaging } from './genesys-cloud-open-messaging';
+import { genesysMulticloudCx } from './genesys-multicloud-cx';
 import { CONTACT_CENTER_PROVIDERS, ProviderRegistry } from './provider-registry';
 
 /** Every contact-center provider: adding one is a folder with an index.ts plugin, and one line here. */
-const PLUGINS = [genesysCloudOpenMessaging];
+const PLUGINS = [genesysCloudOpenMessaging, genesysMulticloudCx];
 
 /**
  * The contact-center providers behind the ContactCenterProvider boundary. Global, so that the endpoints module

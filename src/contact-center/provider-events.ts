@@ -65,6 +65,11 @@ interface ProviderEventBase {
   providerEventId: string;
   /** The customer id we sent as the sender (Genesys `channel.to.id`), when the provider gives it. */
   customerId?: string;
+  /**
+   * The connector's own handover id, when the provider's address of the customer carries it (a Multicloud CX
+   * consumer id `hc-<handoverId>`); found before `customerId`.
+   */
+  handoverId?: string;
   conversationId?: string;
   /** ISO time the provider stamped on the event. */
   time: string;
@@ -108,18 +113,20 @@ export interface ReceiptEvent extends ProviderEventBase {
 export type DisconnectClass = 'transfer' | 'end' | 'unknown';
 
 /**
- * A conversation lifecycle signal (Genesys notification topics):
+ * A conversation lifecycle signal (Genesys Cloud notification topics; Multicloud CX Interactions webhook):
  * - `agent.alerting`: an agent is offered the conversation; nobody answered yet, so it is no join;
  * - `agent.joined`: an agent actually answered (connected);
  * - `agent.left`: an agent's leg ended (a transfer, a requeue after no answer, or the end);
  * - `queue.left`: the queue leg ended without an answer (abandoned, flowed out);
  * - `customer.left`: the customer's leg ended: the conversation is over;
- * - `agent.wrapup`: the agent finished after-conversation work.
+ * - `agent.wrapup`: the agent finished after-conversation work;
+ * - `conversation.ended`: the provider closed the conversation for good (Multicloud CX `FINISHED`: the agent marked
+ *   it Done, or a workflow stopped it); the handover ends with `agent_ended`.
  */
 export interface ConversationSignalEvent extends ProviderEventBase {
   kind: 'conversation.signal';
   conversationId: string;
-  signal: 'agent.alerting' | 'agent.joined' | 'agent.left' | 'queue.left' | 'customer.left' | 'agent.wrapup';
+  signal: 'agent.alerting' | 'agent.joined' | 'agent.left' | 'queue.left' | 'customer.left' | 'agent.wrapup' | 'conversation.ended';
   /** Provider's reason for a disconnect, in its canonical spelling (Genesys: TRANSFER, CONSULT_TRANSFER, PEER, …). */
   disconnectType?: string;
   /** What the disconnect means for the conversation, decided by the provider for each value. */

@@ -8,6 +8,7 @@ export const ENDPOINT_DEFAULTS = {
   inactivityTimeoutSeconds: 1800,
   queueTimeoutSeconds: 1800,
   queueUpdateIntervalSeconds: 30,
+  serviceLevelSeconds: 60,
 } as const;
 
 /**
@@ -129,6 +130,7 @@ export class EndpointRecords {
         inactivityTimeoutSeconds: defaults.inactivityTimeoutSeconds ?? ENDPOINT_DEFAULTS.inactivityTimeoutSeconds,
         queueTimeoutSeconds: defaults.queueTimeoutSeconds ?? ENDPOINT_DEFAULTS.queueTimeoutSeconds,
         queueUpdateIntervalSeconds: defaults.queueUpdateIntervalSeconds ?? ENDPOINT_DEFAULTS.queueUpdateIntervalSeconds,
+        serviceLevelSeconds: defaults.serviceLevelSeconds ?? ENDPOINT_DEFAULTS.serviceLevelSeconds,
       },
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,

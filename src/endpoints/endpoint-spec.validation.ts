@@ -19,6 +19,8 @@ function outboundUrls(spec: EndpointSpec, provider: ProviderDefinition): [field:
   return [
     ['bot.callbackUrl', spec.bot.callbackUrl],
     ['bot.cognigy.notifyUrl', spec.bot.cognigy?.notifyUrl],
+    ['bot.cognigy.injectUrl', spec.bot.cognigy?.injectUrl],
+    ['bot.cognigy.apiBaseUrl', spec.bot.cognigy?.apiBaseUrl],
     ...provider.outboundUrls(spec.provider).map(([field, url]): [string, string | undefined] => [`provider.${field}`, url]),
   ];
 }

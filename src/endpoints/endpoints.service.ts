@@ -4,6 +4,7 @@ import { SecretBox } from '../infrastructure/crypto/secret-box';
 import { constantTimeEqual, newApiKey, sha256Hex } from '../infrastructure/crypto/tokens';
 import { EgressPolicy } from '../infrastructure/http/egress-policy';
 import { AppConfig } from '../config/app-config';
+import { defineScript } from '../infrastructure/redis/redis-script';
 import { RedisService } from '../infrastructure/redis/redis.service';
 import type { EndpointSpec } from './dto/endpoint-spec.dto';
 import { EndpointRecord, EndpointRecords } from './endpoint-record';
@@ -24,22 +25,26 @@ const MAX_WRITE_ATTEMPTS = 5;
 
 /**
  * Compare-and-set of one endpoint record, its API-key index entry and the change notification, in one step.
- * KEYS: records hash, api-key index hash. ARGV: id, expected record ('' = must not exist), new record ('' = delete),
- * old key hash, new key hash, events channel.
+ * `expected` '' = the record must not exist, `next` '' = delete it; key hashes '' = none.
  * Returns 1 when written, 0 when the record is not the expected one, -1 when the new key belongs to another endpoint.
  */
-const LUA_WRITE_RECORD = `
-if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
-if ARGV[5] ~= '' then
-  local owner = redis.call('HGET', KEYS[2], ARGV[5])
-  if owner and owner ~= ARGV[1] then return -1 end
+const WRITE_RECORD = defineScript({
+  name: 'endpoint-write-record',
+  keys: ['records', 'apiKeyIndex'],
+  args: ['id', 'expected', 'next', 'oldKeyHash', 'newKeyHash', 'channel'],
+  lua: `
+if (redis.call('HGET', K.records, A.id) or '') ~= A.expected then return 0 end
+if A.newKeyHash ~= '' then
+  local owner = redis.call('HGET', K.apiKeyIndex, A.newKeyHash)
+  if owner and owner ~= A.id then return -1 end
 end
-if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-if ARGV[4] ~= ARGV[5] and ARGV[4] ~= '' then redis.call('HDEL', KEYS[2], ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], ARGV[5], ARGV[1]) end
-redis.call('PUBLISH', ARGV[6], ARGV[1])
+if A.next == '' then redis.call('HDEL', K.records, A.id) else redis.call('HSET', K.records, A.id, A.next) end
+if A.oldKeyHash ~= A.newKeyHash and A.oldKeyHash ~= '' then redis.call('HDEL', K.apiKeyIndex, A.oldKeyHash) end
+if A.newKeyHash ~= '' then redis.call('HSET', K.apiKeyIndex, A.newKeyHash, A.id) end
+redis.call('PUBLISH', A.channel, A.id)
 return 1
-`;
+`,
+});
 
 /**
  * The endpoint registry. Endpoints live in one Redis hash (id → EndpointRecord JSON) next to an index of API-key
@@ -70,9 +75,9 @@ export class EndpointsService implements OnModuleInit {
     this.providers = new ProviderCatalog(definitions);
     this.records = new EndpointRecords(new SecretBox(config.secretsKey), this.providers, config.webhookSecretGraceSeconds * 1000);
     this.egress = new EgressPolicy(config.egressAllowlist);
-    this.recordsKey = redis.key('endpoints');
-    this.apiKeyIndexKey = redis.key('endpoint-api-keys');
-    this.eventsChannel = redis.key('endpoint-events');
+    this.recordsKey = redis.keys.endpoints();
+    this.apiKeyIndexKey = redis.keys.endpointApiKeys();
+    this.eventsChannel = redis.keys.endpointEventsChannel();
   }
 
   async onModuleInit(): Promise<void> {
@@ -218,9 +223,7 @@ export class EndpointsService implements OnModuleInit {
     try {
       return { endpoint: this.records.toEndpoint(id, record), apiKeyHash: record.apiKeyHash };
     } catch (err) {
-      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(`Endpoint ${id}: its secrets do not decrypt (was SECRETS_KEY changed?): ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -238,18 +241,17 @@ export class EndpointsService implements OnModuleInit {
       const next = change(current);
       if (next !== undefined && next === current) return next;
 
-      const written = await this.redis.client.eval(
-        LUA_WRITE_RECORD,
-        2,
-        this.recordsKey,
-        this.apiKeyIndexKey,
-        id,
-        raw,
-        next ? JSON.stringify(next) : '',
-        current?.apiKeyHash ?? '',
-        next?.apiKeyHash ?? '',
-        this.eventsChannel,
-      );
+      const written = await this.redis.run(WRITE_RECORD, {
+        keys: { records: this.recordsKey, apiKeyIndex: this.apiKeyIndexKey },
+        args: {
+          id,
+          expected: raw,
+          next: next ? JSON.stringify(next) : '',
+          oldKeyHash: current?.apiKeyHash ?? '',
+          newKeyHash: next?.apiKeyHash ?? '',
+          channel: this.eventsChannel,
+        },
+      });
       if (written === 1) {
         this.forget(id);
         return next;

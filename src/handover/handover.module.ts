@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AdminModule } from '../auth/admin.module';
 import { BotModule } from '../bot/bot.module';
-import { ProviderEventSink } from '../contact-center/provider-event-sink';
+import { LiveHandoverDirectory, ProviderEventSink } from '../contact-center/provider-event-sink';
 import { EndpointApiKeyGuard } from '../endpoints/endpoint-api-key.guard';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { RelayModule } from '../relay/relay.module';
@@ -11,7 +11,6 @@ import { HandoverLifecycle } from './domain/handover-lifecycle';
 import { DeliveryReceipts } from './lanes/delivery-receipts';
 import { ToAgentLane } from './lanes/to-agent.lane';
 import { ToBotLane } from './lanes/to-bot.lane';
-import { EndpointStatusController } from './operator/endpoint-status.controller';
 import { SessionViews } from './operator/session-views';
 import { SessionsAdminController } from './operator/sessions-admin.controller';
 import { AgentChecks } from './provider-intake/agent-checks';
@@ -22,17 +21,18 @@ import { HandoverTimers } from './timers/handover-timers';
 
 /**
  * The handover lifecycle: bot API, provider events in, both lanes' delivery, timers, operator views. Global only
- * to provide the ProviderEventSink to the provider modules (they cannot import this module, which depends on them).
+ * to provide the ProviderEventSink and LiveHandoverDirectory to the provider modules (they cannot import this module, which depends on them).
  */
 @Global()
 @Module({
   imports: [AdminModule, EndpointsModule, SessionsModule, RelayModule, BotModule],
-  controllers: [HandoverController, SessionsAdminController, EndpointStatusController],
+  controllers: [HandoverController, SessionsAdminController],
   providers: [
     HandoverService,
     HandoverLifecycle,
     ProviderEventIntake,
     { provide: ProviderEventSink, useExisting: ProviderEventIntake },
+    { provide: LiveHandoverDirectory, useExisting: ProviderEventIntake },
     ToAgentLane,
     ToBotLane,
     DeliveryReceipts,
@@ -42,6 +42,6 @@ import { HandoverTimers } from './timers/handover-timers';
     ConversationWatchRestorer,
     AgentChecks,
   ],
-  exports: [ProviderEventSink],
+  exports: [ProviderEventSink, LiveHandoverDirectory],
 })
 export class HandoverModule {}

@@ -20,4 +20,13 @@ describe('LruCache', () => {
     expect(cache.size).toBe(1);
     expect(cache.get('a')).toBe(2);
   });
+
+  it('forgets a deleted entry', () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set('a', 1);
+    cache.delete('a');
+    cache.delete('never-there');
+    expect(cache.size).toBe(0);
+    expect(cache.get('a')).toBeUndefined();
+  });
 });

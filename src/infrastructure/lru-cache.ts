@@ -1,4 +1,4 @@
-/** A bounded map that forgets the least recently used entry first; for values that never change once known. */
+/** A bounded map that forgets the least recently used entry first; for values that never change once known, or that the caller deletes when they do. */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
 
@@ -17,6 +17,10 @@ export class LruCache<K, V> {
     this.entries.delete(key);
     this.entries.set(key, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
   }
 
   get size(): number {

@@ -8,7 +8,7 @@ import { RedisService } from '../infrastructure/redis/redis.service';
   imports: [
     BullModule.forRootAsync({
       inject: [RedisService],
-      useFactory: (redis: RedisService) => ({ connection: redis.bullConnection, prefix: redis.key('bull') }),
+      useFactory: (redis: RedisService) => ({ connection: redis.bullConnection, prefix: redis.keys.bullPrefix() }),
     }),
   ],
 })

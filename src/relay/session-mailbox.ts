@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { DrainMailboxJob, JobName, Lane } from './relay-queues';
 import { RedisService } from '../infrastructure/redis/redis.service';
-import { LUA_ACK_NEXT, LUA_DEAD_LETTER, LUA_HANDOFF, LUA_PEEK, LUA_PUSH, LUA_REPLAY } from './mailbox.lua';
+import { MAILBOX_ACK_NEXT, MAILBOX_DEAD_LETTER, MAILBOX_HANDOFF, MAILBOX_PEEK, MAILBOX_PUSH, MAILBOX_REPLAY } from './mailbox.scripts';
 
 export interface MailboxEntry<B = unknown> {
   /** Stable across retries: the bot sees it as `webhook-id`, Genesys as the message id. */
@@ -12,6 +12,22 @@ export interface MailboxEntry<B = unknown> {
   /** Epoch ms when the entry was accepted. */
   at: number;
   body: B;
+  /**
+   * Added by the script that queued the entry, inside its atomic step (e.g. `agentName`, read from the handover
+   * at that moment). Absent on plain entries. See parseEntry and LUA_ANNOTATED_ENTRY.
+   */
+  annotations?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The one reader of a raw mailbox entry: the entry's JSON, or `[entry, annotations]` when a script annotated it
+ * (LUA_ANNOTATED_ENTRY); the annotations are merged into `entry.annotations`.
+ */
+export function parseEntry<B = unknown>(raw: string): MailboxEntry<B> {
+  const parsed = JSON.parse(raw) as MailboxEntry<B> | [MailboxEntry<B>, Record<string, string>];
+  if (!Array.isArray(parsed)) return parsed;
+  const [entry, annotations] = parsed;
+  return { ...entry, annotations: { ...entry.annotations, ...annotations } };
 }
 
 export interface PushOptions {
@@ -40,7 +56,7 @@ export type MailboxHead = { raw: string; entry: MailboxEntry } | 'empty' | 'not-
 
 function toHead(reply: unknown): MailboxHead {
   const [status, raw] = reply as [string, string?];
-  if (status === 'head' && raw !== undefined) return { raw, entry: JSON.parse(raw) as MailboxEntry };
+  if (status === 'head' && raw !== undefined) return { raw, entry: parseEntry(raw) };
   return status === 'empty' ? 'empty' : 'not-owner';
 }
 
@@ -51,12 +67,28 @@ export interface MailboxKeys {
   ref: string;
 }
 
+/**
+ * Where a script appends one entry to a mailbox: the keys and arguments of `mailbox_push` (LUA_MAILBOX_PUSH),
+ * for scripts of other modules that push in their own atomic step. Pass the owner the script returns to
+ * `afterPush`.
+ */
+export interface PushTarget extends MailboxKeys {
+  readonly lane: Lane;
+  readonly endpointId: string;
+  readonly sessionId: string;
+  /** The owner the push takes ownership with when nobody owns the mailbox. */
+  readonly newOwner: string;
+  /** The raw entry, '' for none (a script may then skip the push). */
+  readonly entry: string;
+}
+
 /** How long an intake de-duplication key (a provider message id, a bot messageId) is remembered. */
 export const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 /**
- * Per-session ordered mailboxes (see mailbox.lua.ts). This service is the only writer of mailbox keys and the
- * only producer of drain jobs.
+ * Per-session ordered mailboxes (see mailbox.scripts.ts). This service is the only writer of mailbox keys and the
+ * only producer of drain jobs; scripts of other modules that push in their own atomic step get the keys and
+ * arguments from `pushTarget`, compose LUA_MAILBOX_PUSH, and give what it returned to `afterPush`.
  */
 @Injectable()
 export class SessionMailbox {
@@ -70,16 +102,39 @@ export class SessionMailbox {
     this.queues = { 'to-bot': toBot, 'to-agent': toAgent };
   }
 
+  /** A mailbox's keys, to read it (writes go through this class, or a script given a pushTarget). */
   keys(lane: Lane, endpointId: string, sessionId: string): MailboxKeys {
+    const keys = this.redis.keys;
     return {
-      mbox: this.redis.key('mbox', lane, endpointId, sessionId),
-      owner: this.redis.key('mbox-owner', lane, endpointId, sessionId),
-      active: this.redis.key('mbox-active', lane),
+      mbox: keys.mailbox(lane, endpointId, sessionId),
+      owner: keys.mailboxOwner(lane, endpointId, sessionId),
+      active: keys.mailboxesActive(lane),
       ref: `${endpointId}/${sessionId}`,
     };
   }
 
-  newOwnerId(): string {
+  /** The keys and arguments a script needs to push `entry` (none: '') onto a session's lane with mailbox_push. */
+  pushTarget(lane: Lane, endpointId: string, sessionId: string, entry?: MailboxEntry): PushTarget {
+    return {
+      ...this.keys(lane, endpointId, sessionId),
+      lane,
+      endpointId,
+      sessionId,
+      newOwner: this.newOwnerId(),
+      entry: entry ? JSON.stringify(entry) : '',
+    };
+  }
+
+  /**
+   * After a script pushed onto `target`: adds the drain job when the push took ownership (`owner`, what
+   * mailbox_push returned; '' or undefined when the mailbox already had one). `head` is the raw entry as stored
+   * (when the script changed it, e.g. annotated it), which the job delivers without reading it back.
+   */
+  async afterPush(target: PushTarget, owner: string | undefined, head: string = target.entry): Promise<void> {
+    if (owner) await this.kick(target.lane, target.endpointId, target.sessionId, owner, head || undefined);
+  }
+
+  private newOwnerId(): string {
     return `drain-${randomUUID()}`;
   }
 
@@ -88,24 +143,25 @@ export class SessionMailbox {
   }
 
   async push<B>(lane: Lane, endpointId: string, sessionId: string, entry: MailboxEntry<B>, options: PushOptions = {}): Promise<PushResult> {
-    const k = this.keys(lane, endpointId, sessionId);
-    const rawEntry = JSON.stringify(entry);
-    const [status, kick] = (await this.redis.client.eval(
-      LUA_PUSH,
-      5,
-      k.mbox,
-      k.owner,
-      k.active,
-      options.dedupeKey ?? '',
-      options.requireLiveHandoverKey ?? '',
-      rawEntry,
-      this.newOwnerId(),
-      k.ref,
-      options.dedupeTtlSeconds ?? DEDUPE_TTL_SECONDS,
-    )) as [string, string?];
+    const target = this.pushTarget(lane, endpointId, sessionId, entry);
+    const [status, kick] = (await this.redis.run(MAILBOX_PUSH, {
+      keys: {
+        mbox: target.mbox,
+        owner: target.owner,
+        active: target.active,
+        dedupe: options.dedupeKey ?? '',
+        guard: options.requireLiveHandoverKey ?? '',
+      },
+      args: {
+        entry: target.entry,
+        newOwner: target.newOwner,
+        ref: target.ref,
+        dedupeTtlSeconds: options.dedupeTtlSeconds ?? DEDUPE_TTL_SECONDS,
+      },
+    })) as [string, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected') return 'rejected';
-    if (kick) await this.kick(lane, endpointId, sessionId, kick, rawEntry);
+    await this.afterPush(target, kick);
     return 'queued';
   }
 
@@ -113,7 +169,7 @@ export class SessionMailbox {
    * Adds the drain job of a new owner. Idempotent: the job id is the owner id. `head` is the raw entry that made
    * the caller the owner of an empty mailbox (so it is the head); the job delivers it without a peek.
    */
-  async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string, head?: string): Promise<void> {
+  private async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string, head?: string): Promise<void> {
     const job: DrainMailboxJob = { lane, endpointId, sessionId, head };
     await this.queues[lane].add(JobName.DrainMailbox, job, { jobId: ownerId });
   }
@@ -131,13 +187,20 @@ export class SessionMailbox {
 
   async peek(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<MailboxHead> {
     const k = this.keys(lane, endpointId, sessionId);
-    return toHead(await this.redis.client.eval(LUA_PEEK, 3, k.owner, k.mbox, k.active, ownerId, k.ref));
+    return toHead(
+      await this.redis.run(MAILBOX_PEEK, { keys: { owner: k.owner, mbox: k.mbox, active: k.active }, args: { me: ownerId, ref: k.ref } }),
+    );
   }
 
   /** Removes the delivered head (only if it still is the head and `ownerId` still owns the mailbox) and peeks the next. */
   async ackAndPeek(lane: Lane, endpointId: string, sessionId: string, ownerId: string, raw: string): Promise<MailboxHead> {
     const k = this.keys(lane, endpointId, sessionId);
-    return toHead(await this.redis.client.eval(LUA_ACK_NEXT, 3, k.owner, k.mbox, k.active, ownerId, raw, k.ref));
+    return toHead(
+      await this.redis.run(MAILBOX_ACK_NEXT, {
+        keys: { owner: k.owner, mbox: k.mbox, active: k.active },
+        args: { me: ownerId, delivered: raw, ref: k.ref },
+      }),
+    );
   }
 
   async deadLetter(
@@ -155,25 +218,22 @@ export class SessionMailbox {
       lane,
       endpointId,
       sessionId,
-      entry: JSON.parse(raw) as MailboxEntry,
+      entry: parseEntry(raw),
       reason: reason.slice(0, 500),
       attempts,
       failedAt: new Date().toISOString(),
     };
-    const moved = await this.redis.client.eval(
-      LUA_DEAD_LETTER,
-      5,
-      k.owner,
-      k.mbox,
-      this.redis.key('dead-letter', record.id),
-      this.redis.key('dead-letters', endpointId),
-      this.redis.key('dead-letters'),
-      ownerId,
-      raw,
-      record.id,
-      JSON.stringify(record),
-      Date.now(),
-    );
+    const keys = this.redis.keys;
+    const moved = await this.redis.run(MAILBOX_DEAD_LETTER, {
+      keys: {
+        owner: k.owner,
+        mbox: k.mbox,
+        record: keys.deadLetter(record.id),
+        endpointIndex: keys.deadLettersOf(endpointId),
+        globalIndex: keys.deadLetters(),
+      },
+      args: { me: ownerId, entry: raw, id: record.id, record: JSON.stringify(record), score: Date.now() },
+    });
     return moved === 1 ? record : undefined;
   }
 
@@ -181,7 +241,7 @@ export class SessionMailbox {
   async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<void> {
     const k = this.keys(lane, endpointId, sessionId);
     const next = this.newOwnerId();
-    if ((await this.redis.client.eval(LUA_HANDOFF, 1, k.owner, ownerId, next)) === 1) {
+    if ((await this.redis.run(MAILBOX_HANDOFF, { keys: { owner: k.owner }, args: { expected: ownerId, next } })) === 1) {
       await this.kick(lane, endpointId, sessionId, next);
     }
   }
@@ -192,7 +252,7 @@ export class SessionMailbox {
    */
   async sweep(lane: Lane): Promise<number> {
     const queue = this.queues[lane];
-    const active = this.redis.key('mbox-active', lane);
+    const active = this.redis.keys.mailboxesActive(lane);
     let recovered = 0;
     let cursor = '0';
     do {
@@ -228,39 +288,37 @@ export class SessionMailbox {
   }
 
   async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
-    const index = endpointId ? this.redis.key('dead-letters', endpointId) : this.redis.key('dead-letters');
+    const keys = this.redis.keys;
+    const index = endpointId ? keys.deadLettersOf(endpointId) : keys.deadLetters();
     const [total, ids] = await Promise.all([this.redis.client.zcard(index), this.redis.client.zrange(index, offset, offset + limit - 1)]);
     if (ids.length === 0) return { total, items: [] };
-    const raws = await this.redis.client.mget(ids.map((id) => this.redis.key('dead-letter', id)));
+    const raws = await this.redis.client.mget(ids.map((id) => keys.deadLetter(id)));
     return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
-    const raw = await this.redis.client.get(this.redis.key('dead-letter', id));
+    const raw = await this.redis.client.get(this.redis.keys.deadLetter(id));
     return raw ? (JSON.parse(raw) as DeadLetter) : undefined;
   }
 
   /** Puts a dead letter back at the end of its session's mailbox. */
   async replay(deadLetter: DeadLetter): Promise<boolean> {
     const { lane, endpointId, sessionId } = deadLetter;
-    const k = this.keys(lane, endpointId, sessionId);
-    const rawEntry = JSON.stringify(deadLetter.entry);
-    const [status, kick] = (await this.redis.client.eval(
-      LUA_REPLAY,
-      6,
-      this.redis.key('dead-letter', deadLetter.id),
-      this.redis.key('dead-letters', endpointId),
-      this.redis.key('dead-letters'),
-      k.mbox,
-      k.owner,
-      k.active,
-      deadLetter.id,
-      this.newOwnerId(),
-      k.ref,
-      rawEntry,
-    )) as [string, string?];
+    const target = this.pushTarget(lane, endpointId, sessionId, deadLetter.entry);
+    const keys = this.redis.keys;
+    const [status, kick] = (await this.redis.run(MAILBOX_REPLAY, {
+      keys: {
+        record: keys.deadLetter(deadLetter.id),
+        endpointIndex: keys.deadLettersOf(endpointId),
+        globalIndex: keys.deadLetters(),
+        mbox: target.mbox,
+        owner: target.owner,
+        active: target.active,
+      },
+      args: { id: deadLetter.id, newOwner: target.newOwner, ref: target.ref, entry: target.entry },
+    })) as [string, string?];
     if (status !== 'queued') return false;
-    if (kick) await this.kick(lane, endpointId, sessionId, kick, rawEntry);
+    await this.afterPush(target, kick);
     return true;
   }
 }

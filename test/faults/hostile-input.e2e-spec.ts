@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createHandoverFixture, HandoverFixture, INTEGRATION_ID, WEBHOOK_SECRET, CALLBACK_SECRET } from '../support/handover-fixture';
 import { TEST_ADMIN_TOKEN } from '../support/test-app';
 import { eventually } from '../support/wait-for-jobs';
+import { dumpRedis } from '../support/redis-dump';
 import { recordResult, statusSummary } from './harness';
 
 const sign = (secret: string, raw: string | Buffer) => `sha256=${createHmac('sha256', secret).update(raw).digest('base64')}`;
@@ -308,24 +309,7 @@ describe('hostile input and secrets', () => {
       f.t.config.secretsKey.toString('base64'),
     ].filter((s) => s.length > 8);
     const logs = f.t.logs.text();
-    const keys: string[] = [];
-    let cursor = '0';
-    let haystack = '';
-    do {
-      const [next, batch] = await f.t.redis.scan(cursor, 'MATCH', `${f.t.prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    for (const key of keys) {
-      haystack += key + '\n';
-      const type = await f.t.redis.type(key);
-      if (type === 'string') haystack += (await f.t.redis.get(key)) ?? '';
-      else if (type === 'hash') haystack += JSON.stringify(await f.t.redis.hgetall(key));
-      else if (type === 'list') haystack += JSON.stringify(await f.t.redis.lrange(key, 0, -1));
-      else if (type === 'set') haystack += JSON.stringify(await f.t.redis.smembers(key));
-      else if (type === 'zset') haystack += JSON.stringify(await f.t.redis.zrange(key, 0, -1));
-      else if (type === 'stream') haystack += JSON.stringify(await f.t.redis.xrange(key, '-', '+'));
-    }
+    const { keys, text: haystack } = await dumpRedis(f.t);
     const found = secrets.filter((s) => logs.includes(s) || haystack.includes(s));
     const biggest = [...f.t.logs.lines].sort((a, b) => b.length - a.length)[0] ?? '';
     note(`largest log line ${biggest.length} B (of ${f.t.logs.lines.length} lines)`, '< 64 KiB', biggest.length < 65536 ? 0 : 1);

@@ -29,6 +29,8 @@ export async function createHandoverFixture(
     rateLimitPerMinute?: number;
     /** Emulator options; its threading timeline defaults to Genesys's 72 h. */
     emulator?: EmulatorOptions;
+    /** The endpoint's `bot` settings instead of the recording bot's signed callback (e.g. Cognigy). */
+    bot?: Record<string, unknown>;
   } = {},
 ): Promise<HandoverFixture> {
   const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000, ...options.emulator });
@@ -43,7 +45,7 @@ export async function createHandoverFixture(
     .send({
       id: endpointId,
       name: 'ACME support bot',
-      bot: { callbackUrl: bot.url, callbackSecret: CALLBACK_SECRET },
+      bot: options.bot ?? { callbackUrl: bot.url, callbackSecret: CALLBACK_SECRET },
       provider: {
         type: 'genesys-cloud-open-messaging',
         apiBaseUrl: emulator.url,

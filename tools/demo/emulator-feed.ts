@@ -1,10 +1,11 @@
 import WebSocket from 'ws';
 import type { DeliveryRecord, EmulatorChange, LogEntry, NotificationRecord } from '../emulators/genesys-cloud';
+import type { McxChange, RoutingCall } from '../emulators/genesys-multicloud-cx';
 import type { TimelineDraft } from './demo-events';
 import { quote } from './timeline';
 
-/** A frame of the emulator's live feed (`/emulator/v1/live`) other than the first snapshot. */
-export type LiveChange = EmulatorChange & { at: string };
+/** A frame of either emulator's live feed (`/emulator/v1/live`) other than the first snapshot. */
+export type LiveChange = (EmulatorChange | McxChange) & { at: string };
 
 const LIFECYCLE_TOPICS: Record<string, string> = {
   'user.start': 'agent joined',
@@ -24,24 +25,53 @@ function describeText(entry: LogEntry): string {
 }
 
 /**
- * Reads the hops through the connector off the emulator's changes: the connector's Open Messaging calls (inbound
- * messages, typing, receipts), Genesys's webhook deliveries to the connector, and notifications pushed to it.
+ * Reads the hops through the connector off the emulator's changes: the connector's API calls (inbound messages,
+ * typing, receipts), the webhook deliveries to the connector, notifications pushed to it (Genesys Cloud), the
+ * Interactions webhook and the Designer application's routing-context call (Multicloud CX).
  */
 export class EmulatorHops {
   /** Summaries of outbound (agent-side) messages, for their webhook deliveries. */
   private readonly outbound = new Map<string, string>();
 
+  /** `apiChannel`: how the connector's calls to the contact center are named ("Open Messaging API"). */
+  constructor(private readonly apiChannel = 'Open Messaging API') {}
+
   describe(change: LiveChange): TimelineDraft[] {
     switch (change.type) {
       case 'message':
-        return this.message(change.entry);
+        return this.message(change.entry as LogEntry);
       case 'delivery':
         return this.delivery(change.delivery);
       case 'notification':
         return this.notification(change.notification);
+      case 'lifecycle':
+        return this.lifecycle(change.event, change.delivery);
+      case 'routing-call':
+        return this.routingCall(change.call);
       default:
         return [];
     }
+  }
+
+  /** STARTED / FINISHED: recorded when queued, told once the connector answered. */
+  private lifecycle(event: string, delivery: DeliveryRecord): TimelineDraft[] {
+    this.outbound.set(delivery.messageId, `interaction ${event}`);
+    return [];
+  }
+
+  private routingCall(call: RoutingCall): TimelineDraft[] {
+    const answer = call.status !== undefined ? `→ ${call.status}` : `→ ${call.error ?? 'no answer'}`;
+    const skills = Array.isArray(call.userData?.skills) ? ` skills ${call.userData.skills.join(', ')}` : '';
+    return [
+      {
+        at: call.at,
+        from: 'genesys',
+        to: 'connector',
+        channel: 'routing-context',
+        summary: `Designer asks for the routing data ${answer}${skills}`,
+        outcome: call.status === 200 ? 'ok' : 'error',
+      },
+    ];
   }
 
   private message(entry: LogEntry): TimelineDraft[] {
@@ -49,7 +79,7 @@ export class EmulatorHops {
       this.outbound.set(entry.id, entry.type === 'Event' ? 'agent typing' : `agent message ${describeText(entry)}`);
       return [];
     }
-    const hop = { at: entry.at, from: 'connector', to: 'genesys', channel: 'Open Messaging API', outcome: 'ok' } as const;
+    const hop = { at: entry.at, from: 'connector', to: 'genesys', channel: this.apiChannel, outcome: 'ok' } as const;
     switch (entry.type) {
       case 'Text':
         return [{ ...hop, summary: `customer message ${describeText(entry)}` }];
@@ -69,7 +99,8 @@ export class EmulatorHops {
     const answer = last.status !== undefined ? `→ ${last.status}` : `→ ${last.error ?? 'no answer'}`;
     const outcome = delivery.state === 'delivered' ? 'ok' : delivery.state === 'failed' ? 'error' : 'retry';
     if (delivery.state !== 'pending') this.outbound.delete(delivery.messageId);
-    return [{ at: last.at, from: 'genesys', to: 'connector', channel: 'webhook', summary: `${what} ${answer}`, outcome }];
+    const channel = what.startsWith('interaction ') ? 'Interactions webhook' : 'webhook';
+    return [{ at: last.at, from: 'genesys', to: 'connector', channel, summary: `${what} ${answer}`, outcome }];
   }
 
   private notification(notification: NotificationRecord): TimelineDraft[] {

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError } from '../../src/config/environment';
-import { RedisUnavailableError, startDemo } from '.';
+import { DEMO_PROVIDERS, type DemoProvider, RedisUnavailableError, startDemo } from '.';
 
 /**
- * `npm run demo`. Environment: DEMO_PORT (8080, the playground), PORT (3000, the connector), EMULATOR_PORT (9090),
+ * `npm run demo [-- --provider genesys-cloud-open-messaging|genesys-multicloud-cx]`. Environment: DEMO_PROVIDER (the
+ * same choice; the option wins), DEMO_PORT (8080, the playground), PORT (3000, the connector), EMULATOR_PORT (9090),
  * REDIS_URL, DEMO_REDIS_PREFIX (demo), LOG_LEVEL (error), ADMIN_TOKEN (random). Taken ports fall back to free ones.
  */
 function portFromEnv(name: string, fallback: number): number {
@@ -14,8 +15,19 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** `--provider <type>` or `--provider=<type>`, else DEMO_PROVIDER, else Genesys Cloud. */
+function providerFromArgs(args: string[]): DemoProvider {
+  const at = args.findIndex((arg) => arg === '--provider' || arg.startsWith('--provider='));
+  const raw = at < 0 ? process.env.DEMO_PROVIDER || DEMO_PROVIDERS[0] : args[at].includes('=') ? args[at].split('=')[1] : args[at + 1];
+  const provider = DEMO_PROVIDERS.find((p) => p === raw);
+  if (!provider) throw new ConfigError(`--provider must be one of ${DEMO_PROVIDERS.join(', ')}, got "${raw ?? ''}"`);
+  return provider;
+}
+
 async function main(): Promise<void> {
+  const provider = providerFromArgs(process.argv.slice(2));
   const demo = await startDemo({
+    provider,
     port: portFromEnv('DEMO_PORT', 8080),
     connectorPort: portFromEnv('PORT', 3000),
     emulatorPort: portFromEnv('EMULATOR_PORT', 9090),
@@ -24,7 +36,7 @@ async function main(): Promise<void> {
     logLevel: process.env.LOG_LEVEL || undefined,
     adminToken: process.env.ADMIN_TOKEN || undefined,
   });
-  process.stdout.write(`handover-connector demo: open ${demo.url}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`handover-connector demo (${provider}): open ${demo.url}  (Ctrl-C to stop)\n`);
 
   let stopping = false;
   const stop = () => {

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { ProviderError, ProviderThrottledError } from '../provider-errors';
 import { backoffDelay, GenesysApiClient, GenesysEndpoint, RetryPolicy } from './genesys-api-client';
 import { GenesysAuth } from './genesys-auth';
-import type { RedisRateLimiter } from './rate-limiter';
+import type { ProviderRateLimiter } from '../provider-rate-limiter';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -75,7 +75,7 @@ function endpointFor(url: string, overrides: Partial<GenesysEndpoint['provider']
   };
 }
 
-const openLimiter = { acquire: async () => 0 } as unknown as RedisRateLimiter;
+const openLimiter = { acquire: async () => 0 } as unknown as ProviderRateLimiter;
 
 describe('Genesys API client', () => {
   const server = new ScriptedServer();
@@ -235,7 +235,7 @@ describe('Genesys API client', () => {
   });
 
   it('defers to the queue when the endpoint rate limit asks for a long wait, without calling Genesys', async () => {
-    const saturated = { acquire: async () => 4200 } as unknown as RedisRateLimiter;
+    const saturated = { acquire: async () => 4200 } as unknown as ProviderRateLimiter;
     const err = await clientWith({}, saturated)
       .call(endpointFor(server.url), { method: 'GET', path: '/api/v2/x', operation: 'test' })
       .catch((e: unknown) => e);

@@ -5,7 +5,7 @@ import type { GenesysCloudOpenMessagingSettings } from './genesys-cloud-settings
 import { ProviderError, ProviderThrottledError, ProviderUnavailableError } from '../provider-errors';
 import { GenesysAuth } from './genesys-auth';
 import { errorFromResponse, errorFromTransport } from './genesys-errors';
-import { RedisRateLimiter } from './rate-limiter';
+import { ProviderRateLimiter } from '../provider-rate-limiter';
 
 export interface RetryPolicy {
   /** Attempts in place before the caller's queue takes over (each 401 refresh is extra). */
@@ -63,10 +63,15 @@ export class GenesysApiClient {
   constructor(
     private readonly http: OutboundHttp,
     private readonly auth: GenesysAuth,
-    private readonly limiter: RedisRateLimiter,
+    private readonly limiter: ProviderRateLimiter,
     @Optional() @Inject(GENESYS_RETRY_POLICY) policy?: Partial<RetryPolicy>,
   ) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...policy };
+  }
+
+  /** Obtains (or reuses) the endpoint's OAuth token: a ProviderError tells why it cannot. */
+  async accessToken(endpoint: GenesysEndpoint): Promise<void> {
+    await this.auth.accessToken(endpoint.provider);
   }
 
   /** The answer of a 2xx call; any other outcome throws a ProviderError. */

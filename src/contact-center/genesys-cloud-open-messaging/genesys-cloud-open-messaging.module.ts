@@ -7,8 +7,8 @@ import { GenesysAuth } from './genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
-import { ProviderHealth } from './notifications/provider-health';
-import { RedisRateLimiter } from './rate-limiter';
+import { ProviderProblems } from './notifications/provider-problems';
+import { ProviderRateLimiter } from '../provider-rate-limiter';
 
 /** Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. */
 @Module({
@@ -16,11 +16,11 @@ import { RedisRateLimiter } from './rate-limiter';
   controllers: [GenesysWebhookController],
   providers: [
     GenesysAuth,
-    RedisRateLimiter,
+    ProviderRateLimiter,
     GenesysApiClient,
     AgentDirectory,
     ConversationSignalPublisher,
-    ProviderHealth,
+    ProviderProblems,
     GenesysNotifications,
     GenesysCloudOpenMessagingProvider,
   ],

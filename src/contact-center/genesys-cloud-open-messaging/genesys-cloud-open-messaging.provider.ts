@@ -6,7 +6,7 @@ import {
   ContactCenterProvider,
   CustomerMessage,
   CustomerProfile,
-  ProviderStatus,
+  ProviderHealthCheck,
   QueueStatus,
   SentMessage,
 } from '../contact-center-provider';
@@ -24,7 +24,7 @@ import {
 } from './inbound-payloads';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
-import { ProviderHealth } from './notifications/provider-health';
+import { ProviderProblems } from './notifications/provider-problems';
 
 export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   if (endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
@@ -51,7 +51,7 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     private readonly api: GenesysApiClient,
     private readonly notifications: GenesysNotifications,
     private readonly agents: AgentDirectory,
-    @Optional() private readonly health?: ProviderHealth,
+    @Optional() private readonly problems?: ProviderProblems,
   ) {}
 
   /**
@@ -289,32 +289,56 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     };
   }
 
-  /**
-   * Problems Genesys reported for the endpoint (any process, the last day), and this process's notification
-   * channels for it.
-   */
-  async status(endpoint: Endpoint): Promise<ProviderStatus> {
-    const ep = asGenesysEndpoint(endpoint);
-    const problems = (await this.health?.problems(ep.id)) ?? [];
-    const live = this.notifications.status()[ep.id];
-    return {
-      state: problems.length > 0 ? 'degraded' : 'ok',
-      problems,
-      details: {
-        notifications: {
-          conversations: live?.conversations.length ?? 0,
-          unwatched: live?.unwatched.length ?? 0,
-          channels: live?.channels ?? [],
-        },
-      },
-    };
-  }
-
   async watchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
     await this.notifications.watch(asGenesysEndpoint(endpoint), conversationId);
   }
 
   async unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
     await this.notifications.unwatch(asGenesysEndpoint(endpoint), conversationId);
+  }
+
+  /** The OAuth client-credentials token, and this process's notification channels for the endpoint. */
+  async health(endpoint: Endpoint): Promise<ProviderHealthCheck[]> {
+    const ep = asGenesysEndpoint(endpoint);
+    const token = await this.api.accessToken(ep).then(
+      () => ({ name: 'token', ok: true, detail: 'OAuth client-credentials token obtained' }),
+      (err: Error) => ({ name: 'token', ok: false, detail: err.message }),
+    );
+    const watched = this.notifications.status()[ep.id];
+    const channels = watched?.channels ?? [];
+    const open = channels.filter((c) => c.open).length;
+    const topics = channels.reduce((sum, c) => sum + c.topics, 0);
+    const unwatched = watched?.unwatched.length ?? 0;
+    const notifications = watched
+      ? {
+          name: 'notifications',
+          ok: open === channels.length && unwatched === 0,
+          detail:
+            `${open} of ${channels.length} channel(s) open, ${topics} topic(s) subscribed, ${watched.conversations.length} conversation(s) ` +
+            `watched by this process${unwatched > 0 ? `, ${unwatched} waiting for a channel` : ''}`,
+        }
+      : { name: 'notifications', ok: true, detail: 'no conversation watched by this process (channels open on demand)' };
+    // What Genesys answered, from any process in the last day: rejected topics, the client's channels used up.
+    return [token, notifications, ...(await this.problemChecks(ep))];
+  }
+
+  /** One check per kind of answer Genesys gave that an operator must act on (ProviderProblems keeps them a day). */
+  private async problemChecks(ep: GenesysEndpoint): Promise<ProviderHealthCheck[]> {
+    const found = new Map(((await this.problems?.problems(ep.id).catch(() => [])) ?? []).map((p) => [p.code, p]));
+    const check = (name: string, code: string, fine: string): ProviderHealthCheck => {
+      const problem = found.get(code);
+      return problem
+        ? {
+            name,
+            ok: false,
+            detail: `${problem.message} (since ${problem.since}, last ${problem.lastSeen})`,
+            ...(problem.details ? { data: problem.details } : {}),
+          }
+        : { name, ok: true, detail: fine };
+    };
+    return [
+      check('subscriptions', 'subscription_rejected', 'every notification topic permitted'),
+      check('channels', 'channel_limit', `the OAuth client had a notification channel free when one was needed`),
+    ];
   }
 }

@@ -52,7 +52,8 @@ export function IsGenesysRegion(): PropertyDecorator {
         return typeof value === 'string' && regionHost(value) !== undefined;
       },
       defaultMessage: () =>
-        '$property must be a known Genesys Cloud region (e.g. "mypurecloud.de" or "eu_central_1") unless apiBaseUrl and loginBaseUrl are both given',
+        '$property must be a known Genesys Cloud region (e.g. "mypurecloud.de" or "eu_central_1") ' +
+        'unless apiBaseUrl and loginBaseUrl are both given',
     },
   });
 }
@@ -102,7 +103,8 @@ export class GenesysCloudOpenMessagingSpec implements ProviderSpecBase {
 
   @ApiProperty({
     description:
-      'Outbound Notification Webhook signature secret token, more than 15 characters. Write-only; a new value keeps the old one valid for WEBHOOK_SECRET_GRACE_SECONDS.',
+      'Outbound Notification Webhook signature secret token, more than 15 characters. Write-only; a new value keeps ' +
+      'the old one valid for WEBHOOK_SECRET_GRACE_SECONDS.',
     minLength: 16,
     writeOnly: true,
   })

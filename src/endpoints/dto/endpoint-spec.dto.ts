@@ -15,7 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { HasExactlyOneBotTarget, IsAttributeMap, IsHttpUrl } from './endpoint-validators';
+import { HasExactlyOneBotTarget, IsAbsentWith, IsAttributeMap, IsHttpUrl } from './endpoint-validators';
 
 export const ENDPOINT_ID = /^[a-z0-9-]{1,64}$/;
 const WEEK_SECONDS = 7 * 24 * 3600;
@@ -26,24 +26,51 @@ const WEEK_SECONDS = 7 * 24 * 3600;
  * of `region` still takes effect.
  */
 
-export class CognigyNotifySpec {
-  @ApiProperty({
-    description:
-      'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when `apiKey` is set.',
-  })
-  @IsHttpUrl()
-  notifyUrl!: string;
+/** Cognigy's URLToken: an Endpoint's public identifier (it is part of every Webchat embed), not a secret. */
+export const COGNIGY_URL_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+const URL_TOKEN_MESSAGE = '$property must be 1-128 letters, digits, "_" or "-"';
 
-  @ApiPropertyOptional({ description: 'REST API form: sent as X-API-Key. Write-only.', writeOnly: true })
+/**
+ * Cognigy's Notify and Inject APIs, in one of two forms: the Endpoint's own URLs (`notifyUrl`, `injectUrl`), or the
+ * REST API (`apiBaseUrl` with `apiKey` and `urlToken`). `notifyUrl` with `apiKey` is the REST API's notify URL.
+ */
+export class CognigyNotifySpec {
+  @ApiPropertyOptional({
+    description:
+      'Cognigy Notify URL: `https://endpoint-<env>.cognigy.ai/notify/<URLToken>`, or the REST API notify URL when ' +
+      '`apiKey` is set. Exactly one of `notifyUrl` or `apiBaseUrl`.',
+  })
+  @ValidateIf((cognigy: CognigyNotifySpec) => cognigy.apiBaseUrl == null)
+  @IsHttpUrl()
+  notifyUrl?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Cognigy Inject URL; derived from `notifyUrl` when absent (`/notify/` → `/inject/`, `/endpoint/notify` → `/endpoint/inject`).',
+  })
   @IsOptional()
+  @IsHttpUrl()
+  injectUrl?: string;
+
+  @ApiPropertyOptional({
+    description: 'REST API form: `https://api-<env>.cognigy.ai`; the connector calls `/new/v2.0/endpoint/notify` and `/inject`.',
+  })
+  @IsOptional()
+  @IsHttpUrl()
+  @IsAbsentWith('notifyUrl')
+  apiBaseUrl?: string;
+
+  @ApiPropertyOptional({ description: 'REST API form: sent as X-API-Key; required with `apiBaseUrl`. Write-only.', writeOnly: true })
+  @ValidateIf((cognigy: CognigyNotifySpec) => cognigy.apiBaseUrl != null || cognigy.apiKey !== undefined)
   @IsString()
   @IsNotEmpty()
   apiKey?: string;
 
-  @ApiPropertyOptional({ description: 'REST API form: the endpoint URLToken sent in the body.' })
+  @ApiPropertyOptional({
+    description: 'REST API form: the Endpoint URLToken sent in the body (a handover may name another: `cognigy.urlToken`).',
+  })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
+  @Matches(COGNIGY_URL_TOKEN, { message: URL_TOKEN_MESSAGE })
   urlToken?: string;
 }
 
@@ -139,6 +166,18 @@ export class HandoverDefaultsSpec {
   @Min(0)
   @Max(3600)
   queueUpdateIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 60,
+    description:
+      'Service-level threshold of the handover reports: a handover answered within this many seconds of the request counts as answered in time.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(WEEK_SECONDS)
+  serviceLevelSeconds?: number;
 }
 
 export class EndpointSpec {

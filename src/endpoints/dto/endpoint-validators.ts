@@ -41,3 +41,14 @@ export function HasExactlyOneBotTarget(): PropertyDecorator {
     },
   });
 }
+
+/** On a field of an object: it must not be given together with `other` (two ways to say the same thing). */
+export function IsAbsentWith(other: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'isAbsentWith',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => value == null || (args?.object as Record<string, unknown>)[other] == null,
+      defaultMessage: () => `$property and ${other} cannot both be given`,
+    },
+  });
+}

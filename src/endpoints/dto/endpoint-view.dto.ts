@@ -6,8 +6,14 @@ import { HandoverDefaultsSpec } from './endpoint-spec.dto';
 /* What the admin API returns: the endpoint without any secret (booleans say which are set). */
 
 export class CognigyNotifyView {
-  @ApiProperty()
-  notifyUrl!: string;
+  @ApiPropertyOptional()
+  notifyUrl?: string;
+
+  @ApiPropertyOptional()
+  injectUrl?: string;
+
+  @ApiPropertyOptional()
+  apiBaseUrl?: string;
 
   @ApiPropertyOptional()
   urlToken?: string;
@@ -54,7 +60,8 @@ export class EndpointView {
 
   @ApiProperty({
     description:
-      "Where the provider's webhooks go, to enter at the provider (Genesys Cloud: PUBLIC_BASE_URL/webhooks/genesys/<id>, the Outbound Notification Webhook URL).",
+      "Where the provider's webhooks go, to enter at the provider (Genesys Cloud: PUBLIC_BASE_URL/webhooks/genesys/<id>, " +
+      'the Outbound Notification Webhook URL).',
     example: 'https://connector.example.com/webhooks/genesys/acme-support',
   })
   configUrl!: string;
@@ -90,6 +97,8 @@ export function toEndpointView(endpoint: Endpoint, definition: ProviderDefinitio
       hasCallbackSecret: bot.callbackSecret !== undefined,
       cognigy: bot.cognigy && {
         notifyUrl: bot.cognigy.notifyUrl,
+        injectUrl: bot.cognigy.injectUrl,
+        apiBaseUrl: bot.cognigy.apiBaseUrl,
         urlToken: bot.cognigy.urlToken,
         hasApiKey: bot.cognigy.apiKey !== undefined,
       },

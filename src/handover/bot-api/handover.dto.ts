@@ -18,12 +18,22 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { COGNIGY_URL_TOKEN } from '../../endpoints/dto/endpoint-spec.dto';
 import { IsAttributeMap, IsHttpUrl } from '../../endpoints/dto/endpoint-validators';
 
 /** Session, user and message ids from the bot platform: printable, no spaces, bounded. */
 export const CLIENT_ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
 const CLIENT_ID_MESSAGE = '$property must be 1-128 letters, digits or ._:@+=-';
 export const MAX_TEXT_LENGTH = 10000;
+
+export class CognigyRouteDto {
+  @ApiProperty({
+    description: "The Cognigy Endpoint (its URLToken, Cognigy's `input.URLToken`) that gets this handover's events.",
+    example: 'b3a1c1f2d4e5',
+  })
+  @Matches(COGNIGY_URL_TOKEN, { message: '$property must be 1-128 letters, digits, "_" or "-"' })
+  urlToken!: string;
+}
 
 export class UserProfileDto {
   @ApiPropertyOptional({ example: 'Ada' }) @IsOptional() @IsString() @MaxLength(128) nickname?: string;
@@ -84,6 +94,16 @@ export class StartHandoverDto {
   @IsNotEmpty()
   @MaxLength(MAX_TEXT_LENGTH)
   text?: string;
+
+  @ApiPropertyOptional({
+    type: CognigyRouteDto,
+    description:
+      'For an endpoint with Cognigy callbacks: the Cognigy Endpoint of this handover (one connector endpoint can serve several).',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CognigyRouteDto)
+  cognigy?: CognigyRouteDto;
 }
 
 export class AttachmentDto {

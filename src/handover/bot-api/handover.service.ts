@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadGatewayException,
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ProviderError, ProviderRejectedError } from '../../contact-center/provider-errors';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import type { Availability, CustomerProfile, CustomerReply, RoutingData } from '../../contact-center/contact-center-provider';
@@ -27,6 +35,8 @@ export class HandoverService {
 
   async start(endpoint: Endpoint, dto: StartHandoverDto): Promise<{ sessionId: string; handoverId: string; state: HandoverState }> {
     const endpointId = endpoint.id;
+    if (dto.cognigy && !endpoint.bot.cognigy)
+      throw new BadRequestException(['cognigy.urlToken needs an endpoint whose bot is Cognigy (bot.cognigy)']);
     const defaults = endpoint.handoverDefaults;
     const routing: RoutingData = {
       language: dto.language ?? defaults.language,
@@ -34,15 +44,12 @@ export class HandoverService {
       priority: dto.priority ?? defaults.priority,
       customAttributes: { ...defaults.customAttributes, ...dto.customAttributes },
     };
-    const customer: CustomerProfile = { id: dto.userId, ...dto.user };
     const transcript = dto.transcript ?? [];
     const lastSent = await this.sessions.getSessionField(endpointId, dto.sessionId, 'transcriptMark');
     const texts = [
       ...transcriptMessages(unsentEntries(transcript, lastSent), PROVIDER_TEXT_LIMIT),
       ...(dto.text ? splitText(dto.text, PROVIDER_TEXT_LIMIT) : []),
     ];
-    // Open Messaging needs a first message to open the conversation.
-    if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
 
     const now = new Date().toISOString();
     // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
@@ -54,14 +61,30 @@ export class HandoverService {
       state: 'requested',
       createdAt: now,
       lastActivityAt: now,
+      cognigyUrlToken: dto.cognigy?.urlToken,
     };
+    const provider = this.providers.forEndpoint(endpoint);
+    const customer: CustomerProfile = {
+      ...dto.user,
+      id: provider.customerIdFor?.(endpoint, { userId: dto.userId, handoverId: handover.id }) ?? dto.userId,
+    };
+    // The provider needs a first message to open the conversation.
+    if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
     const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts, time: now });
-    const result = await this.sessions.startHandover(
-      handover,
-      { customer: JSON.stringify(customer) },
-      this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
-      open,
-    );
+    const facts = await this.lifecycle.requested(endpoint, handover, routing);
+    const result = await this.sessions
+      .startHandover(
+        handover,
+        { customer: JSON.stringify(customer), routing: JSON.stringify(routing) },
+        this.lifecycle.timeline(handover, 'handover.requested', { routing, transcriptMessages: texts.length }),
+        open,
+      )
+      .catch(async (err: unknown) => {
+        await facts.withdraw();
+        throw err;
+      });
+    if (result.status === 'ok') facts.accepted();
+    else await facts.withdraw();
     if (result.status === 'session-busy')
       throw new ConflictException(`Session ${dto.sessionId} already has a live handover (${result.handoverId})`);
     if (result.status === 'user-busy')
@@ -93,7 +116,7 @@ export class HandoverService {
         time: new Date().toISOString(),
         ...(reply ? { reply } : {}),
       }),
-      dedupeKey: dto.messageId ? this.redis.key('dedupe', 'bot-message', endpoint.id, sessionId, dto.messageId) : undefined,
+      dedupeKey: dto.messageId ? this.redis.keys.botMessageSeen(endpoint.id, sessionId, dto.messageId) : undefined,
       timeline: this.lifecycle.timeline(handover, 'user.message', {
         messageId,
         text: dto.text,
@@ -102,6 +125,7 @@ export class HandoverService {
       }),
       activity: this.lifecycle.activity(endpoint),
     });
+    if (result === 'queued') this.lifecycle.messageQueued(handover, 'user');
     return { sessionId, handoverId: handover.id, messageId, duplicate: result === 'duplicate' };
   }
 
@@ -124,8 +148,15 @@ export class HandoverService {
     return { sessionId, handoverId: handover.id, state: 'ended' };
   }
 
+  /** Asked of the contact center now: 503 while it cannot be reached (retry later), 502 when it refuses. */
   async availability(endpoint: Endpoint, skills: string[], language: string | undefined): Promise<Availability> {
-    return this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
+    try {
+      return await this.providers.forEndpoint(endpoint).checkAvailability(endpoint, { skills, language });
+    } catch (err) {
+      if (err instanceof ProviderRejectedError) throw new BadGatewayException(`The contact center refused: ${err.message}`);
+      if (err instanceof ProviderError) throw new ServiceUnavailableException(`The contact center is unavailable: ${err.message}`);
+      throw err;
+    }
   }
 
   /**
@@ -148,7 +179,10 @@ export class HandoverService {
     return { originatingMessageId: pick.messageId, type, text: pick.text, payload: pick.payload };
   }
 
-  /** The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked atomically where it matters. */
+  /**
+   * The session's handover, for the bot API: 404 for an unknown session. Whether it is still live is checked
+   * atomically where it matters.
+   */
   private async handoverOf(endpointId: string, sessionId: string): Promise<HandoverIdentity> {
     const handover = await this.sessions.identityOfSession(endpointId, sessionId);
     if (!handover) throw new NotFoundException(`Session ${sessionId} not found on endpoint ${endpointId}`);

@@ -1,5 +1,7 @@
 import type { CustomerProfile, CustomerReply, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+import type { BotRoute } from '../../bot/bot-callback-event';
 import type { BotEvent } from './bot-events';
+import type { MailboxEntry } from '../../relay/session-mailbox';
 
 /** What the to-agent lane executes against the contact center, in order, per session. */
 export type AgentCommand =
@@ -39,5 +41,20 @@ export type AgentCommand =
 /** What the to-bot lane carries: the callback body, plus the provider message to acknowledge once delivered. */
 export interface BotLaneBody {
   event: BotEvent;
+  /** Where this handover's events go, when the bot chose (a Cognigy Endpoint's URLToken: an identifier, not a secret). */
+  route?: BotRoute;
   receiptFor?: { providerMessageId: string; customer: CustomerProfile };
+  /**
+   * The event's `data.agent` is the handover's agent when the entry was queued (it changes on a transfer): the
+   * queue script annotates the entry with it (`annotations.agentName`), botEventOf puts it in at delivery.
+   */
+  currentAgent?: true;
+}
+
+/** The body the bot gets for a to-bot entry: its event, with the agent it was queued under when it asked for it. */
+export function botEventOf(entry: MailboxEntry<BotLaneBody>): BotEvent {
+  const { event, currentAgent } = entry.body;
+  if (!currentAgent) return event;
+  const name = entry.annotations?.agentName;
+  return { ...event, data: { ...event.data, agent: name ? { name } : {} } };
 }

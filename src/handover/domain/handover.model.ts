@@ -41,6 +41,8 @@ export interface Handover {
   activeAt?: string;
   endedAt?: string;
   lastActivityAt?: string;
+  /** The Cognigy Endpoint that gets this handover's events, when the bot chose one. */
+  cognigyUrlToken?: string;
 }
 
 export interface Session {

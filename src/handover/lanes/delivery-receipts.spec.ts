@@ -5,7 +5,7 @@ import { ProviderRejectedError, ProviderUnavailableError } from '../../contact-c
 import type { ProviderRegistry } from '../../contact-center/provider-registry';
 import type { SessionMailbox } from '../../relay/session-mailbox';
 import type { BotLaneBody } from '../domain/agent-commands';
-import { DeliveryReceipts } from './delivery-receipts';
+import { DeliveryReceipts, receiptReason } from './delivery-receipts';
 import type { HandoverLifecycle } from '../domain/handover-lifecycle';
 
 /** The routing decisions of DeliveryReceipts, with the provider and the mailbox recorded (their own tests use real Redis). */
@@ -94,5 +94,32 @@ describe('DeliveryReceipts', () => {
     await receipts.report(endpoint, body, 'Failed', 'bot refused');
     await settle();
     expect(sent.map((r) => r.status)).toEqual(['Failed']);
+  });
+
+  it('names the reason of a Failed receipt after why the delivery was given up', async () => {
+    const reasons: unknown[] = [];
+    const { receipts } = setup({ provider: async (receipt) => void reasons.push((receipt as { reason?: unknown }).reason) });
+    await receipts.report(endpoint, body, 'Failed', 'Bot callback answered 404');
+    await settle();
+    expect(reasons).toEqual([{ code: 'InvalidDestination', message: 'Bot callback answered 404' }]);
+  });
+});
+
+describe('receiptReason', () => {
+  it.each([
+    ['Bot callback answered 429', 'RateLimited'],
+    ['Bot callback answered 404', 'InvalidDestination'],
+    ['Bot callback answered 410', 'InvalidDestination'],
+    ['Bot callback answered 403', 'MessageNotAllowed'],
+    ['Bot callback answered 503', 'GeneralError'],
+    ['Endpoint ep no longer exists', 'InvalidDestination'],
+    ['Endpoint ep has no bot callback configured', 'InvalidDestination'],
+    [
+      'Outbound connection to bot.internal refused: it resolves to a private, loopback or link-local address not in EGRESS_ALLOWLIST',
+      'InvalidDestination',
+    ],
+    ['connect ECONNREFUSED 127.0.0.1:9', 'GeneralError'],
+  ])('%s → %s', (failure, reason) => {
+    expect(receiptReason(failure)).toBe(reason);
   });
 });

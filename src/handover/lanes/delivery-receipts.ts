@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import type { ReceiptReason } from '../../contact-center/contact-center-provider';
 import { ProviderRejectedError } from '../../contact-center/provider-errors';
 import { ProviderRegistry } from '../../contact-center/provider-registry';
 import type { Endpoint } from '../../endpoints/endpoint.model';
@@ -8,6 +9,19 @@ import type { AgentCommand, BotLaneBody } from '../domain/agent-commands';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 
 type ReceiptCommand = Extract<AgentCommand, { kind: 'receipt' }>;
+
+/**
+ * The provider-neutral reason of a Failed receipt, read off why the delivery to the bot was given up (the dead
+ * letter's reason: the bot callback's answer, a missing endpoint or callback, a refused egress).
+ */
+export function receiptReason(failure: string): ReceiptReason {
+  const status = Number(/\banswered (\d{3})\b/.exec(failure)?.[1]);
+  if (status === 429) return 'RateLimited';
+  if (status === 404 || status === 410) return 'InvalidDestination';
+  if (status >= 400 && status < 500) return 'MessageNotAllowed';
+  if (/no longer exists|no bot callback configured|refused: it resolves to/.test(failure)) return 'InvalidDestination';
+  return 'GeneralError';
+}
 
 /** Receipts being sent in the background at once; past this, new ones take the durable lane. */
 const MAX_IN_FLIGHT = 256;
@@ -56,7 +70,7 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
 
   /** Sends one receipt; a receipt the contact center refuses for good (e.g. the conversation closed) is dropped. */
   async send(endpoint: Endpoint, command: ReceiptCommand): Promise<void> {
-    const reason = command.reason ? { code: 'GeneralError', message: command.reason } : undefined;
+    const reason = command.reason ? { code: receiptReason(command.reason), message: command.reason } : undefined;
     try {
       await this.providers.forEndpoint(endpoint).sendReceipt(endpoint, {
         customer: command.customer,

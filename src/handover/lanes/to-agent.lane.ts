@@ -65,6 +65,7 @@ export class ToAgentLane extends LaneWorker {
       case 'open': {
         if (handover.state === 'ended') return;
         let conversationId = handover.conversationId;
+        let submitted = false;
         for (const [index, text] of command.texts.entries()) {
           // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message; the
           // parts are a millisecond apart, in order.
@@ -75,15 +76,17 @@ export class ToAgentLane extends LaneWorker {
             text,
             routing: index === 0 ? command.routing : undefined,
           });
-          if (!conversationId && sent.conversationId) {
-            conversationId = sent.conversationId;
+          // Once something reached the provider there is a conversation to close, even if the handover ends now.
+          const fields: Record<string, string> = submitted ? {} : { submittedAt: new Date().toISOString() };
+          submitted = true;
+          if (!conversationId && sent.conversationId) fields.conversationId = conversationId = sent.conversationId;
+          if (Object.keys(fields).length > 0) {
             // Stored before the state changes, so a release racing with this still finds what to disconnect.
-            await this.sessions.setHandoverFields(handover.id, {
-              conversationId,
-              ...(await this.rethreading(endpoint, provider, handover, conversationId)),
-            });
-            await this.sessions.mapConversation(conversationId, handover.id);
+            if (fields.conversationId) Object.assign(fields, await this.rethreading(endpoint, provider, handover, fields.conversationId));
+            await this.sessions.setHandoverFields(handover.id, fields);
+            if (fields.conversationId) await this.sessions.mapConversation(fields.conversationId, handover.id);
           }
+          if (fields.submittedAt) await this.lifecycle.submitted(handover, fields.submittedAt);
         }
         // Watch before announcing "queued": an agent may pick the conversation up at once.
         if (conversationId)
@@ -114,6 +117,14 @@ export class ToAgentLane extends LaneWorker {
         await this.receipts.send(endpoint, command);
         return;
       case 'disconnect':
+        if (provider.leaveConversation) {
+          // The opening never reached the provider: there is nobody to say goodbye to.
+          if (!handover.queuedAt && !(await this.sessions.getHandoverField(handover.id, 'submittedAt'))) return;
+          const identity = await this.sessions.identity(handover.id);
+          const customer = identity?.customer ?? { id: handover.userId };
+          await provider.leaveConversation(endpoint, { customer, conversationId: handover.conversationId, messageId: entry.id });
+          return;
+        }
         if (!handover.conversationId) return;
         await provider.disconnectCustomer(endpoint, handover.conversationId);
         // Reopened for a later handover meanwhile (threading timeline): its watch is that handover's now.
@@ -155,6 +166,7 @@ export class ToAgentLane extends LaneWorker {
     const command = deadLetter.entry.body as AgentCommand;
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
+    await this.lifecycle.deliveryFailed(handover, 'to_agent');
     if (command.kind === 'open') {
       await this.lifecycle.end(handover, 'provider_error');
     } else if (command.kind === 'message') {

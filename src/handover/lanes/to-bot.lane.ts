@@ -4,7 +4,8 @@ import { EndpointsService } from '../../endpoints/endpoints.service';
 import { LANE_WORKER_OPTIONS, LaneWorker } from '../../relay/lane-worker';
 import { Lane } from '../../relay/relay-queues';
 import type { DeadLetter, MailboxEntry } from '../../relay/session-mailbox';
-import type { BotLaneBody } from '../domain/agent-commands';
+import { BotLaneBody, botEventOf } from '../domain/agent-commands';
+import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { DeliveryReceipts } from './delivery-receipts';
 import { laneEndpoint } from './to-agent.lane';
 
@@ -17,6 +18,7 @@ export class ToBotLane extends LaneWorker {
     private readonly endpoints: EndpointsService,
     private readonly callbacks: BotCallbackClient,
     private readonly receipts: DeliveryReceipts,
+    private readonly lifecycle: HandoverLifecycle,
   ) {
     super();
   }
@@ -24,12 +26,15 @@ export class ToBotLane extends LaneWorker {
   async deliver(endpointId: string, _sessionId: string, entry: MailboxEntry): Promise<void> {
     const body = entry.body as BotLaneBody;
     const endpoint = await laneEndpoint(this.endpoints, endpointId);
-    await this.callbacks.send(endpoint, body.event);
+    await this.callbacks.send(endpoint, botEventOf(entry as MailboxEntry<BotLaneBody>), body.route);
     await this.receipts.report(endpoint, body, 'Delivered');
   }
 
   async onDeadLetter(deadLetter: DeadLetter): Promise<void> {
+    const body = deadLetter.entry.body as BotLaneBody;
+    const { handoverId, endpointId, sessionId, userId } = body.event;
+    await this.lifecycle.deliveryFailed({ id: handoverId, endpointId, sessionId, userId }, 'to_bot');
     const endpoint = await this.endpoints.find(deadLetter.endpointId);
-    if (endpoint) await this.receipts.report(endpoint, deadLetter.entry.body as BotLaneBody, 'Failed', deadLetter.reason);
+    if (endpoint) await this.receipts.report(endpoint, body, 'Failed', deadLetter.reason);
   }
 }

@@ -1,13 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import type { Endpoint } from '../../endpoints/endpoint.model';
-import { ProviderEventSink } from '../../contact-center/provider-event-sink';
+import type { RoutingData } from '../../contact-center/contact-center-provider';
+import {
+  BoundHandover,
+  CustomerAddress,
+  LiveHandoverDirectory,
+  ProviderEventOutcome,
+  ProviderEventSink,
+} from '../../contact-center/provider-event-sink';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
-import type { Handover, MessageOffers } from '../domain/handover.model';
-import { CURRENT_AGENT, HandoverIdentity, QueueMessageRequest, SessionsRepository } from '../store/sessions.repository';
+import { ENDED_BY_US, EndReason, Handover, MessageOffers } from '../domain/handover.model';
+import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
+import { LruCache } from '../../infrastructure/lru-cache';
 import { startAgentCheck, stopAgentCheck } from './agent-checks';
+
+/** Customers whose live handover is remembered per process (a few hundred bytes each). */
+const CUSTOMER_CACHE_SIZE = 50_000;
 
 /** How far the provider's clock may be behind ours when an event's time is compared with a handover's start. */
 const CLOCK_SKEW_MS = 2000;
@@ -30,8 +41,10 @@ function offersOf(event: AgentMessageEvent): { offers?: MessageOffers } {
  * an unknown or ended handover are acknowledged and dropped, so late agent webhooks never reach the bot.
  */
 @Injectable()
-export class ProviderEventIntake implements ProviderEventSink {
+export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirectory {
   private readonly logger = new Logger(ProviderEventIntake.name);
+  /** (endpoint, customer id) → the handover last found live for it, for providers whose events carry nothing else. */
+  private readonly byCustomer = new LruCache<string, HandoverIdentity>(CUSTOMER_CACHE_SIZE);
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -40,39 +53,84 @@ export class ProviderEventIntake implements ProviderEventSink {
     private readonly config: AppConfig,
   ) {}
 
-  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<void> {
-    const endpointId = endpoint.id;
-    for (const event of events) {
-      if (event.kind === 'agent.message' || event.kind === 'agent.typing') {
-        await this.relayToBot(endpoint, event);
-        continue;
-      }
-      const handover = await this.findHandover(endpointId, event);
-      if (!handover || handover.endpointId !== endpointId || handover.state === 'ended') {
-        this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
-        continue;
-      }
-      if (event.kind === 'receipt') {
-        // Inbound receipts are about the customer's own messages: a Failed one is Genesys refusing a customer
-        // message (e.g. a media type the integration does not allow), not an agent message that failed.
-        if (event.status === 'Failed') {
-          await this.sessions.appendTimeline(
-            handover.endpointId,
-            handover.sessionId,
-            this.lifecycle.timeline(
-              handover,
-              event.direction === 'Inbound' ? 'provider.customer_message_rejected' : 'provider.receipt_failed',
-              {
-                providerMessageId: event.providerEventId.replace(/:Failed$/, ''),
-                reasons: event.reasons,
-              },
-            ),
-          );
-        }
-      } else {
-        await this.signal(endpoint, handover, event);
-      }
+  async accept(endpoint: Endpoint, events: ProviderEvent[]): Promise<ProviderEventOutcome[]> {
+    const outcomes: ProviderEventOutcome[] = [];
+    for (const event of events) outcomes.push(await this.acceptOne(endpoint, event));
+    return outcomes;
+  }
+
+  async bindConversation(endpoint: Endpoint, customer: CustomerAddress, conversationId: string): Promise<BoundHandover | undefined> {
+    const identity = await this.findIdentity(endpoint.id, customer);
+    const handover = identity && (await this.sessions.getHandover(identity.id));
+    if (!handover || handover.endpointId !== endpoint.id || handover.state === 'ended') return undefined;
+    if (handover.conversationId !== conversationId) {
+      // Stored on the handover first (what ending it reads), then the reverse mapping its lifecycle events use.
+      await this.sessions.setHandoverFields(handover.id, { conversationId });
+      await this.sessions.mapConversation(conversationId, handover.id);
+      await this.sessions.appendTimeline(
+        handover.endpointId,
+        handover.sessionId,
+        this.lifecycle.timeline(handover, 'provider.conversation_bound', { conversationId }),
+      );
     }
+    const routing = await this.sessions.getHandoverField(handover.id, 'routing');
+    const { language, skills, priority, customAttributes } = endpoint.handoverDefaults;
+    return {
+      handoverId: handover.id,
+      routing: routing ? (JSON.parse(routing) as RoutingData) : { language, skills, priority, customAttributes },
+    };
+  }
+
+  private async acceptOne(endpoint: Endpoint, event: ProviderEvent): Promise<ProviderEventOutcome> {
+    const endpointId = endpoint.id;
+    if (event.kind === 'agent.message' || event.kind === 'agent.typing') return this.relayToBot(endpoint, event);
+    let handover = await this.findHandover(endpointId, event);
+    if (handover?.state === 'ended' && event.kind === 'conversation.signal' && event.signal === 'conversation.ended') {
+      handover = await this.continuedIn(handover, event.conversationId);
+    }
+    if (!handover || handover.endpointId !== endpointId || handover.state === 'ended') {
+      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+      return 'no-handover';
+    }
+    if (event.kind !== 'receipt') {
+      await this.signal(endpoint, handover, event);
+    } else if (event.status === 'Failed') {
+      // A receipt for the customer's own message (direction Inbound) is Genesys refusing that message (e.g. a media
+      // type the integration does not allow), not an agent message that failed; an Outbound one echoes a receipt
+      // about an agent message (ours, already counted when its delivery to the bot failed).
+      const rejected = event.direction !== 'Outbound';
+      await this.sessions.appendTimeline(
+        handover.endpointId,
+        handover.sessionId,
+        this.lifecycle.timeline(
+          handover,
+          event.direction === 'Inbound' ? 'provider.customer_message_rejected' : 'provider.receipt_failed',
+          {
+            providerMessageId: event.providerEventId.replace(/:Failed$/, ''),
+            reasons: event.reasons,
+          },
+        ),
+      );
+      if (rejected) await this.lifecycle.deliveryFailed(handover, 'to_agent');
+    }
+    return 'accepted';
+  }
+
+  /**
+   * At a provider with no disconnect call, a conversation the connector ended stays open until the agent closes
+   * it, and a re-handover of the same customer meanwhile continues in it (Multicloud CX, customer ids per user):
+   * the end of that conversation is then the end of the customer's live handover, unless that one has a
+   * conversation of its own.
+   */
+  private async continuedIn(ended: Handover, conversationId: string): Promise<Handover | undefined> {
+    if (!ENDED_BY_US.has(ended.reason as EndReason)) return undefined;
+    const sessionId = await this.sessions.liveSessionOfUser(ended.endpointId, ended.userId);
+    const next = sessionId ? await this.sessions.identityOfSession(ended.endpointId, sessionId) : undefined;
+    const previous = await this.sessions.identity(ended.id);
+    if (!next || next.id === ended.id || next.customer.id !== previous?.customer.id) return undefined;
+    const live = await this.sessions.getHandover(next.id);
+    if (!live || (live.conversationId && live.conversationId !== conversationId)) return undefined;
+    return live;
   }
 
   private async findHandover(endpointId: string, event: ProviderEvent): Promise<Handover | undefined> {
@@ -91,7 +149,7 @@ export class ProviderEventIntake implements ProviderEventSink {
    */
   private async currentOwner(
     endpointId: string,
-    event: ProviderEvent,
+    event: { conversationId?: string },
     stale: Pick<Handover, 'id' | 'userId'>,
   ): Promise<HandoverIdentity | undefined> {
     if (!event.conversationId) return undefined;
@@ -109,9 +167,15 @@ export class ProviderEventIntake implements ProviderEventSink {
     return undefined;
   }
 
-  private async findIdentity(endpointId: string, event: ProviderEvent): Promise<HandoverIdentity | undefined> {
+  /** By conversation, then by the handover id the provider's address carries, then by the customer's live session. */
+  private async findIdentity(
+    endpointId: string,
+    event: CustomerAddress & { conversationId?: string },
+  ): Promise<HandoverIdentity | undefined> {
     const byConversation = event.conversationId ? await this.sessions.identityOfConversation(event.conversationId) : undefined;
     if (byConversation) return byConversation;
+    const byHandover = event.handoverId ? await this.sessions.identity(event.handoverId) : undefined;
+    if (byHandover?.endpointId === endpointId) return byHandover;
     if (!event.customerId) return undefined;
     const sessionId = await this.sessions.liveSessionOfUser(endpointId, event.customerId);
     return sessionId ? this.sessions.identityOfSession(endpointId, sessionId) : undefined;
@@ -120,29 +184,57 @@ export class ProviderEventIntake implements ProviderEventSink {
   /**
    * The hot path: one atomic script checks the handover is live, de-duplicates, queues the event for the bot and
    * records it. The first message of a human agent is proof enough that one joined, even before the notification:
-   * the script then answers `inactive` and the join is recorded (and announced to the bot) first.
+   * the script then answers `inactive` and the join is recorded (and announced to the bot) first. A handover found
+   * by the customer id alone comes from a per-process cache; when the script says that one is no longer live, the
+   * customer's live handover is looked up again once. A conversation resolved to an ended handover may have been
+   * reopened for a newer one (currentOwner); an event older than the handover is a late one of an earlier handover.
    */
-  private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent, retried?: HandoverIdentity): Promise<void> {
-    const handover = retried ?? (await this.findIdentity(endpoint.id, event));
-    if (!handover || handover.endpointId !== endpoint.id) {
-      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
-      return;
+  private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent): Promise<ProviderEventOutcome> {
+    const cacheKey = !event.conversationId && !event.handoverId && event.customerId ? `${endpoint.id}\u0000${event.customerId}` : undefined;
+    const cached = cacheKey ? this.byCustomer.get(cacheKey) : undefined;
+    let handover = cached ?? (await this.findIdentity(endpoint.id, event));
+    for (let fresh = !cached; handover && handover.endpointId === endpoint.id; fresh = true) {
+      if (cacheKey) this.byCustomer.set(cacheKey, handover);
+      const result = await this.queueForBot(endpoint, handover, event);
+      if (result !== 'rejected') return result === 'duplicate' ? 'duplicate' : 'accepted';
+      if (fresh) break;
+      handover = await this.findIdentity(endpoint.id, event);
     }
+    if (cacheKey) this.byCustomer.delete(cacheKey);
+    const owner = handover && (await this.currentOwner(endpoint.id, event, handover));
+    if (owner && owner.endpointId === endpoint.id) {
+      const result = await this.queueForBot(endpoint, owner, event);
+      if (result !== 'rejected') return result === 'duplicate' ? 'duplicate' : 'accepted';
+    }
+    this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+    return 'no-handover';
+  }
+
+  private async queueForBot(
+    endpoint: Endpoint,
+    handover: HandoverIdentity,
+    event: AgentMessageEvent | AgentTypingEvent,
+  ): Promise<QueueMessageResult> {
     // Older than the handover (with 2 s for clocks apart): a late delivery from an earlier handover whose
     // conversation the provider reopened for this one.
-    if (handover.createdAt && Date.parse(event.time) < Date.parse(handover.createdAt) - CLOCK_SKEW_MS) {
-      this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: older than handover ${handover.id}`);
-      return;
-    }
+    if (handover.createdAt && Date.parse(event.time) < Date.parse(handover.createdAt) - CLOCK_SKEW_MS) return 'rejected';
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
-    const agent = named ? { name: named } : CURRENT_AGENT;
-    const dedupeKey = this.redis.key('dedupe', 'provider', handover.endpointId, event.kind, event.providerEventId);
+    // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
+    const agent = named ? { name: named } : {};
+    const currentAgent = !named;
+    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
-        ? { lane: 'to-bot', dedupeKey, entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }) }
+        ? {
+            lane: 'to-bot',
+            dedupeKey,
+            annotateAgentName: currentAgent,
+            entry: this.lifecycle.botEntry(handover, 'agent.typing', { durationMs: event.durationMs, agent }, { currentAgent }),
+          }
         : {
             lane: 'to-bot',
             dedupeKey,
+            annotateAgentName: currentAgent,
             requireActive: event.originatingEntity !== 'Bot',
             entry: this.lifecycle.botEntry(
               handover,
@@ -159,7 +251,7 @@ export class ProviderEventIntake implements ProviderEventSink {
                 ...(event.otherContent ? { otherContent: event.otherContent } : {}),
                 agent,
               },
-              { providerMessageId: event.providerEventId, customer: handover.customer },
+              { receiptFor: { providerMessageId: event.providerEventId, customer: handover.customer }, currentAgent },
             ),
             timeline: this.lifecycle.timeline(handover, 'agent.message', {
               providerMessageId: event.providerEventId,
@@ -174,11 +266,10 @@ export class ProviderEventIntake implements ProviderEventSink {
       await this.lifecycle.agentJoined(handover, named);
       result = await this.sessions.queueMessage(handover, { ...request, requireActive: false });
     }
-    if (result === 'rejected' && !retried) {
-      const owner = await this.currentOwner(endpoint.id, event, handover);
-      if (owner) return this.relayToBot(endpoint, event, owner);
+    if (result === 'queued' && event.kind === 'agent.message') {
+      this.lifecycle.messageQueued(handover, event.originatingEntity === 'Bot' ? 'provider-bot' : 'agent');
     }
-    if (result === 'rejected') this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
+    return result;
   }
 
   /**
@@ -219,11 +310,7 @@ export class ProviderEventIntake implements ProviderEventSink {
             this.lifecycle.timeline(handover, 'agent.not_answered', detail()),
           );
         } else if (event.disconnectClass === 'transfer') {
-          await this.sessions.appendTimeline(
-            handover.endpointId,
-            handover.sessionId,
-            this.lifecycle.timeline(handover, 'agent.transferred', detail({ agent: handover.agentName })),
-          );
+          await this.lifecycle.transferred(handover, handover.agentName, event.disconnectType);
         } else if (handover.state === 'active') {
           await this.sessions.schedule('agent-left', handover.id, Date.now() + this.config.agentLeftGraceMs);
         }
@@ -241,6 +328,9 @@ export class ProviderEventIntake implements ProviderEventSink {
         break;
       case 'customer.left':
         await this.lifecycle.end(handover, event.endedBy === 'agent' ? 'agent_ended' : 'customer_ended');
+        break;
+      case 'conversation.ended':
+        await this.lifecycle.end(handover, 'agent_ended');
         break;
     }
   }

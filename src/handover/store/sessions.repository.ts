@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LruCache } from '../../infrastructure/lru-cache';
 import type { CustomerProfile } from '../../contact-center/contact-center-provider';
@@ -6,7 +5,7 @@ import type { Lane } from '../../relay/relay-queues';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import { DEDUPE_TTL_SECONDS, MailboxEntry, SessionMailbox } from '../../relay/session-mailbox';
 import { EndReason, Handover, HandoverState, Session, TimelineEntry, TimerKind } from '../domain/handover.model';
-import { LUA_CLAIM_DUE_TIMERS, LUA_QUEUE_MESSAGE, LUA_START_HANDOVER, LUA_TRANSITION } from './sessions.scripts';
+import { CLAIM_DUE_TIMERS, QUEUE_MESSAGE, START_HANDOVER, TRANSITION } from './sessions.scripts';
 
 /** What never changes once a handover exists: whose it is, and the customer profile the provider knows. */
 export interface HandoverIdentity {
@@ -15,6 +14,7 @@ export interface HandoverIdentity {
   sessionId: string;
   userId: string;
   customer: CustomerProfile;
+  cognigyUrlToken?: string;
   /** When the handover was requested (ISO); absent only for identities read before the field was part of it. */
   createdAt?: string;
 }
@@ -34,19 +34,14 @@ export interface QueueMessageRequest {
   requireActive?: boolean;
   timeline?: TimelineEntry;
   activity?: Activity;
+  /**
+   * Annotate the entry with the handover's current agent (`annotations.agentName`, see parseEntry), read inside
+   * the atomic step: the name changes on a transfer, and is taken as it is when the message is queued.
+   */
+  annotateAgentName?: boolean;
 }
 
 export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive';
-
-/**
- * Stands for the handover's current agent (`{ name }`, or `{}` before one is known) in an entry given to
- * queueMessage, which fills it in inside its atomic step: the name (which changes on a transfer) is read where it
- * is kept, at the moment the message is queued, without a round trip of its own. It serialises to a random
- * per-process token that no sender can guess, so a message's own text can never be mistaken for it.
- */
-const AGENT_TOKEN = `current-agent-${randomBytes(16).toString('hex')}`;
-const AGENT_TOKEN_JSON = JSON.stringify(AGENT_TOKEN);
-export const CURRENT_AGENT: { name?: string; toJSON(): string } = Object.freeze({ toJSON: () => AGENT_TOKEN });
 
 /** Handover identities kept in memory per process (a few hundred bytes each, the most recently used first). */
 const IDENTITY_CACHE_SIZE = 50_000;
@@ -79,27 +74,27 @@ export class SessionsRepository {
   ) {}
 
   private handoverKey(handoverId: string): string {
-    return this.redis.key('handover', handoverId);
+    return this.redis.keys.handover(handoverId);
   }
 
   private sessionKey(endpointId: string, sessionId: string): string {
-    return this.redis.key('session', endpointId, sessionId);
+    return this.redis.keys.sessionState(endpointId, sessionId);
   }
 
   private timelineKey(endpointId: string, sessionId: string): string {
-    return this.redis.key('timeline', endpointId, sessionId);
+    return this.redis.keys.timeline(endpointId, sessionId);
   }
 
   private liveUserKey(endpointId: string, userId: string): string {
-    return this.redis.key('live-user', endpointId, userId);
+    return this.redis.keys.liveUser(endpointId, userId);
   }
 
   private sessionIndexKey(endpointId: string): string {
-    return this.redis.key('sessions', endpointId);
+    return this.redis.keys.sessionIndex(endpointId);
   }
 
   private get timersKey(): string {
-    return this.redis.key('timers');
+    return this.redis.keys.timers();
   }
 
   /** The guard key for mailbox pushes that must only happen while the handover is live. */
@@ -114,36 +109,36 @@ export class SessionsRepository {
     openEntry: MailboxEntry,
   ): Promise<StartResult> {
     const { endpointId, sessionId, userId } = handover;
-    const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
-    const now = Date.parse(handover.createdAt);
+    const agent = this.mailbox.pushTarget('to-agent', endpointId, sessionId, openEntry);
     const fields = { ...stringFields(handover), ...customerAndRouting };
-    const rawOpen = JSON.stringify(openEntry);
-    const [status, value] = (await this.redis.client.eval(
-      LUA_START_HANDOVER,
-      8,
-      this.sessionKey(endpointId, sessionId),
-      this.liveUserKey(endpointId, userId),
-      this.sessionIndexKey(endpointId),
-      this.handoverKey(handover.id),
-      this.timelineKey(endpointId, sessionId),
-      agent.mbox,
-      agent.owner,
-      agent.active,
-      handover.id,
-      sessionId,
-      userId,
-      now,
-      handover.createdAt,
-      JSON.stringify(fields),
-      JSON.stringify(timeline),
-      rawOpen,
-      this.mailbox.newOwnerId(),
-      agent.ref,
-      this.redis.key('handover', ''),
-    )) as [string, string];
+    const [status, value] = (await this.redis.run(START_HANDOVER, {
+      keys: {
+        session: this.sessionKey(endpointId, sessionId),
+        liveUser: this.liveUserKey(endpointId, userId),
+        sessionIndex: this.sessionIndexKey(endpointId),
+        handover: this.handoverKey(handover.id),
+        timeline: this.timelineKey(endpointId, sessionId),
+        agentMbox: agent.mbox,
+        agentOwner: agent.owner,
+        agentActive: agent.active,
+      },
+      args: {
+        handoverId: handover.id,
+        sessionId,
+        userId,
+        nowMs: Date.parse(handover.createdAt),
+        nowIso: handover.createdAt,
+        fields: JSON.stringify(fields),
+        timelineEntry: JSON.stringify(timeline),
+        openEntry: agent.entry,
+        newOwner: agent.newOwner,
+        ref: agent.ref,
+        handoverPrefix: this.redis.keys.handoverPrefix(),
+      },
+    })) as [string, string];
     if (status === 'session-busy') return { status, handoverId: value };
     if (status === 'user-busy') return { status, sessionId: value };
-    if (value) await this.mailbox.kick('to-agent', endpointId, sessionId, value, rawOpen);
+    await this.mailbox.afterPush(agent, value);
     return { status: 'ok' };
   }
 
@@ -152,46 +147,43 @@ export class SessionsRepository {
     request: TransitionRequest,
   ): Promise<TransitionResult> {
     const { id, endpointId, sessionId, userId } = handover;
-    const bot = this.mailbox.keys('to-bot', endpointId, sessionId);
-    const agent = this.mailbox.keys('to-agent', endpointId, sessionId);
+    const bot = this.mailbox.pushTarget('to-bot', endpointId, sessionId, request.botEntry);
+    const agent = this.mailbox.pushTarget('to-agent', endpointId, sessionId, request.agentEntry);
     const now = new Date(request.timeline.time);
-    const rawBot = request.botEntry ? JSON.stringify(request.botEntry) : '';
-    const rawAgent = request.agentEntry ? JSON.stringify(request.agentEntry) : '';
-    const [status, previous, botKick, agentKick] = (await this.redis.client.eval(
-      LUA_TRANSITION,
-      12,
-      this.handoverKey(id),
-      this.sessionKey(endpointId, sessionId),
-      this.timelineKey(endpointId, sessionId),
-      this.timersKey,
-      this.sessionIndexKey(endpointId),
-      this.liveUserKey(endpointId, userId),
-      bot.mbox,
-      bot.owner,
-      bot.active,
-      agent.mbox,
-      agent.owner,
-      agent.active,
-      request.from.join(','),
-      request.to,
-      JSON.stringify(request.fields ?? {}),
-      now.getTime(),
-      now.toISOString(),
-      JSON.stringify(request.timeline),
-      rawBot,
-      rawAgent,
-      this.mailbox.newOwnerId(),
-      this.mailbox.newOwnerId(),
-      bot.ref,
-      id,
-      sessionId,
-    )) as [string, string?, string?, string?];
+    const [status, previous, botKick, agentKick] = (await this.redis.run(TRANSITION, {
+      keys: {
+        handover: this.handoverKey(id),
+        session: this.sessionKey(endpointId, sessionId),
+        timeline: this.timelineKey(endpointId, sessionId),
+        timers: this.timersKey,
+        sessionIndex: this.sessionIndexKey(endpointId),
+        liveUser: this.liveUserKey(endpointId, userId),
+        botMbox: bot.mbox,
+        botOwner: bot.owner,
+        botActive: bot.active,
+        agentMbox: agent.mbox,
+        agentOwner: agent.owner,
+        agentActive: agent.active,
+      },
+      args: {
+        allowedStates: request.from.join(','),
+        state: request.to,
+        fields: JSON.stringify(request.fields ?? {}),
+        nowMs: now.getTime(),
+        nowIso: now.toISOString(),
+        timelineEntry: JSON.stringify(request.timeline),
+        botEntry: bot.entry,
+        agentEntry: agent.entry,
+        botNewOwner: bot.newOwner,
+        agentNewOwner: agent.newOwner,
+        ref: bot.ref,
+        handoverId: id,
+        sessionId,
+      },
+    })) as [string, string?, string?, string?];
     if (status === 'missing') return { status };
     if (status === 'conflict') return { status, state: previous as HandoverState };
-    await Promise.all([
-      botKick ? this.mailbox.kick('to-bot', endpointId, sessionId, botKick, rawBot) : undefined,
-      agentKick ? this.mailbox.kick('to-agent', endpointId, sessionId, agentKick, rawAgent) : undefined,
-    ]);
+    await Promise.all([this.mailbox.afterPush(bot, botKick), this.mailbox.afterPush(agent, agentKick)]);
     return { status: 'ok', previous: previous as HandoverState };
   }
 
@@ -204,13 +196,14 @@ export class SessionsRepository {
   async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
     const cached = this.identities.get(handoverId);
     if (cached) return cached;
-    const [id, endpointId, sessionId, userId, customer, createdAt] = await this.redis.client.hmget(
+    const [id, endpointId, sessionId, userId, customer, cognigyUrlToken, createdAt] = await this.redis.client.hmget(
       this.handoverKey(handoverId),
       'id',
       'endpointId',
       'sessionId',
       'userId',
       'customer',
+      'cognigyUrlToken',
       'createdAt',
     );
     if (!id || !endpointId || !sessionId || !userId) return undefined;
@@ -220,6 +213,7 @@ export class SessionsRepository {
       sessionId,
       userId,
       customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId },
+      ...(cognigyUrlToken ? { cognigyUrlToken } : {}),
       ...(createdAt ? { createdAt } : {}),
     };
     this.identities.set(handoverId, identity);
@@ -234,7 +228,7 @@ export class SessionsRepository {
   async identityOfConversation(conversationId: string, options: { fresh?: boolean } = {}): Promise<HandoverIdentity | undefined> {
     let handoverId = options.fresh ? undefined : this.conversations.get(conversationId);
     if (!handoverId) {
-      handoverId = (await this.redis.client.get(this.redis.key('conversation', conversationId))) ?? undefined;
+      handoverId = (await this.redis.client.get(this.redis.keys.conversation(conversationId))) ?? undefined;
       if (!handoverId) return undefined;
       this.conversations.set(conversationId, handoverId);
     }
@@ -256,35 +250,38 @@ export class SessionsRepository {
     request: QueueMessageRequest,
   ): Promise<QueueMessageResult> {
     const { id, endpointId, sessionId } = handover;
-    const k = this.mailbox.keys(request.lane, endpointId, sessionId);
-    const raw = JSON.stringify(request.entry);
-    const agentAt = raw.indexOf(AGENT_TOKEN_JSON);
-    const [beforeAgent, afterAgent] = agentAt < 0 ? [raw, ''] : [raw.slice(0, agentAt), raw.slice(agentAt + AGENT_TOKEN_JSON.length)];
-    const [status, kick, completed] = (await this.redis.client.eval(
-      LUA_QUEUE_MESSAGE,
-      7,
-      this.handoverKey(id),
-      k.mbox,
-      k.owner,
-      k.active,
-      request.dedupeKey ?? '',
-      this.timelineKey(endpointId, sessionId),
-      this.timersKey,
-      beforeAgent,
-      this.mailbox.newOwnerId(),
-      k.ref,
-      DEDUPE_TTL_SECONDS,
-      request.requireActive ? '1' : '',
-      request.timeline ? JSON.stringify(request.timeline) : '',
-      request.activity ? request.activity.at.toISOString() : '',
-      request.activity?.inactivityDueAtMs ?? '',
-      id,
-      afterAgent,
-    )) as [string, string?, string?];
+    const target = this.mailbox.pushTarget(request.lane, endpointId, sessionId, request.entry);
+    const [status, kick, annotated] = (await this.redis.run(QUEUE_MESSAGE, {
+      keys: {
+        handover: this.handoverKey(id),
+        mbox: target.mbox,
+        owner: target.owner,
+        active: target.active,
+        dedupe: request.dedupeKey ?? '',
+        timeline: this.timelineKey(endpointId, sessionId),
+        timers: this.timersKey,
+      },
+      args: {
+        entry: target.entry,
+        newOwner: target.newOwner,
+        ref: target.ref,
+        dedupeTtlSeconds: DEDUPE_TTL_SECONDS,
+        requireActive: request.requireActive ? '1' : '',
+        timelineEntry: request.timeline ? JSON.stringify(request.timeline) : '',
+        activityAt: request.activity ? request.activity.at.toISOString() : '',
+        inactivityDueMs: request.activity?.inactivityDueAtMs ?? '',
+        handoverId: id,
+        annotateAgent: request.annotateAgentName ? '1' : '',
+      },
+    })) as [string, string?, string?];
     if (status === 'dup') return 'duplicate';
     if (status === 'rejected' || status === 'inactive') return status;
-    if (kick) await this.mailbox.kick(request.lane, endpointId, sessionId, kick, completed || raw);
+    await this.mailbox.afterPush(target, kick, annotated || target.entry);
     return 'queued';
+  }
+
+  async getHandoverField(handoverId: string, field: string): Promise<string | undefined> {
+    return (await this.redis.client.hget(this.handoverKey(handoverId), field)) ?? undefined;
   }
 
   async setHandoverFields(handoverId: string, fields: Record<string, string>): Promise<void> {
@@ -312,15 +309,14 @@ export class SessionsRepository {
 
   /** Every live handover (one per user with a live handover), read a page of up to 1000 at a time. */
   async *liveHandovers(): AsyncGenerator<Handover> {
-    const prefix = this.redis.key('live-user', '');
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.keys.liveUserPattern(), 'COUNT', 1000);
       cursor = next;
       if (keys.length === 0) continue;
       const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
       const sessions = keys.flatMap((key, i) =>
-        sessionIds[i] ? [this.sessionKey(key.slice(prefix.length).split(':')[0], sessionIds[i])] : [],
+        sessionIds[i] ? [this.sessionKey(this.redis.keys.endpointOfLiveUser(key), sessionIds[i])] : [],
       );
       const handoverIds = (await this.pipelined(sessions.map((key) => ['hget', key, 'handoverId']))).filter((id): id is string => !!id);
       const raws = await this.pipelined<Record<string, string>>(handoverIds.map((id) => ['hgetall', this.handoverKey(id)]));
@@ -338,7 +334,7 @@ export class SessionsRepository {
   }
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
-    await this.redis.client.set(this.redis.key('conversation', conversationId), handoverId, 'EX', 7 * 24 * 3600);
+    await this.redis.client.set(this.redis.keys.conversation(conversationId), handoverId, 'EX', 7 * 24 * 3600);
     this.conversations.set(conversationId, handoverId);
   }
 
@@ -372,7 +368,7 @@ export class SessionsRepository {
   }
 
   async claimDueTimers(nowMs: number, limit: number): Promise<{ kind: TimerKind; handoverId: string }[]> {
-    const members = (await this.redis.client.eval(LUA_CLAIM_DUE_TIMERS, 1, this.timersKey, nowMs, limit)) as string[];
+    const members = (await this.redis.run(CLAIM_DUE_TIMERS, { keys: { timers: this.timersKey }, args: { now: nowMs, limit } })) as string[];
     return members.map((m) => {
       const [kind, handoverId] = m.split('|');
       return { kind: kind as TimerKind, handoverId };
@@ -409,5 +405,6 @@ function toHandover(raw: Record<string, string>): Handover {
     activeAt: raw.activeAt || undefined,
     endedAt: raw.endedAt || undefined,
     lastActivityAt: raw.lastActivityAt || undefined,
+    cognigyUrlToken: raw.cognigyUrlToken || undefined,
   };
 }

@@ -1,13 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 
-/** ioredis errors that mean "Redis is not reachable right now": the caller should retry later. */
-function isStorageUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return (
-    err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|ECONNREFUSED|connect ETIMEDOUT|Reached the max retries/.test(err.message)
-  );
+/** Tells a storage outage (the caller should retry later) from other errors: RedisService.isUnavailable. */
+export interface StorageHealth {
+  isUnavailable(err: unknown): boolean;
 }
 
 /**
@@ -17,6 +13,8 @@ function isStorageUnavailable(err: unknown): boolean {
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+
+  constructor(private readonly storage: StorageHealth) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -33,7 +31,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' });
       return;
     }
-    if (isStorageUnavailable(exception)) {
+    if (this.storage.isUnavailable(exception)) {
       this.logger.warn(`Storage unavailable: ${(exception as Error).message}`);
       res.setHeader('Retry-After', '5');
       res.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'Storage is unavailable; retry later' });

@@ -1,6 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Seconds to answer and queue waits (messaging: seconds to an hour). */
+const WAIT_BUCKETS = [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800, 3600];
+/** Handle times (messaging conversations last minutes to a day). */
+const HANDLE_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+
+/** One row of the live-state gauge, as its source reads it at scrape time. */
+export interface LiveStateCount {
+  endpoint: string;
+  provider: string;
+  state: string;
+  value: number;
+}
+
 /** One registry per application instance; every metric the connector exposes is declared here. */
 @Injectable()
 export class MetricsService {
@@ -51,7 +64,98 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  // Handover analytics (docs/reporting.md). Labels are bounded: endpoint ids and provider types are configuration,
+  // never handover, user or conversation ids.
+
+  readonly handoverRequests = this.perEndpointCounter(
+    'hc_handover_requests_total',
+    'Handovers requested (stored), by endpoint and provider',
+  );
+
+  readonly handoverOutcomes = this.perEndpointCounter(
+    'hc_handover_outcomes_total',
+    'Handovers ended, by endpoint, provider, phase (before_answer, after_answer) and end reason',
+    ['phase', 'reason'],
+  );
+
+  readonly handoverTimeToAnswer = this.perEndpointHistogram(
+    'hc_handover_time_to_answer_seconds',
+    'Seconds from the handover request to the answer (agent joined, or first agent message where no join exists)',
+    WAIT_BUCKETS,
+  );
+
+  readonly handoverQueueWait = this.perEndpointHistogram(
+    'hc_handover_queue_wait_seconds',
+    'Seconds from queued at the contact center to the answer',
+    WAIT_BUCKETS,
+  );
+
+  readonly handoverAbandonWait = this.perEndpointHistogram(
+    'hc_handover_abandon_wait_seconds',
+    'Seconds from the request to the end, of handovers abandoned in the queue (ended by the customer or the bot before an answer)',
+    WAIT_BUCKETS,
+  );
+
+  readonly handoverHandleTime = this.perEndpointHistogram(
+    'hc_handover_handle_seconds',
+    'Seconds from the answer to the end, of answered handovers (wall-clock conversation time)',
+    HANDLE_BUCKETS,
+  );
+
+  readonly handoverTransfers = this.perEndpointCounter(
+    'hc_handover_transfers_total',
+    'Transfers from one agent to another during a handover',
+  );
+
+  readonly handoverReHandovers = this.perEndpointCounter(
+    'hc_handover_rehandovers_total',
+    'Handovers requested within 24 h after the same user’s previous handover on the endpoint ended',
+  );
+
+  readonly handoverDeliveryFailures = this.perEndpointCounter(
+    'hc_handover_delivery_failures_total',
+    'Relay entries dead-lettered and messages the provider reported undeliverable, by direction (to_bot, to_agent)',
+    ['direction'],
+  );
+
+  /** Read from Redis at scrape time: the same fleet-wide value on every replica (aggregate with max, not sum). */
+  readonly handoversInState: Gauge<'endpoint' | 'provider' | 'state'> = new Gauge({
+    name: 'hc_handovers_in_state',
+    help: 'Live handovers now, by endpoint, provider and state (requested, queued, active); fleet-wide, read from Redis',
+    labelNames: ['endpoint', 'provider', 'state'] as const,
+    registers: [this.registry],
+    collect: () => this.collectLiveStates(),
+  });
+
+  private liveStates?: () => Promise<LiveStateCount[]>;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where hc_handovers_in_state reads its values (set by the reporting module). */
+  setLiveStateSource(source: () => Promise<LiveStateCount[]>): void {
+    this.liveStates = source;
+  }
+
+  private perEndpointCounter<L extends string = never>(
+    name: string,
+    help: string,
+    extra: readonly L[] = [],
+  ): Counter<'endpoint' | 'provider' | L> {
+    return new Counter({ name, help, labelNames: ['endpoint', 'provider', ...extra], registers: [this.registry] });
+  }
+
+  private perEndpointHistogram(name: string, help: string, buckets: number[]): Histogram<'endpoint' | 'provider'> {
+    return new Histogram({ name, help, labelNames: ['endpoint', 'provider'], buckets, registers: [this.registry] });
+  }
+
+  private async collectLiveStates(): Promise<void> {
+    if (!this.liveStates) return;
+    // A scrape while Redis is away keeps the last values rather than failing the whole scrape.
+    const rows = await this.liveStates().catch(() => undefined);
+    if (!rows) return;
+    this.handoversInState.reset();
+    for (const { value, ...labels } of rows) this.handoversInState.set(labels, value);
   }
 }

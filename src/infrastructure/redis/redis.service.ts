@@ -2,6 +2,9 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { redisOptionsFromUrl } from './redis-connection';
+import { isRedisUnavailableError } from './redis-errors';
+import { RedisKeys } from './redis-keys';
+import { RedisScript, runScript, ScriptCall } from './redis-script';
 
 /**
  * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`).
@@ -14,10 +17,13 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
   readonly bullConnection: RedisOptions;
   readonly prefix: string;
+  /** Every key shape the connector writes (redis-keys.ts). */
+  readonly keys: RedisKeys;
   private readonly extraClients = new Set<Redis>();
 
   constructor(config: AppConfig) {
     this.prefix = config.redisPrefix;
+    this.keys = new RedisKeys(this.prefix);
     this.bullConnection = redisOptionsFromUrl(config.redisUrl);
     this.client = new Redis({
       ...this.bullConnection,
@@ -33,9 +39,14 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     await this.client.connect();
   }
 
-  /** `<prefix>:<parts…>`: every key the connector writes goes through here. */
-  key(...parts: (string | number)[]): string {
-    return [this.prefix, ...parts].join(':');
+  /** Runs a script (redis-script.ts) on the connector's client, by SHA. */
+  run<K extends readonly string[], A extends readonly string[]>(script: RedisScript<K, A>, call: ScriptCall<K, A>): Promise<unknown> {
+    return runScript(this.client, script, call);
+  }
+
+  /** Whether `err` (from any Redis command) means Redis is unreachable right now, so the caller should retry later. */
+  isUnavailable(err: unknown): boolean {
+    return isRedisUnavailableError(err, this.client.status);
   }
 
   /** A second connection, e.g. for pub/sub; closed with the application. */

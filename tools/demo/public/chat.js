@@ -10,8 +10,8 @@ import { attachmentView, byId, clock, el, post, stickToEnd, typingIndicator } fr
 
 const TYPING_EVERY_MS = 3000;
 
-/** @param {CustomerStatus} status */
-function describeStatus(status) {
+/** @param {CustomerStatus} status @param {string} provider the contact center's name */
+function describeStatus(status, provider) {
   switch (status.mode) {
     case 'bot':
       return 'Talking to the bot';
@@ -24,7 +24,7 @@ function describeStatus(status) {
       return parts.join(' · ');
     }
     case 'agent':
-      return `Talking to ${status.agentName ?? 'an agent'} (Genesys Cloud)`;
+      return `Talking to ${status.agentName ?? 'an agent'} (${provider})`;
   }
 }
 
@@ -76,6 +76,7 @@ export function customerPanel() {
   const typing = typingIndicator(byId('agent-typing'));
   /** @type {CustomerStatus['mode']} */
   let mode = 'bot';
+  let provider = 'Genesys Cloud';
   let lastTypingSent = 0;
   stickToEnd(log);
 
@@ -90,7 +91,7 @@ export function customerPanel() {
     // The routing form has done its job once the handover starts; the chat gets the room.
     if ((mode === 'bot') !== (status.mode === 'bot')) routing.open = status.mode === 'bot';
     mode = status.mode;
-    statusLine.textContent = describeStatus(status);
+    statusLine.textContent = describeStatus(status, provider);
     statusLine.dataset.mode = status.mode;
     leave.hidden = status.mode === 'bot';
   };
@@ -115,8 +116,9 @@ export function customerPanel() {
   byId('restart').addEventListener('click', () => post('/api/chat/restart').catch(problem));
 
   return {
-    /** @param {{ chat: ChatEntry[], status: CustomerStatus }} snapshot */
+    /** @param {{ chat: ChatEntry[], status: CustomerStatus, provider?: { label: string } }} snapshot */
     reset(snapshot) {
+      if (snapshot.provider) provider = snapshot.provider.label;
       log.replaceChildren();
       typing.hide();
       snapshot.chat.forEach(add);

@@ -2,7 +2,8 @@
 import { attachmentView, byId, clock, el, post, stickToEnd, typingIndicator } from './dom.js';
 
 /**
- * Shapes of the emulator's live feed (tools/emulators/genesys-cloud/types.ts), as far as the desk reads them.
+ * Shapes of the emulators' live feeds (tools/emulators/genesys-cloud/types.ts, and the same shapes from
+ * tools/emulators/genesys-multicloud-cx: its interactions as conversations), as far as the desk reads them.
  * @typedef {{ state: 'pending' | 'delivered' | 'failed' | 'skipped', attempts: unknown[] }} Delivery
  * @typedef {{ seq: number, at: string, direction: 'Inbound' | 'Outbound', type: string, id: string,
  *   payload: Record<string, any>, delivery?: Delivery }} LogEntry
@@ -35,7 +36,9 @@ const attachmentsOf = (entry) =>
  * @param {Map<string, string>} receipts
  */
 function deliveryStatus(entry, receipts) {
-  if (receipts.get(entry.id) === 'Delivered') return '✓✓ delivered to the customer';
+  const receipt = receipts.get(entry.id);
+  if (receipt === 'Delivered') return '✓✓ delivered to the customer';
+  if (receipt?.startsWith('Failed')) return `✗ not delivered to the customer${receipt.slice('Failed'.length)}`;
   switch (entry.delivery?.state) {
     case 'delivered':
       return '✓ webhook accepted by the connector';
@@ -53,7 +56,12 @@ function deliveryStatus(entry, receipts) {
  */
 function transcriptRows(c) {
   const receipts = new Map(
-    c.messages.filter((m) => m.direction === 'Inbound' && m.type === 'Receipt').map((m) => [m.id, String(m.payload.status)]),
+    c.messages
+      .filter((m) => m.direction === 'Inbound' && m.type === 'Receipt')
+      .map((m) => {
+        const code = Array.isArray(m.payload.reasons) ? m.payload.reasons[0]?.code : undefined;
+        return [m.id, `${String(m.payload.status)}${code !== undefined ? ` (${code})` : ''}`];
+      }),
   );
   /** @type {Row[]} */
   const rows = [];
@@ -93,8 +101,12 @@ function transcriptRows(c) {
   return rows.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** The emulated Genesys agent desk: the queue, the selected conversation, and the agent's actions. */
+/**
+ * The emulated agent desk (Genesys Cloud or Multicloud CX): the queue, the selected conversation, and the agent's
+ * actions; actions the contact center has not (typing and attachments on Multicloud CX) stay disabled.
+ */
 export function deskPanel() {
+  let capabilities = { typing: true, attachments: true };
   /** @type {Map<string, Conversation>} */
   const conversations = new Map();
   /** @type {Map<string, HTMLElement>} */
@@ -224,6 +236,8 @@ export function deskPanel() {
     const open = c.state === 'connected';
     buttons.join.disabled = !open || Boolean(c.agent);
     for (const button of [buttons.reply, buttons.image, buttons.typing, buttons.transfer]) button.disabled = !open || !c.agent;
+    if (!capabilities.typing) buttons.typing.disabled = true;
+    if (!capabilities.attachments) buttons.image.disabled = true;
     buttons.end.disabled = !open;
     replyInput.disabled = !open || !c.agent;
   };
@@ -252,8 +266,9 @@ export function deskPanel() {
     if (!known && (!current || current.state === 'disconnected')) selectedId = incoming.id;
   };
 
-  /** @param {{ conversations: Conversation[], routing: { queueName: string } }} desk */
+  /** @param {{ conversations: Conversation[], routing: { queueName: string }, capabilities?: { typing: boolean, attachments: boolean } }} desk */
   const reset = (desk) => {
+    if (desk.capabilities) capabilities = desk.capabilities;
     conversations.clear();
     listItems.clear();
     list.replaceChildren();

@@ -24,6 +24,8 @@ const source = new EventSource('/api/events');
 const on = (event, handle) => source.addEventListener(event, (message) => handle(JSON.parse(/** @type {MessageEvent} */ (message).data)));
 
 on('snapshot', (snapshot) => {
+  for (const label of document.querySelectorAll('.provider-name')) label.textContent = snapshot.provider.label;
+  document.body.dataset.provider = snapshot.provider.type;
   customer.reset(snapshot);
   timeline.reset(snapshot.timeline);
   desk.reset(snapshot.desk);

@@ -7,7 +7,7 @@ import { GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
 import type { NotificationMessage } from '../genesys-types';
 import { ChannelTopicAnswer, NotificationChannel } from './notification-channel';
 import { DEFAULT_NOTIFICATION_OPTIONS, GENESYS_NOTIFICATION_OPTIONS, NotificationOptions } from './notification-options';
-import { ProviderHealth } from './provider-health';
+import { ProviderProblems } from './provider-problems';
 
 const PUBLISH_ATTEMPTS = 5;
 /** While conversations wait for a channel, how often to look for room again (other processes may free channels). */
@@ -52,7 +52,7 @@ export class GenesysNotifications implements OnApplicationShutdown {
     private readonly http: OutboundHttp,
     private readonly publisher: ConversationSignalPublisher,
     @Optional() @Inject(GENESYS_NOTIFICATION_OPTIONS) options?: Partial<NotificationOptions>,
-    @Optional() private readonly health?: ProviderHealth,
+    @Optional() private readonly health?: ProviderProblems,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     this.options = { ...DEFAULT_NOTIFICATION_OPTIONS, ...options };

@@ -1,20 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../../../infrastructure/metrics/metrics.service';
 import { RedisService } from '../../../infrastructure/redis/redis.service';
-import type { ProviderProblem } from '../../contact-center-provider';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from '../genesys-cloud-settings';
+
+/** Something Genesys answered for an endpoint that an operator must act on. */
+export interface ProviderProblem {
+  /** `subscription_rejected`, `channel_limit`. */
+  code: string;
+  message: string;
+  since: string;
+  lastSeen: string;
+  details?: Record<string, unknown>;
+}
 
 /** A problem is shown for a day after it was last seen. */
 const PROBLEM_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * Problems Genesys reports for an endpoint (notification topics refused, no channel left), where an operator sees
- * them: one log line per endpoint and problem (again only after it cleared), a metric per occurrence, and the
- * endpoint's status in Redis, shared by every process, for the admin API.
+ * them: one log line per endpoint and problem (again only after it cleared), a metric per occurrence, and a record in
+ * Redis, shared by every process, that the endpoint's health (`GET /admin/v1/endpoints/:id/health`) shows.
  */
 @Injectable()
-export class ProviderHealth {
-  private readonly logger = new Logger(ProviderHealth.name);
+export class ProviderProblems {
+  private readonly logger = new Logger(ProviderProblems.name);
   private readonly logged = new Set<string>();
   /** When this process last cleared a problem it had not seen itself (another process may have reported it). */
   private readonly checked = new Map<string, number>();
@@ -25,7 +34,7 @@ export class ProviderHealth {
   ) {}
 
   private key(endpointId: string): string {
-    return this.redis.key('provider-status', endpointId);
+    return this.redis.keys.providerProblems(endpointId);
   }
 
   async report(endpointId: string, code: string, message: string, details?: Record<string, unknown>): Promise<void> {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '../../config/app-config';
-import { RedisService } from '../../infrastructure/redis/redis.service';
-import { RedisRateLimiter } from './rate-limiter';
+import { AppConfig } from '../config/app-config';
+import { RedisService } from '../infrastructure/redis/redis.service';
+import { ProviderRateLimiter } from './provider-rate-limiter';
 
 /** Runs the Lua script against the real Redis (REDIS_URL, default 127.0.0.1:6379) under a throwaway prefix. */
-describe('RedisRateLimiter (sliding window in Redis)', () => {
+describe('ProviderRateLimiter (sliding window in Redis)', () => {
   let redis: RedisService;
   let other: RedisService;
   const prefix = `hcu-${randomUUID().slice(0, 8)}`;
@@ -29,19 +29,19 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
   });
 
   it('grants up to the limit within the window, then tells how long until a slot frees', async () => {
-    const limiter = new RedisRateLimiter(redis);
+    const limiter = new ProviderRateLimiter(redis);
     const name = `a-${randomUUID()}`;
     const results = await Promise.all(Array.from({ length: 5 }, () => limiter.tryAcquire(name, 5, 60_000)));
     expect(results).toEqual([0, 0, 0, 0, 0]);
     const wait = await limiter.tryAcquire(name, 5, 60_000);
     expect(wait).toBeGreaterThan(59_000);
     expect(wait).toBeLessThanOrEqual(60_000);
-    expect(await redis.client.zcard(redis.key('ratelimit', name))).toBe(5);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(5);
   });
 
   it('is shared by every client of the same Redis (workers, processes)', async () => {
-    const a = new RedisRateLimiter(redis);
-    const b = new RedisRateLimiter(other);
+    const a = new ProviderRateLimiter(redis);
+    const b = new ProviderRateLimiter(other);
     const name = `b-${randomUUID()}`;
     const granted = (await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).tryAcquire(name, 6, 60_000)))).filter(
       (w) => w === 0,
@@ -50,7 +50,7 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
   });
 
   it('frees slots as the window slides', async () => {
-    const limiter = new RedisRateLimiter(redis);
+    const limiter = new ProviderRateLimiter(redis);
     const name = `c-${randomUUID()}`;
     expect(await limiter.tryAcquire(name, 2, 300)).toBe(0);
     expect(await limiter.tryAcquire(name, 2, 300)).toBe(0);
@@ -61,7 +61,7 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
   });
 
   it('acquire waits for short waits and hands long ones back', async () => {
-    const limiter = new RedisRateLimiter(redis);
+    const limiter = new ProviderRateLimiter(redis);
     const short = `d-${randomUUID()}`;
     await limiter.tryAcquire(short, 1, 200);
     const started = Date.now();
@@ -76,10 +76,10 @@ describe('RedisRateLimiter (sliding window in Redis)', () => {
   });
 
   it('computes the wait correctly after the limit was lowered', async () => {
-    const limiter = new RedisRateLimiter(redis);
+    const limiter = new ProviderRateLimiter(redis);
     const name = `f-${randomUUID()}`;
     for (let i = 0; i < 4; i++) await limiter.tryAcquire(name, 10, 60_000);
     expect(await limiter.tryAcquire(name, 2, 60_000)).toBeGreaterThan(59_000);
-    expect(await redis.client.zcard(redis.key('ratelimit', name))).toBe(4);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(4);
   });
 });

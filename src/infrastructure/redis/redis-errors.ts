@@ -1,0 +1,33 @@
+import { ReplyError } from 'ioredis';
+import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
+import { CONNECTION_CLOSED_ERROR_MSG } from 'ioredis/built/utils';
+
+/** System error codes of a connection to Redis that is refused, cut or unreachable. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether `err` means "Redis is not reachable right now" (the caller should retry later), given the status of
+ * the client the command ran on: ioredis gave up on the command (MaxRetriesPerRequestError), the connection
+ * failed with a system error code, the connection was closed under the command, or any error but a reply of
+ * Redis itself (a ReplyError: Redis answered) came while the client is not `ready` ("Stream isn't writeable",
+ * aborted commands). ioredis has no class or code for a closed connection: it rejects with a plain Error whose
+ * message is its constant CONNECTION_CLOSED_ERROR_MSG, compared as a whole (the client may be `ready` again by the
+ * time the error is looked at).
+ */
+export function isRedisUnavailableError(err: unknown, clientStatus: string): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof MaxRetriesPerRequestError || err.message === CONNECTION_CLOSED_ERROR_MSG) return true;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+  return clientStatus !== 'ready' && !(err instanceof (ReplyError as typeof Error));
+}

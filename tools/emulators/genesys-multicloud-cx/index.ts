@@ -1,0 +1,3 @@
+export { McxEmulator } from './emulator';
+export { signNexusBody } from './nexus-routes';
+export * from './types';
