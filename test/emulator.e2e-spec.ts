@@ -205,6 +205,8 @@ describe('Genesys Cloud emulator', () => {
       webhookMaxRetries: 2,
       webhookTimeoutMs: 300,
       heartbeatIntervalMs: 150,
+      // 0 here (Genesys's default, 72 h, is tested under "Genesys Cloud emulator options"): a disconnect starts anew.
+      threadingTimelineSeconds: 0,
       oauthClients: [CLIENT],
     });
     emu.addIntegration({
@@ -420,14 +422,18 @@ describe('Genesys Cloud emulator', () => {
     });
 
     it('threads by sender, de-duplicates messageIds, and starts anew after a disconnect', async () => {
-      const a1 = await sendInbound('thread-a', { channel: { messageId: 'm-1' } });
+      // A message is "a unique combination of id and time": a resend repeats both (a new time is a new message).
+      const time = new Date().toISOString();
+      const a1 = await sendInbound('thread-a', { channel: { messageId: 'm-1', time } });
       const a2 = await sendInbound('thread-a', { channel: { messageId: 'm-2' } });
-      const again = await sendInbound('thread-a', { channel: { messageId: 'm-1' } });
+      const again = await sendInbound('thread-a', { channel: { messageId: 'm-1', time } });
       const b = await sendInbound('thread-b');
       expect(a2.conversationId).toBe(a1.conversationId);
       expect(again).toEqual(a1);
       expect(b.conversationId).not.toBe(a1.conversationId);
       expect(emu.conversation(a1.conversationId)?.messages.map((m) => m.id)).toEqual([a1.id, a2.id]);
+      const retimed = await sendInbound('thread-a', { channel: { messageId: 'm-1', time: new Date(Date.parse(time) + 1).toISOString() } });
+      expect(retimed.id).not.toBe(a1.id);
 
       const conversation = await call('GET', `/api/v2/conversations/messages/${a1.conversationId}`);
       const customer = conversation.body.participants.find((p: Json) => p.purpose === 'customer');
@@ -594,8 +600,9 @@ describe('Genesys Cloud emulator', () => {
       expect(ended.body).toMatchObject({ state: 'disconnected', agent: null });
       await probe.waitFor((f) => f.topicName.endsWith('.acw'));
       const sequence = probe.frames.filter((f) => f.topicName.includes('.conversation.')).map((f) => lifecycle(f));
-      expect(sequence).toEqual(['user.start', 'user.end', 'user.start', 'user.end', 'customer.end', 'acw']);
-      const [, , , agentEnd, customerEnd, acw] = probe.frames.filter((f) => f.topicName.includes('.conversation.'));
+      // Wrap-up follows the transfer too (the first agent's after-conversation work).
+      expect(sequence).toEqual(['user.start', 'user.end', 'acw', 'user.start', 'user.end', 'customer.end', 'acw']);
+      const [, , , , agentEnd, customerEnd, acw] = probe.frames.filter((f) => f.topicName.includes('.conversation.'));
       expect(agentEnd.eventBody).toMatchObject({ disconnectType: 'CLIENT', userId: transferred.body.agent.userId });
       expect(customerEnd.eventBody).toMatchObject({ disconnectType: 'PEER', conversationId: cid });
       expect(acw.eventBody).toMatchObject({ userId: transferred.body.agent.userId, participantId: transferred.body.agent.participantId });

@@ -123,7 +123,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         reconnectMaxMs: 500,
       },
     );
-    provider = new GenesysCloudOpenMessagingProvider(api, notifications);
+    provider = new GenesysCloudOpenMessagingProvider(api, notifications, new AgentDirectory(api));
   });
 
   afterAll(async () => {
@@ -210,22 +210,21 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         status: 'Failed',
         reason: { code: 'RateLimited', message: 'bot busy' },
       });
-      await provider.sendStructuredResponse(ep, {
+      await provider.sendCustomerMessage(ep, {
         customer: who,
         messageId: 'm-qr',
         time: new Date().toISOString(),
-        type: 'QuickReply',
-        text: 'Yes',
-        payload: 'Yes',
-        originatingMessageId: agentMessage.id,
+        reply: { type: 'QuickReply', text: 'Yes', payload: 'Yes', originatingMessageId: agentMessage.id },
       });
 
       const log = emulator.conversation(conversationId!)!.messages;
-      const firstInbound = log.find((e) => e.direction === 'Inbound' && e.type === 'Text')!;
-      expect((firstInbound.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)).toEqual([
-        'Image',
-        'File',
-      ]);
+      // One Attachment item per message: two messages, in order.
+      const withAttachments = log.filter(
+        (e) => e.direction === 'Inbound' && e.type === 'Text' && (e.payload.content as unknown[]).length > 0,
+      );
+      expect(
+        withAttachments.map((e) => (e.payload.content as { attachment: { mediaType: string } }[]).map((c) => c.attachment.mediaType)),
+      ).toEqual([['Image'], ['File']]);
       expect(log.some((e) => e.direction === 'Inbound' && e.type === 'Event')).toBe(true);
       const receipts = log.filter((e) => e.type === 'Receipt' && e.id === agentMessage.id).map((e) => e.payload);
       expect(receipts).toEqual([
@@ -262,24 +261,41 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
 
     it('reads the queue estimated wait time and agent availability', async () => {
       const ep = endpoint();
-      emulator.setRouting({ estimatedWaitSeconds: 42, agentsIdle: 0, agentsInteracting: 3 });
+      // INTERACTING agents may have spare messaging capacity: available while no conversation waits.
+      emulator.setRouting({ estimatedWaitSeconds: 42, agentsIdle: 0, agentsInteracting: 3, waiting: 1 });
       expect(await provider.getQueueStatus(ep, 'any')).toEqual({ estimatedWaitMs: 42000 });
-      expect(await provider.checkAvailability(ep, { skills: [] })).toEqual({ available: false, agentsAvailable: 0 });
+      expect(await provider.checkAvailability(ep, { skills: [] })).toEqual({
+        available: false,
+        agentsAvailable: 0,
+        agentsInteracting: 3,
+        conversationsWaiting: 1,
+      });
       emulator.setRouting({ agentsIdle: 2 });
-      expect(await provider.checkAvailability(ep, { skills: ['billing'] })).toEqual({ available: true, agentsAvailable: 2 });
+      expect(await provider.checkAvailability(ep, { skills: ['billing'] })).toEqual({
+        available: true,
+        agentsAvailable: 2,
+        agentsInteracting: 3,
+        conversationsWaiting: 1,
+      });
+      emulator.setRouting({ waiting: 0 });
       expect(await provider.getQueueStatus(endpoint({ queueId: undefined }), 'any')).toBeNull();
     });
 
-    it('asks for the estimated wait once per queue for all its conversations (Genesys estimates it per queue)', async () => {
+    it('asks for the estimated wait per conversation, and falls back to one answer per queue when Genesys has none', async () => {
       const ep = endpoint();
-      const ewtCalls = () => emulator.apiCalls().calls.filter((c) => c.path.endsWith('/estimatedwaittime')).length;
+      const queueCalls = () => emulator.apiCalls().calls.filter((c) => c.path.endsWith('/mediatypes/message/estimatedwaittime')).length;
       emulator.setRouting({ estimatedWaitSeconds: 30 });
-      const before = ewtCalls();
+      const before = queueCalls();
+      // Conversations Genesys does not have waiting: no estimate of their own, the queue's, asked once.
       const statuses = await Promise.all(Array.from({ length: 50 }, () => provider.getQueueStatus(ep, randomUUID())));
       expect(statuses).toEqual(Array.from({ length: 50 }, () => ({ estimatedWaitMs: 30000 })));
-      expect(ewtCalls() - before).toBe(1);
+      expect(queueCalls() - before).toBe(1);
       expect(await provider.getQueueStatus(endpoint(), 'another endpoint')).toEqual({ estimatedWaitMs: 30000 });
-      expect(ewtCalls() - before).toBe(2);
+      expect(queueCalls() - before).toBe(2);
+      // A waiting conversation: its own estimate, by its place in the queue.
+      const waiting = await openConversation(ep);
+      const position = (await provider.getQueueStatus(ep, waiting))!.estimatedWaitMs! / 30000;
+      expect(Number.isInteger(position) && position >= 1).toBe(true);
     });
   });
 
@@ -355,35 +371,51 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
   describe('notifications', () => {
     const statusOf = (ep: GenesysEndpoint) => notifications.status()[ep.id]?.channels ?? [];
 
-    it('signals agent.joined with the agent name, keeps delivering after a dropped socket, and reads a transfer as left(transfer)+joined', async () => {
+    it('signals alerting then agent.joined (the answer) with the agent name, keeps delivering after a dropped socket, and reads a transfer as left(TRANSFER)+alerting+joined', async () => {
       const ep = endpoint();
       const conversationId = await openConversation(ep, provider, 'hi');
       await provider.watchConversation(ep, conversationId);
       const channel = emulator
         .state()
         .notificationChannels.find((c) => c.topics.includes(`v2.detail.events.conversation.${conversationId}.user.start`));
-      expect(channel?.topics).toHaveLength(4);
+      expect(channel?.topics).toHaveLength(5);
+      expect(channel?.topics).toContain(`v2.detail.events.conversation.${conversationId}.acd.end`);
 
       emulator.joinAgent(conversationId, { agentName: 'Sam Agent' });
-      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.joined']));
+      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.alerting', 'agent.joined']));
+      expect(signals(conversationId)[1]).toMatchObject({ agentName: 'Sam Agent', agentUserId: expect.any(String) });
       expect(signals(conversationId)[0]).toMatchObject({
-        agentName: 'Sam Agent',
-        agentUserId: expect.any(String),
         participantId: expect.any(String),
+        agentUserId: signals(conversationId)[1].agentUserId,
       });
 
       const connects = statusOf(ep)[0].connects;
       expect(emulator.dropNotificationSockets()).toBeGreaterThan(0);
       await eventually(() => expect(statusOf(ep)[0]).toMatchObject({ open: true, connects: connects + 1 }));
 
+      // A blind transfer to a user goes through no queue: no acd.end, the answer shows in the participant state.
       emulator.transferAgent(conversationId, { agentName: 'Tess Transfer' });
-      await eventually(() => expect(signals(conversationId).map((s) => s.signal)).toEqual(['agent.joined', 'agent.left', 'agent.joined']));
-      const [, left, joined] = signals(conversationId);
-      expect(left).toMatchObject({ signal: 'agent.left', disconnectType: 'transfer' });
-      expect(joined).toMatchObject({ signal: 'agent.joined', agentName: 'Tess Transfer' });
+      await eventually(() =>
+        expect(signals(conversationId).map((s) => s.signal)).toEqual([
+          'agent.alerting',
+          'agent.joined',
+          'agent.left',
+          'agent.wrapup',
+          'agent.alerting',
+        ]),
+      );
+      const [, , left, , alerting] = signals(conversationId);
+      expect(left).toMatchObject({ signal: 'agent.left', disconnectType: 'TRANSFER', disconnectClass: 'transfer', unanswered: false });
+      await expect(provider.agentState(ep, conversationId, alerting.participantId!)).resolves.toMatchObject({
+        state: 'connected',
+        agentName: 'Tess Transfer',
+        agentUserId: alerting.agentUserId,
+      });
       expect(emulator.conversation(conversationId)!.state).toBe('connected');
       await new Promise((r) => setTimeout(r, 200));
       expect(signals(conversationId).some((s) => s.signal === 'customer.left')).toBe(false);
+      // Endpoints of one OAuth client share channels: leave none behind for the next test.
+      await provider.unwatchConversation(ep, conversationId);
     });
 
     it('moves to a new channel on socket_closing and re-subscribes every watched conversation', async () => {
@@ -393,21 +425,21 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       await Promise.all(ids.map((id) => provider.watchConversation(ep, id)));
       const before = statusOf(ep);
       expect(before).toHaveLength(1);
-      expect(before[0].topics).toBe(12);
+      expect(before[0].topics).toBe(15);
 
       emulator.closeNotificationSockets();
       await eventually(() => expect(statusOf(ep)[0].channelId).not.toBe(before[0].channelId));
       await eventually(() => expect(statusOf(ep)[0].open).toBe(true));
       const moved = emulator.state().notificationChannels.find((c) => c.id === statusOf(ep)[0].channelId)!;
-      expect(moved.topics).toHaveLength(12);
+      expect(moved.topics).toHaveLength(15);
 
       for (const id of ids) emulator.joinAgent(id);
       emulator.endConversation(ids[1]);
       await eventually(() => {
-        for (const id of ids) expect(signals(id)[0]?.signal).toBe('agent.joined');
+        for (const id of ids) expect(signals(id).map((e) => e.signal)).toContain('agent.joined');
         expect(signals(ids[1]).map((s) => s.signal)).toEqual(expect.arrayContaining(['agent.left', 'customer.left']));
       });
-      expect(signals(ids[1]).find((s) => s.signal === 'agent.left')?.disconnectType).toBe('client');
+      expect(signals(ids[1]).find((s) => s.signal === 'agent.left')).toMatchObject({ disconnectType: 'CLIENT', disconnectClass: 'end' });
     });
 
     it('stops listening once every conversation is unwatched', async () => {
@@ -441,7 +473,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const watcher = new GenesysNotifications(api, http, publisher, { reconnectBaseMs: 50, reconnectMaxMs: 200, ...options });
       watchers.push(watcher);
       const ep = { ...endpoint(), provider: { ...endpoint().provider, apiBaseUrl: quiet.url, loginBaseUrl: quiet.url } };
-      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher);
+      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher, new AgentDirectory(api));
       const conversationId = await openConversation(ep, adapter);
       await adapter.watchConversation(ep, conversationId);
       return { watcher, ep, conversationId };

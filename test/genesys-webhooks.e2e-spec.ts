@@ -161,6 +161,16 @@ describe('Genesys webhook intake', () => {
     const start = JSON.stringify({ topicName: topic('user.start'), eventBody: { ...agentFields, eventTime: 1767261600000 } });
     await post(`/webhooks/genesys/${endpointId}/events`, start, sign(SECRET, start)).expect(200, {});
     const list = JSON.stringify([
+      {
+        topicName: topic('acd.end'),
+        eventBody: {
+          conversationId,
+          participantId: 'p-acd',
+          acdOutcome: 'ANSWERED',
+          answeredUserId: agent.userId,
+          eventTime: 1767261601000,
+        },
+      },
       { topicName: topic('user.end'), eventBody: { ...agentFields, disconnectType: 'TRANSFER', eventTime: 1767261660000 } },
       { topicName: 'v2.users.someone.presence', eventBody: {} },
       {
@@ -169,7 +179,9 @@ describe('Genesys webhook intake', () => {
       },
     ]);
     await post(`/webhooks/genesys/${endpointId}/events`, list, sign(SECRET, list)).expect(200, {});
+    // user.start is the agent being alerted; acd.end ANSWERED is the answer, and only it carries the agent's name.
     expect(published.map((p) => p.event)).toEqual([
+      expect.objectContaining({ kind: 'conversation.signal', signal: 'agent.alerting', conversationId, agentUserId: agent.userId }),
       expect.objectContaining({
         kind: 'conversation.signal',
         signal: 'agent.joined',
@@ -177,8 +189,13 @@ describe('Genesys webhook intake', () => {
         agentUserId: agent.userId,
         agentName: 'Pat Agent',
       }),
-      expect.objectContaining({ signal: 'agent.left', disconnectType: 'transfer', participantId: agent.participantId }),
-      expect.objectContaining({ signal: 'customer.left', disconnectType: 'client' }),
+      expect.objectContaining({
+        signal: 'agent.left',
+        disconnectType: 'TRANSFER',
+        disconnectClass: 'transfer',
+        participantId: agent.participantId,
+      }),
+      expect.objectContaining({ signal: 'customer.left', disconnectType: 'CLIENT', endedBy: 'customer' }),
     ]);
   });
 
@@ -211,14 +228,20 @@ describe('Genesys webhook intake', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 
-  it('documents both routes under the genesys-webhooks tag with the signature header', async () => {
+  it('documents both routes under the genesys-webhooks tag with the signature header (the events token as the alternative on /events)', async () => {
     const doc = (await request(t.app.getHttpServer()).get('/docs-json').expect(200)).body;
-    for (const path of ['/webhooks/genesys/{endpointId}', '/webhooks/genesys/{endpointId}/events']) {
+    for (const [path, required] of [
+      ['/webhooks/genesys/{endpointId}', true],
+      ['/webhooks/genesys/{endpointId}/events', false],
+    ] as const) {
       const op = doc.paths[path].post;
       expect(op.tags).toEqual(['genesys-webhooks']);
       expect(op.parameters).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required: true })]),
+        expect.arrayContaining([expect.objectContaining({ name: 'X-Hub-Signature-256', in: 'header', required })]),
       );
     }
+    expect(doc.paths['/webhooks/genesys/{endpointId}/events'].post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Authorization', in: 'header', required: false })]),
+    );
   });
 });

@@ -15,7 +15,8 @@ describe('handover lifecycle through the Genesys emulator', () => {
       .map((m) => (m.payload as { text?: string }).text);
 
   beforeAll(async () => {
-    f = await createHandoverFixture({ handoverDefaults: { queueUpdateIntervalSeconds: 1 } });
+    // Threading timeline 0, as the docs recommend: a re-handover opens a new conversation (72 h: handover-threading).
+    f = await createHandoverFixture({ handoverDefaults: { queueUpdateIntervalSeconds: 1 }, emulator: { threadingTimelineSeconds: 0 } });
   });
 
   afterAll(async () => {

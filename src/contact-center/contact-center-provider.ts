@@ -42,6 +42,20 @@ export interface CustomerMessage {
   attachments?: OutgoingAttachment[];
   /** Set on the message that opens the conversation: becomes the provider's routing data. */
   routing?: RoutingData;
+  /**
+   * The customer picked a quick reply, card button or date of an agent message: providers with structured
+   * responses send it as one (Genesys: an inbound structured response); others send `reply.text` as text.
+   */
+  reply?: CustomerReply;
+}
+
+export interface CustomerReply {
+  /** The provider's id of the agent message that offered the choice. */
+  originatingMessageId: string;
+  type: 'QuickReply' | 'Button' | 'DatePicker';
+  /** The label the customer picked. */
+  text: string;
+  payload: string;
 }
 
 export interface SentMessage {
@@ -57,8 +71,20 @@ export interface QueueStatus {
 
 export interface Availability {
   available: boolean;
+  /** Agents free right now (Genesys: on queue, IDLE). */
   agentsAvailable?: number;
+  /** Agents on queue handling conversations who may take another, capacity permitting (Genesys: INTERACTING). */
+  agentsInteracting?: number;
+  /** Conversations waiting in the queue for an agent. */
+  conversationsWaiting?: number;
   estimatedWaitMs?: number;
+}
+
+/** Where an agent's leg of a conversation stands, as the provider reports it now. */
+export interface AgentLegState {
+  state: 'alerting' | 'connected' | 'ended';
+  agentName?: string;
+  agentUserId?: string;
 }
 
 /**
@@ -83,6 +109,8 @@ export interface ProviderHealthCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** Structured facts behind `detail` (e.g. the missing permissions), when there are any. */
+  data?: Record<string, unknown>;
 }
 
 export interface ContactCenterProvider {
@@ -114,6 +142,16 @@ export interface ContactCenterProvider {
   leaveConversation?(endpoint: Endpoint, leave: { customer: CustomerProfile; conversationId?: string; messageId: string }): Promise<void>;
   getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null>;
   checkAvailability(endpoint: Endpoint, query: { skills: string[]; language?: string }): Promise<Availability>;
+  /**
+   * The state of one agent leg (participant) of a conversation, for providers whose signals do not always say when
+   * an alerted agent answered (Genesys: a transfer that bypasses the queue). Undefined when the leg is unknown.
+   */
+  agentState?(endpoint: Endpoint, conversationId: string, participantId: string): Promise<AgentLegState | undefined>;
+  /**
+   * The participant legs of a conversation that are over (ids): asked when a provider reopened an earlier
+   * handover's conversation for a new one, whose events then must not be confused with those legs' late events.
+   */
+  pastLegs?(endpoint: Endpoint, conversationId: string): Promise<string[]>;
   /** Starts/stops watching a conversation's lifecycle (agent joined/left, customer left). */
   watchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;
   unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void>;

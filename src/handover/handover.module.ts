@@ -13,6 +13,7 @@ import { ToAgentLane } from './lanes/to-agent.lane';
 import { ToBotLane } from './lanes/to-bot.lane';
 import { SessionViews } from './operator/session-views';
 import { SessionsAdminController } from './operator/sessions-admin.controller';
+import { AgentChecks } from './provider-intake/agent-checks';
 import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
 import { ProviderEventIntake } from './provider-intake/provider-event-intake';
 import { SessionsModule } from './store/sessions.module';
@@ -39,6 +40,7 @@ import { HandoverTimers } from './timers/handover-timers';
     SessionViews,
     EndpointApiKeyGuard,
     ConversationWatchRestorer,
+    AgentChecks,
   ],
   exports: [ProviderEventSink, LiveHandoverDirectory],
 })

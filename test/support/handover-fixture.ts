@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../../tools/emulators/genesys-cloud';
+import { DEFAULT_QUEUE_ID, GenesysEmulator, type EmulatorOptions } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from './bot-receiver';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './test-app';
 
@@ -27,11 +27,13 @@ export async function createHandoverFixture(
     env?: Record<string, string>;
     handoverDefaults?: Record<string, unknown>;
     rateLimitPerMinute?: number;
+    /** Emulator options; its threading timeline defaults to Genesys's 72 h. */
+    emulator?: EmulatorOptions;
     /** The endpoint's `bot` settings instead of the recording bot's signed callback (e.g. Cognigy). */
     bot?: Record<string, unknown>;
   } = {},
 ): Promise<HandoverFixture> {
-  const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000 });
+  const emulator = await GenesysEmulator.start({ webhookRetryDelayMs: 50, heartbeatIntervalMs: 1000, ...options.emulator });
   emulator.addOAuthClient({ clientId: 'connector-client', clientSecret: 'connector-client-secret' });
   const bot = await BotReceiver.start(CALLBACK_SECRET);
   const t = await createTestApp({ AGENT_LEFT_GRACE_MS: '300', ...options.env });
@@ -83,6 +85,23 @@ export async function createHandoverFixture(
       await bot.close();
     },
   };
+}
+
+/** An access token of an OAuth client of the emulator (the fixture's own client unless told), for calling it directly. */
+export async function emulatorAccessToken(
+  emulatorUrl: string,
+  clientId = 'connector-client',
+  clientSecret = 'connector-client-secret',
+): Promise<string> {
+  const res = await fetch(`${emulatorUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 /**

@@ -1,23 +1,25 @@
 import type { ConversationSignalEvent } from '../provider-events';
+import { readDisconnectType } from './disconnect-types';
 import type { NotificationMessage } from './genesys-types';
 
-const SIGNALS = {
-  'user.start': 'agent.joined',
-  'user.end': 'agent.left',
-  'customer.end': 'customer.left',
-  acw: 'agent.wrapup',
-} as const satisfies Record<string, ConversationSignalEvent['signal']>;
+/**
+ * The detail-event topics that tell a conversation's lifecycle (research note §1). A user segment starts when the
+ * agent is *alerted*, so `user.start` is no join: the answer shows as `acd.end` with `acdOutcome: ANSWERED` (and
+ * `answeredUserId`), or, for a transfer that bypasses the queue, only in the participant state.
+ */
+const SUFFIXES = ['user.start', 'user.end', 'acd.end', 'customer.end', 'acw'] as const;
 
-type TopicSuffix = keyof typeof SIGNALS;
+type TopicSuffix = (typeof SUFFIXES)[number];
 
-const TOPIC = /^v2\.detail\.events\.conversation\.([A-Za-z0-9-]+)\.(user\.start|user\.end|customer\.end|acw)$/;
+const TOPIC = /^v2\.detail\.events\.conversation\.([A-Za-z0-9-]+)\.(user\.start|user\.end|acd\.end|customer\.end|acw)$/;
 
-/** The notification topics that tell a conversation's lifecycle (reference §7.4). */
+/** The notification topics of one conversation. */
 export function conversationTopics(conversationId: string): string[] {
-  return Object.keys(SIGNALS).map((suffix) => `v2.detail.events.conversation.${conversationId}.${suffix}`);
+  return SUFFIXES.map((suffix) => `v2.detail.events.conversation.${conversationId}.${suffix}`);
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const positive = (value: unknown): boolean => typeof value === 'number' && value > 0;
 
 function isoTime(value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) return new Date(value).toISOString();
@@ -27,8 +29,8 @@ function isoTime(value: unknown): string {
 
 /**
  * A conversation detail event (WebSocket frame or Process Automation delivery) as a `conversation.signal`, or
- * undefined for any other topic. `disconnectType` is passed through (lower-cased): telling a transfer (user.end
- * with `transfer`, then user.start) from an end is the handover module's decision.
+ * undefined for any other topic. `disconnectType` is read in any of Genesys's spellings and classified per value
+ * (disconnect-types.ts); what the class means for the handover is the handover module's decision.
  */
 export function signalFromNotification(message: NotificationMessage): ConversationSignalEvent | undefined {
   const match = TOPIC.exec(message.topicName ?? '');
@@ -45,13 +47,49 @@ export function signalFromNotification(message: NotificationMessage): Conversati
     providerEventId: identity.join(':'),
     conversationId,
     time: isoTime(eventTime),
-    signal: SIGNALS[suffix],
+    signal: 'agent.wrapup',
   };
   if (participantId) event.participantId = participantId;
   const userId = str(body.userId);
-  if (userId && suffix !== 'customer.end') event.agentUserId = userId;
-  // Detail events spell it TRANSFER, the conversations API transfer; the event model uses the latter.
-  const disconnectType = str(body.disconnectType)?.toLowerCase();
-  if (disconnectType && (suffix === 'user.end' || suffix === 'customer.end')) event.disconnectType = disconnectType;
+  const raw = str(body.disconnectType);
+  const disconnect = raw ? readDisconnectType(raw) : undefined;
+  switch (suffix) {
+    case 'user.start':
+      event.signal = 'agent.alerting';
+      if (userId) event.agentUserId = userId;
+      break;
+    case 'acd.end': {
+      const answeredBy = str(body.answeredUserId);
+      const outcome = str(body.acdOutcome);
+      if (outcome === 'ANSWERED' || (outcome === undefined && answeredBy)) {
+        event.signal = 'agent.joined';
+        if (answeredBy) event.agentUserId = answeredBy;
+      } else {
+        event.signal = 'queue.left';
+        event.queueOutcome = outcome ?? 'UNKNOWN';
+      }
+      break;
+    }
+    case 'user.end':
+      event.signal = 'agent.left';
+      if (userId) event.agentUserId = userId;
+      // Alerted, never connected: said by the value, or by the durations when the value does not say it.
+      event.unanswered = disconnect?.unanswered === true || (positive(body.alertingDurationMs) && !positive(body.interactingDurationMs));
+      break;
+    case 'customer.end':
+      event.signal = 'customer.left';
+      // PEER: "another participant caused the disconnect", i.e. the agent (or a flow) ended it.
+      event.endedBy = disconnect?.type === 'PEER' ? 'agent' : 'customer';
+      break;
+    case 'acw':
+      event.signal = 'agent.wrapup';
+      if (userId) event.agentUserId = userId;
+      break;
+  }
+  // An answer's queue leg ends with TRANSFER too; the value matters only where a leg ended without one.
+  if (disconnect && event.signal !== 'agent.joined' && event.signal !== 'agent.alerting') {
+    event.disconnectType = disconnect.type;
+    event.disconnectClass = disconnect.class;
+  }
   return event;
 }

@@ -7,6 +7,7 @@ import { GenesysAuth } from './genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { ProviderProblems } from './notifications/provider-problems';
 import { ProviderRateLimiter } from '../provider-rate-limiter';
 
 /** Genesys Cloud Open Messaging: the provider, its webhook intake and notifications client. */
@@ -19,6 +20,7 @@ import { ProviderRateLimiter } from '../provider-rate-limiter';
     GenesysApiClient,
     AgentDirectory,
     ConversationSignalPublisher,
+    ProviderProblems,
     GenesysNotifications,
     GenesysCloudOpenMessagingProvider,
   ],

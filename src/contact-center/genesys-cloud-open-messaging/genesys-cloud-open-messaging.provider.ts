@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Endpoint } from '../../endpoints/endpoint.model';
 import {
+  AgentLegState,
   Availability,
   ContactCenterProvider,
   CustomerMessage,
@@ -10,11 +11,20 @@ import {
   SentMessage,
 } from '../contact-center-provider';
 import { ProviderError, ProviderRejectedError } from '../provider-errors';
+import { AgentDirectory } from './agent-directory';
 import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import type { MessageConversation } from './genesys-types';
-import { inboundMessageBody, receiptBody, StructuredResponse, structuredResponseBody, typingEventBody } from './inbound-payloads';
+import {
+  inboundMessageBody,
+  inboundMessageParts,
+  receiptBody,
+  StructuredResponse,
+  structuredResponseBody,
+  typingEventBody,
+} from './inbound-payloads';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { ProviderProblems } from './notifications/provider-problems';
 
 export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   if (endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
@@ -22,6 +32,8 @@ export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   }
   return endpoint as GenesysEndpoint;
 }
+
+const isOver = (state: string | undefined) => state === 'disconnected' || state === 'terminated';
 
 /** How long one estimated-wait answer serves every queued conversation of a queue. */
 const QUEUE_STATUS_TTL_MS = 5000;
@@ -38,21 +50,55 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   constructor(
     private readonly api: GenesysApiClient,
     private readonly notifications: GenesysNotifications,
+    private readonly agents: AgentDirectory,
+    @Optional() private readonly problems?: ProviderProblems,
   ) {}
 
+  /**
+   * One inbound message per attachment (the schema allows one `Attachment` item per message): the text travels with
+   * the first, each further attachment follows as its own message, in order, with an id and a time derived from the
+   * message's (`<messageId>-a<n>`, one millisecond apart), so a retry repeats every part exactly. A `reply` goes as an
+   * inbound structured response first; a text other than the picked label and any attachments follow it as a
+   * message `<messageId>-m`.
+   */
   async sendCustomerMessage(endpoint: Endpoint, message: CustomerMessage): Promise<SentMessage> {
     const ep = asGenesysEndpoint(endpoint);
-    if (!message.text && !message.attachments?.length) {
-      throw new ProviderRejectedError('A customer message needs text or attachments');
+    if (!message.text && !message.attachments?.length && !message.reply) {
+      throw new ProviderRejectedError('A customer message needs text, attachments or a reply');
     }
-    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
-      method: 'POST',
-      path: inbound(ep, 'message'),
-      query: { prefetchConversationId: 'true' },
-      body: inboundMessageBody(message),
-      operation: 'inbound message',
-    });
-    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    let rest: CustomerMessage | undefined = message;
+    let first: SentMessage | undefined;
+    if (message.reply) {
+      first = await this.sendStructuredResponse(ep, {
+        customer: message.customer,
+        messageId: message.messageId,
+        time: message.time,
+        ...message.reply,
+      });
+      const text = message.text && message.text !== message.reply.text ? message.text : undefined;
+      const start = Date.parse(message.time);
+      rest =
+        text || message.attachments?.length
+          ? {
+              customer: message.customer,
+              messageId: `${message.messageId}-m`,
+              time: Number.isNaN(start) ? message.time : new Date(start + 1).toISOString(),
+              text,
+              attachments: message.attachments,
+            }
+          : undefined;
+    }
+    for (const part of rest ? inboundMessageParts(rest) : []) {
+      const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+        method: 'POST',
+        path: inbound(ep, 'message'),
+        query: { prefetchConversationId: 'true' },
+        body: inboundMessageBody(part),
+        operation: 'inbound message',
+      });
+      first ??= { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    }
+    return first!;
   }
 
   async sendCustomerTyping(endpoint: Endpoint, customer: CustomerProfile, time: string): Promise<void> {
@@ -75,16 +121,18 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     });
   }
 
-  /** The customer picked a quick reply, button or date offered by a Structured message. */
-  async sendStructuredResponse(endpoint: Endpoint, response: StructuredResponse): Promise<SentMessage> {
-    const ep = asGenesysEndpoint(endpoint);
-    const sent = await this.api.json<{ id?: string; conversationId?: string }>(ep, {
+  /**
+   * The customer picked a quick reply, button or date offered by a Structured message. The answer
+   * (`OpenStructuredResponseNormalizedMessage`) has no conversationId: it joins the conversation the handover has.
+   */
+  private async sendStructuredResponse(ep: GenesysEndpoint, response: StructuredResponse): Promise<SentMessage> {
+    const sent = await this.api.json<{ id?: string }>(ep, {
       method: 'POST',
       path: inbound(ep, 'structured/response'),
       body: structuredResponseBody(response),
       operation: 'inbound structured response',
     });
-    return { conversationId: sent?.conversationId, providerMessageId: sent?.id };
+    return { providerMessageId: sent?.id };
   }
 
   /** The conversation's participants, or undefined when Genesys does not know it. */
@@ -102,13 +150,37 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     }
   }
 
-  /** Idempotent: nothing to do when the customer already left or the conversation is gone. */
+  /**
+   * An agent participant's state from the conversation (`MessageMediaParticipant.state`): `connected` is an answer,
+   * `alerting` (or `offering`, `contacting`) still waiting, anything after (`disconnected`, `terminated`) over.
+   */
+  async agentState(endpoint: Endpoint, conversationId: string, participantId: string): Promise<AgentLegState | undefined> {
+    const ep = asGenesysEndpoint(endpoint);
+    const participant = (await this.getConversation(ep, conversationId))?.participants?.find((p) => p.id === participantId);
+    if (!participant || participant.purpose !== 'agent') return undefined;
+    const agentUserId = participant.user?.id ?? participant.userId;
+    if (participant.state === 'connected') {
+      const agentName = participant.name || (agentUserId ? await this.agents.name(ep, agentUserId) : undefined);
+      return { state: 'connected', agentUserId, agentName };
+    }
+    const waiting = ['alerting', 'offering', 'contacting', 'dialing', 'none'];
+    return { state: waiting.includes(participant.state ?? '') ? 'alerting' : 'ended', agentUserId };
+  }
+
+  /** Participants of a reopened conversation that belong to its earlier life: disconnected or terminated. */
+  async pastLegs(endpoint: Endpoint, conversationId: string): Promise<string[]> {
+    const conversation = await this.getConversation(asGenesysEndpoint(endpoint), conversationId);
+    return (conversation?.participants ?? []).filter((p) => p.state === 'disconnected' || p.state === 'terminated').map((p) => p.id);
+  }
+
+  /**
+   * Idempotent: nothing to do when the customer already left or the conversation is gone. A refusal of the PATCH
+   * (4xx) that races the customer leaving is checked against the conversation: a customer who is gone is done.
+   */
   async disconnectCustomer(endpoint: Endpoint, conversationId: string): Promise<void> {
     const ep = asGenesysEndpoint(endpoint);
     const conversation = await this.getConversation(ep, conversationId);
-    const customers = (conversation?.participants ?? []).filter(
-      (p) => p.purpose === 'customer' && p.state !== 'disconnected' && p.state !== 'terminated',
-    );
+    const customers = (conversation?.participants ?? []).filter((p) => p.purpose === 'customer' && !isOver(p.state));
     for (const participant of customers) {
       try {
         await this.api.call(ep, {
@@ -118,42 +190,67 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
           operation: 'disconnect customer',
         });
       } catch (err) {
-        if (!(err instanceof ProviderError && err.status === 404)) throw err;
+        if (!(err instanceof ProviderError && err.status !== undefined && err.status >= 400 && err.status < 500)) throw err;
+        if (err.status === 404) continue;
+        const now = (await this.getConversation(ep, conversationId))?.participants?.find((p) => p.id === participant.id);
+        if (now && !isOver(now.state)) throw err;
       }
     }
   }
 
-  /** Estimated wait time of the endpoint's queue (null without a queueId). Genesys gives no queue position. */
   /**
-   * Genesys estimates the wait per queue, not per conversation: every queued conversation of an endpoint shares one
-   * answer for QUEUE_STATUS_TTL_MS, so polling costs one call per queue and interval, not one per conversation.
+   * Estimated wait of one queued conversation: Genesys estimates it per conversation
+   * (`GET /routing/queues/{queueId}/estimatedwaittime?conversationId=`) where it can; when it gives none (no result,
+   * a negative value, a 4xx), the queue's estimate for messages, shared by every conversation of the queue. Each
+   * answer serves QUEUE_STATUS_TTL_MS. Null without a queueId. Genesys gives no queue position.
    */
-  async getQueueStatus(endpoint: Endpoint, _conversationId: string): Promise<QueueStatus | null> {
+  async getQueueStatus(endpoint: Endpoint, conversationId: string): Promise<QueueStatus | null> {
     const ep = asGenesysEndpoint(endpoint);
     const queueId = ep.provider.queueId;
     if (!queueId) return null;
-    const key = `${ep.id}|${ep.provider.apiBaseUrl}|${queueId}`;
+    const queue = `/api/v2/routing/queues/${encodeURIComponent(queueId)}`;
+    const base = `${ep.id}|${ep.provider.apiBaseUrl}|${queueId}`;
+    const own = await this.cachedStatus(`${base}|${conversationId}`, () =>
+      this.estimate(ep, `${queue}/estimatedwaittime`, { conversationId }).catch((err: unknown) => {
+        if (err instanceof ProviderRejectedError) return {};
+        throw err;
+      }),
+    );
+    if (own.estimatedWaitMs !== undefined) return own;
+    return this.cachedStatus(base, () => this.estimate(ep, `${queue}/mediatypes/message/estimatedwaittime`));
+  }
+
+  private cachedStatus(key: string, fetch: () => Promise<QueueStatus>): Promise<QueueStatus> {
     const cached = this.queueStatuses.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.status;
-    const status = this.fetchQueueStatus(ep, queueId);
+    if (this.queueStatuses.size >= 10_000) {
+      for (const [k, v] of this.queueStatuses) if (v.expiresAt <= Date.now()) this.queueStatuses.delete(k);
+    }
+    const status = fetch();
     this.queueStatuses.set(key, { expiresAt: Date.now() + QUEUE_STATUS_TTL_MS, status });
     status.catch(() => this.queueStatuses.delete(key));
     return status;
   }
 
-  private async fetchQueueStatus(ep: GenesysEndpoint, queueId: string): Promise<QueueStatus> {
-    const ewt = await this.api.json<{ results?: { estimatedWaitTimeSeconds?: number }[] }>(ep, {
+  /** `EstimatedWaitTimePredictions`: the MESSAGE prediction when there are several; none when it is absent or negative. */
+  private async estimate(ep: GenesysEndpoint, path: string, query?: Record<string, string>): Promise<QueueStatus> {
+    const ewt = await this.api.json<{ results?: { intent?: string; estimatedWaitTimeSeconds?: number }[] }>(ep, {
       method: 'GET',
-      path: `/api/v2/routing/queues/${encodeURIComponent(queueId)}/mediatypes/message/estimatedwaittime`,
+      path,
+      query,
       operation: 'estimated wait time',
     });
-    const seconds = ewt?.results?.find((r) => typeof r.estimatedWaitTimeSeconds === 'number')?.estimatedWaitTimeSeconds;
-    return seconds === undefined ? {} : { estimatedWaitMs: Math.max(0, Math.round(seconds * 1000)) };
+    const results = (ewt?.results ?? []).filter((r) => typeof r.estimatedWaitTimeSeconds === 'number' && r.estimatedWaitTimeSeconds >= 0);
+    const seconds = (results.find((r) => r.intent === 'MESSAGE') ?? results[0])?.estimatedWaitTimeSeconds;
+    return seconds === undefined ? {} : { estimatedWaitMs: Math.round(seconds * 1000) };
   }
 
   /**
-   * Whether an agent is idle on the endpoint's queue (observation `oOnQueueUsers`, qualifier IDLE). Without a
-   * queueId Genesys cannot be asked: the answer is "available" and routing decides.
+   * Whether an agent can take a messaging conversation on the endpoint's queue. `oOnQueueUsers` by routing status:
+   * IDLE agents are free; INTERACTING ones may still have messaging capacity (Genesys routes them more "depending on
+   * utilization"), which is read as spare capacity while no conversation waits in the queue (`oWaiting` 0): with
+   * conversations waiting, those agents are evidently full. Without a queueId Genesys cannot be asked: the answer is
+   * "available" and routing decides.
    */
   async checkAvailability(endpoint: Endpoint, _query: { skills: string[]; language?: string }): Promise<Availability> {
     const ep = asGenesysEndpoint(endpoint);
@@ -172,15 +269,24 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
             { type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'message' },
           ],
         },
-        metrics: ['oOnQueueUsers'],
+        metrics: ['oOnQueueUsers', 'oWaiting'],
       },
       operation: 'queue observations',
     });
-    const idle = (observations?.results ?? [])
-      .flatMap((r) => r.data ?? [])
-      .filter((d) => d.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
-      .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
-    return { available: idle > 0, agentsAvailable: idle };
+    const data = (observations?.results ?? []).flatMap((r) => r.data ?? []);
+    const count = (metric: string, qualifier?: string) =>
+      data
+        .filter((d) => d.metric === metric && (qualifier === undefined || d.qualifier === qualifier))
+        .reduce((sum, d) => sum + (d.stats?.count ?? 0), 0);
+    const idle = count('oOnQueueUsers', 'IDLE');
+    const interacting = count('oOnQueueUsers', 'INTERACTING');
+    const waiting = count('oWaiting');
+    return {
+      available: idle > 0 || (interacting > 0 && waiting === 0),
+      agentsAvailable: idle,
+      agentsInteracting: interacting,
+      conversationsWaiting: waiting,
+    };
   }
 
   async watchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
@@ -202,13 +308,37 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
     const channels = watched?.channels ?? [];
     const open = channels.filter((c) => c.open).length;
     const topics = channels.reduce((sum, c) => sum + c.topics, 0);
+    const unwatched = watched?.unwatched.length ?? 0;
     const notifications = watched
       ? {
           name: 'notifications',
-          ok: open === channels.length,
-          detail: `${open} of ${channels.length} channel(s) open, ${topics} topic(s) subscribed, ${watched.conversations.length} conversation(s) watched by this process`,
+          ok: open === channels.length && unwatched === 0,
+          detail:
+            `${open} of ${channels.length} channel(s) open, ${topics} topic(s) subscribed, ${watched.conversations.length} conversation(s) ` +
+            `watched by this process${unwatched > 0 ? `, ${unwatched} waiting for a channel` : ''}`,
         }
       : { name: 'notifications', ok: true, detail: 'no conversation watched by this process (channels open on demand)' };
-    return [token, notifications];
+    // What Genesys answered, from any process in the last day: rejected topics, the client's channels used up.
+    return [token, notifications, ...(await this.problemChecks(ep))];
+  }
+
+  /** One check per kind of answer Genesys gave that an operator must act on (ProviderProblems keeps them a day). */
+  private async problemChecks(ep: GenesysEndpoint): Promise<ProviderHealthCheck[]> {
+    const found = new Map(((await this.problems?.problems(ep.id).catch(() => [])) ?? []).map((p) => [p.code, p]));
+    const check = (name: string, code: string, fine: string): ProviderHealthCheck => {
+      const problem = found.get(code);
+      return problem
+        ? {
+            name,
+            ok: false,
+            detail: `${problem.message} (since ${problem.since}, last ${problem.lastSeen})`,
+            ...(problem.details ? { data: problem.details } : {}),
+          }
+        : { name, ok: true, detail: fine };
+    };
+    return [
+      check('subscriptions', 'subscription_rejected', 'every notification topic permitted'),
+      check('channels', 'channel_limit', `the OAuth client had a notification channel free when one was needed`),
+    ];
   }
 }

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, MinLength, ValidateBy, ValidationArguments } from 'class-validator';
+import {
+  Equals,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
 import { IsHttpUrl } from '../../endpoints/dto/endpoint-validators';
 import type { ProviderDefinition, ProviderSettingsBase, ProviderSpecBase } from '../../endpoints/provider-definition';
 import { regionBaseUrls, regionHost } from './regions';
@@ -22,6 +34,11 @@ export interface GenesysCloudOpenMessagingSettings extends ProviderSettingsBase 
   integrationId: string;
   /** Routing queue used for estimated wait time and availability queries (optional). */
   queueId?: string;
+  /**
+   * A static token accepted on the events route (`Authorization: Bearer <eventsToken>`) instead of the signature:
+   * a Process Automation workflow's data action cannot compute an HMAC. Secret; optional.
+   */
+  eventsToken?: string;
 }
 
 /** On `provider.region`: a known region, unless both base URLs are given (then any label, or none). */
@@ -95,6 +112,20 @@ export class GenesysCloudOpenMessagingSpec implements ProviderSpecBase {
   @MinLength(16, { message: '$property must be longer than 15 characters' })
   webhookSecret!: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Static token a Genesys data action sends on `POST /webhooks/genesys/<id>/events` as `Authorization: Bearer <eventsToken>`, ' +
+      'instead of the X-Hub-Signature-256 it cannot compute (Process Automation trigger → workflow → data action). ' +
+      'At least 24 characters; write-only. Never accepted on the message webhook.',
+    minLength: 24,
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: '$property must be at least 24 characters' })
+  @MaxLength(256)
+  eventsToken?: string;
+
   @ApiPropertyOptional({ description: 'Cap on calls to Genesys for this endpoint.', default: DEFAULT_RATE_LIMIT_PER_MINUTE, minimum: 1 })
   @IsOptional()
   @IsInt()
@@ -131,6 +162,9 @@ export class GenesysCloudOpenMessagingView {
   @ApiProperty()
   hasWebhookSecret!: boolean;
 
+  @ApiPropertyOptional({ description: 'True when an events token is set (the events route then also accepts it); absent otherwise.' })
+  hasEventsToken?: boolean;
+
   @ApiProperty()
   rateLimitPerMinute!: number;
 }
@@ -141,7 +175,7 @@ export const genesysCloudOpenMessagingDefinition: ProviderDefinition<GenesysClou
   type: GENESYS_CLOUD_OPEN_MESSAGING,
   specClass: GenesysCloudOpenMessagingSpec,
   viewClass: GenesysCloudOpenMessagingView,
-  secretFields: ['clientSecret', 'webhookSecret'],
+  secretFields: ['clientSecret', 'webhookSecret', 'eventsToken'],
   outboundUrls: (spec) => [
     ['apiBaseUrl', spec.apiBaseUrl],
     ['loginBaseUrl', spec.loginBaseUrl],
@@ -158,6 +192,7 @@ export const genesysCloudOpenMessagingDefinition: ProviderDefinition<GenesysClou
       integrationId: spec.integrationId,
       queueId: spec.queueId,
       webhookSecret: spec.webhookSecret,
+      ...(spec.eventsToken ? { eventsToken: spec.eventsToken } : {}),
       rateLimitPerMinute: spec.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
     };
   },
@@ -171,6 +206,7 @@ export const genesysCloudOpenMessagingDefinition: ProviderDefinition<GenesysClou
     integrationId: settings.integrationId,
     queueId: settings.queueId,
     hasWebhookSecret: settings.webhookSecret !== '',
+    ...(settings.eventsToken ? { hasEventsToken: true } : {}),
     rateLimitPerMinute: settings.rateLimitPerMinute,
   }),
   configUrl: (publicBaseUrl, endpointId) => `${publicBaseUrl}/webhooks/genesys/${endpointId}`,

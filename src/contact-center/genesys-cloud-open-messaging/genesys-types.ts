@@ -42,11 +42,14 @@ export interface InboundReceiptBody {
   reasons?: { code: string; message: string }[];
 }
 
-/** `OpenInboundStructuredResponseMessage` (POST …/inbound/open/structured/response). */
+/**
+ * `OpenInboundStructuredResponseMessage` (POST …/inbound/open/structured/response): `channel`, `buttonResponse`
+ * (`ContentButtonResponse`: `type`, `text` and `payload` required) and `originatingMessageId`, all required.
+ */
 export interface InboundStructuredResponseBody {
   channel: { from: GenesysFromRecipient; messageId: string; time: string };
   buttonResponse: { type: 'Button' | 'QuickReply' | 'DatePicker'; text: string; payload: string };
-  originatingMessageId?: string;
+  originatingMessageId: string;
 }
 
 /** The outbound webhook message (Genesys → connector), §3.1. */
@@ -83,6 +86,17 @@ export interface OutboundContent {
     text?: string;
   };
   quickReply?: { text?: string; payload?: string; action?: string };
+  quickReplyV2?: { title?: string; actions?: { text?: string; payload?: string; action?: string }[] };
+  text?: { body?: string; type?: string };
+  listPicker?: {
+    sections?: {
+      title?: string;
+      multipleSelection?: boolean;
+      items?: { id?: string; title?: string; subtitle?: string; imageUrl?: string }[];
+    }[];
+    receivedMessage?: { title?: string; subtitle?: string };
+  };
+  location?: { url?: string; address?: string; text?: string; latitude?: number; longitude?: number };
   carousel?: { cards?: OutboundCard[] };
   card?: OutboundCard;
   datePicker?: { title?: string; subtitle?: string; availableTimes?: { dateTime?: string; duration?: number }[] };
@@ -110,5 +124,13 @@ export interface NotificationMessage {
 /** `GET /api/v2/conversations/messages/{conversationId}` (the parts used). */
 export interface MessageConversation {
   id: string;
-  participants?: { id: string; purpose?: string; state?: string }[];
+  participants?: {
+    id: string;
+    purpose?: string;
+    state?: string;
+    name?: string;
+    userId?: string;
+    user?: { id?: string };
+    disconnectType?: string;
+  }[];
 }

@@ -24,7 +24,9 @@ import {
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { bearerToken } from '../../auth/bearer-token';
 import { EndpointsService } from '../../endpoints/endpoints.service';
+import { constantTimeEqual } from '../../infrastructure/crypto/tokens';
 import { ProviderEventSink } from '../provider-event-sink';
 import { ConversationSignalPublisher } from './conversation-signal-publisher';
 import type { GenesysEndpoint } from './genesys-api-client';
@@ -92,7 +94,13 @@ export class GenesysWebhookController {
       'Topics user.start, user.end, customer.end and acw are used; others are acknowledged and ignored.',
   })
   @ApiParam({ name: 'endpointId' })
-  @ApiHeader(SIGNATURE_DOC)
+  @ApiHeader({ ...SIGNATURE_DOC, required: false, description: `${SIGNATURE_DOC.description} Or, instead, the events token:` })
+  @ApiHeader({
+    name: 'Authorization',
+    required: false,
+    description:
+      "`Bearer <provider.eventsToken>`: the endpoint's static events token (for a Process Automation workflow's data action, which cannot sign).",
+  })
   @ApiBody({
     schema: {
       oneOf: [
@@ -103,11 +111,11 @@ export class GenesysWebhookController {
   })
   @ApiOkResponse({ description: 'Accepted (queued).', schema: { type: 'object', example: {} } })
   @ApiBadRequestResponse({ description: 'Signed, but not JSON.' })
-  @ApiUnauthorizedResponse({ description: 'Missing or invalid signature; nothing was stored.' })
+  @ApiUnauthorizedResponse({ description: 'Neither a valid signature nor the events token; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Genesys endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; the sender should retry.' })
   async conversationEvents(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<Record<string, never>> {
-    const { endpoint, body } = await this.authenticate(endpointId, req);
+    const { endpoint, body } = await this.authenticate(endpointId, req, { eventsToken: true });
     const messages = (Array.isArray(body) ? body : [body]).filter(
       (m): m is NotificationMessage => typeof m === 'object' && m !== null && !Array.isArray(m),
     );
@@ -119,18 +127,34 @@ export class GenesysWebhookController {
     return {};
   }
 
-  /** 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature; only then JSON.parse. */
-  private async authenticate(endpointId: string, req: RawBodyRequest<Request>): Promise<{ endpoint: GenesysEndpoint; body: unknown }> {
-    const endpoint = await this.endpoints.find(endpointId);
-    if (!endpoint || endpoint.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
+  /**
+   * 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature (or, where `eventsToken` is
+   * allowed and no signature is sent, the endpoint's events token is presented); only then JSON.parse.
+   */
+  private async authenticate(
+    endpointId: string,
+    req: RawBodyRequest<Request>,
+    allow: { eventsToken?: boolean } = {},
+  ): Promise<{ endpoint: GenesysEndpoint; body: unknown }> {
+    const found = await this.endpoints.find(endpointId);
+    if (!found || found.provider.type !== GENESYS_CLOUD_OPEN_MESSAGING) {
       throw new NotFoundException(`Endpoint ${endpointId} not found`);
     }
+    const endpoint = found as GenesysEndpoint;
     const raw = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
-    if (!verifyGenesysSignature(req.headers[SIGNATURE_HEADER], raw, this.endpoints.webhookSecrets(endpoint))) {
-      throw new UnauthorizedException('Missing or invalid X-Hub-Signature-256');
+    const signature = req.headers[SIGNATURE_HEADER];
+    if (allow.eventsToken && signature === undefined && endpoint.provider.eventsToken) {
+      const presented = bearerToken(req);
+      if (presented === undefined || !constantTimeEqual(presented, endpoint.provider.eventsToken)) {
+        throw new UnauthorizedException('Missing or invalid X-Hub-Signature-256 or events token');
+      }
+    } else if (!verifyGenesysSignature(signature, raw, this.endpoints.webhookSecrets(endpoint))) {
+      throw new UnauthorizedException(
+        allow.eventsToken ? 'Missing or invalid X-Hub-Signature-256 or events token' : 'Missing or invalid X-Hub-Signature-256',
+      );
     }
     try {
-      return { endpoint: endpoint as GenesysEndpoint, body: JSON.parse(raw.toString('utf8')) };
+      return { endpoint, body: JSON.parse(raw.toString('utf8')) };
     } catch {
       throw new BadRequestException('The body is not JSON');
     }

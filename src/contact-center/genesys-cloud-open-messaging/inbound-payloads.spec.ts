@@ -1,5 +1,6 @@
 import {
   inboundMessageBody,
+  inboundMessageParts,
   mediaTypeFromMime,
   receiptBody,
   routingAttributes,
@@ -20,6 +21,31 @@ describe('mediaTypeFromMime', () => {
     ['', 'File'],
   ])('%s → %s', (mime, expected) => {
     expect(mediaTypeFromMime(mime)).toBe(expected);
+  });
+});
+
+describe('inboundMessageParts', () => {
+  const a = (n: number) => ({ url: `https://x/${n}.png`, mime: 'image/png' });
+
+  it('keeps a message with at most one attachment as it is', () => {
+    const one = { customer, messageId: 'm', time: '2026-01-01T10:00:00.000Z', text: 't', attachments: [a(1)] };
+    expect(inboundMessageParts(one)).toEqual([one]);
+  });
+
+  it('gives each further attachment its own message: derived id, the next millisecond, no text or routing', () => {
+    const parts = inboundMessageParts({
+      customer,
+      messageId: 'm',
+      time: '2026-01-01T10:00:00.000Z',
+      text: 't',
+      attachments: [a(1), a(2), a(3)],
+      routing: { skills: [], customAttributes: {} },
+    });
+    expect(parts.map((p) => [p.messageId, p.time, p.text, p.attachments, p.routing !== undefined])).toEqual([
+      ['m', '2026-01-01T10:00:00.000Z', 't', [a(1)], true],
+      ['m-a1', '2026-01-01T10:00:00.001Z', undefined, [a(2)], false],
+      ['m-a2', '2026-01-01T10:00:00.002Z', undefined, [a(3)], false],
+    ]);
   });
 });
 

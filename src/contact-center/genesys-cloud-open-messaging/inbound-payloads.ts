@@ -76,6 +76,23 @@ export function inboundMessageBody(message: CustomerMessage): InboundMessageBody
   return body;
 }
 
+/** A message with several attachments as one message per attachment: the first keeps the text, id and time. */
+export function inboundMessageParts(message: CustomerMessage): CustomerMessage[] {
+  const attachments = message.attachments ?? [];
+  if (attachments.length <= 1) return [message];
+  const start = Date.parse(message.time);
+  return attachments.map((attachment, index) =>
+    index === 0
+      ? { ...message, attachments: [attachment] }
+      : {
+          customer: message.customer,
+          messageId: `${message.messageId}-a${index}`,
+          time: Number.isNaN(start) ? message.time : new Date(start + index).toISOString(),
+          attachments: [attachment],
+        },
+  );
+}
+
 export function typingEventBody(customer: CustomerProfile, time: string): InboundEventBody {
   return { channel: { from: fromRecipient(customer), time }, events: [{ eventType: 'Typing' }] };
 }
@@ -109,15 +126,15 @@ export interface StructuredResponse {
   type: 'Button' | 'QuickReply' | 'DatePicker';
   text: string;
   payload: string;
-  /** Genesys id of the Structured message that offered the choice. */
-  originatingMessageId?: string;
+  /** Genesys id of the Structured message that offered the choice (required by the SDK model). */
+  originatingMessageId: string;
 }
 
+/** `OpenInboundStructuredResponseMessage`, exactly the three fields the SDK model requires. */
 export function structuredResponseBody(response: StructuredResponse): InboundStructuredResponseBody {
-  const body: InboundStructuredResponseBody = {
+  return {
     channel: { from: fromRecipient(response.customer), messageId: response.messageId, time: response.time },
     buttonResponse: { type: response.type, text: response.text, payload: response.payload },
+    originatingMessageId: response.originatingMessageId,
   };
-  if (response.originatingMessageId) body.originatingMessageId = response.originatingMessageId;
-  return body;
 }

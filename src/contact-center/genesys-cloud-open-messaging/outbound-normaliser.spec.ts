@@ -137,6 +137,7 @@ describe('normaliseOutboundMessage', () => {
         customerId: CUSTOMER,
         conversationId: undefined,
         time: '2021-02-01T15:04:06.000Z',
+        direction: 'Outbound',
         status: 'Failed',
         reasons: [
           { code: 'GeneralError', message: 'some general error' },
@@ -158,17 +159,69 @@ describe('normaliseOutboundMessage', () => {
     expect(normaliseOutboundMessage(text).events).toHaveLength(1);
   });
 
-  it('skips unknown types and content types without throwing and without echoing text', () => {
+  it('skips unknown message types without throwing and without echoing text', () => {
     const unknown = normaliseOutboundMessage(fixture('outbound-unknown'));
     expect(unknown.events).toEqual([]);
     expect(unknown.skipped).toEqual(["unsupported message type 'Presence'"]);
     expect(unknown.skipped.join(' ')).not.toContain('secret customer text');
 
     const mixed = fixture('outbound-text') as Record<string, unknown>;
-    mixed.content = [{ contentType: 'ListPicker', listPicker: { items: [] } }];
+    mixed.content = [{ listPicker: { items: [] } }];
     const result = normaliseOutboundMessage(mixed);
     expect(result.events).toHaveLength(1);
-    expect(result.skipped).toEqual(["unsupported content type 'ListPicker'"]);
+    expect(result.skipped).toEqual(['content element without a contentType']);
+  });
+
+  it('normalises QuickReplyV2, Text, ListPicker and Location; passes every other content type on unchanged', () => {
+    const structured = fixture('outbound-text') as Record<string, unknown>;
+    delete structured.text;
+    const form = { contentType: 'Form', form: { id: 'f-1', title: 'Details', pages: [] } };
+    structured.content = [
+      { contentType: 'Text', text: { body: 'Hello' } },
+      {
+        contentType: 'QuickReplyV2',
+        quickReplyV2: {
+          title: 'Pick one',
+          actions: [
+            { text: 'Yes', payload: 'y', action: 'Message' },
+            { text: 'No', action: 'Message' },
+          ],
+        },
+      },
+      {
+        contentType: 'ListPicker',
+        listPicker: {
+          receivedMessage: { title: 'Our plans' },
+          sections: [
+            {
+              title: 'Plans',
+              multipleSelection: false,
+              items: [{ id: 'p1', title: 'Basic', subtitle: '5 €', imageUrl: 'https://x/b.png' }],
+            },
+          ],
+        },
+      },
+      { contentType: 'Location', location: { text: 'Shop', address: 'Main St 1', latitude: 48.1, longitude: 11.5 } },
+      form,
+    ];
+    const { events, skipped } = normaliseOutboundMessage(structured);
+    expect(skipped).toEqual([]);
+    expect(events[0]).toMatchObject({
+      kind: 'agent.message',
+      text: 'Hello\nPick one',
+      quickReplies: [
+        { text: 'Yes', payload: 'y' },
+        { text: 'No', payload: 'No' },
+      ],
+      listPicker: {
+        title: 'Our plans',
+        sections: [
+          { title: 'Plans', multipleSelection: false, items: [{ id: 'p1', title: 'Basic', subtitle: '5 €', imageUrl: 'https://x/b.png' }] },
+        ],
+      },
+      location: { text: 'Shop', address: 'Main St 1', latitude: 48.1, longitude: 11.5 },
+      otherContent: [form],
+    });
   });
 
   it('never throws on malformed input', () => {
@@ -189,7 +242,7 @@ describe('normaliseOutboundMessage', () => {
 });
 
 describe('signalFromNotification', () => {
-  it('user.end with disconnectType transfer → agent.left carrying it faithfully', () => {
+  it('user.end with disconnectType TRANSFER → agent.left, read and classified as a transfer', () => {
     const signal = signalFromNotification(fixture('notification-user-end-transfer') as object);
     expect(signal).toEqual({
       kind: 'conversation.signal',
@@ -199,24 +252,54 @@ describe('signalFromNotification', () => {
       signal: 'agent.left',
       participantId: 'a7b6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d',
       agentUserId: 'f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9',
-      disconnectType: 'transfer',
+      disconnectType: 'TRANSFER',
+      disconnectClass: 'transfer',
+      unanswered: false,
     });
   });
 
-  it('maps user.start, customer.end and acw', () => {
-    const topic = (suffix: string) => `v2.detail.events.conversation.${CONVERSATION}.${suffix}`;
+  const topic = (suffix: string) => `v2.detail.events.conversation.${CONVERSATION}.${suffix}`;
+
+  it('user.start is an agent being alerted, not a join; acd.end ANSWERED is the answer, with answeredUserId', () => {
     expect(
       signalFromNotification({ topicName: topic('user.start'), eventBody: { userId: 'u1', participantId: 'p1', eventTime: 1 } }),
-    ).toMatchObject({
-      signal: 'agent.joined',
-      agentUserId: 'u1',
-      conversationId: CONVERSATION,
+    ).toMatchObject({ signal: 'agent.alerting', agentUserId: 'u1', participantId: 'p1', conversationId: CONVERSATION });
+    const answered = signalFromNotification({
+      topicName: topic('acd.end'),
+      eventBody: { participantId: 'acd1', disconnectType: 'TRANSFER', acdOutcome: 'ANSWERED', answeredUserId: 'u1', eventTime: 2 },
     });
+    expect(answered).toMatchObject({ signal: 'agent.joined', agentUserId: 'u1' });
+    expect(answered?.disconnectType).toBeUndefined();
+    expect(
+      signalFromNotification({
+        topicName: topic('acd.end'),
+        eventBody: { participantId: 'acd1', disconnectType: 'PEER', acdOutcome: 'ABANDON' },
+      }),
+    ).toMatchObject({ signal: 'queue.left', queueOutcome: 'ABANDON', disconnectType: 'PEER', disconnectClass: 'end' });
+  });
+
+  it('an alerted agent who does not answer: unanswered, by the value or by the durations', () => {
+    const userEnd = (body: Record<string, unknown>) =>
+      signalFromNotification({ topicName: topic('user.end'), eventBody: { participantId: 'p1', ...body } });
+    for (const value of ['NO_ANSWER_TRANSFER', 'NOT_AVAILABLE_TRANSFER', 'transfer.noanswer', 'notAvailableTransfer']) {
+      expect(userEnd({ disconnectType: value })).toMatchObject({ signal: 'agent.left', disconnectClass: 'transfer', unanswered: true });
+    }
+    expect(userEnd({ disconnectType: 'CLIENT', alertingDurationMs: 8000, interactingDurationMs: 0 })).toMatchObject({
+      disconnectType: 'CLIENT',
+      disconnectClass: 'end',
+      unanswered: true,
+    });
+    expect(userEnd({ disconnectType: 'CLIENT', alertingDurationMs: 8000, interactingDurationMs: 60000 })).toMatchObject({
+      unanswered: false,
+    });
+  });
+
+  it('maps customer.end (PEER: the agent ended it) and acw', () => {
     expect(
       signalFromNotification({ topicName: topic('customer.end'), eventBody: { disconnectType: 'client', participantId: 'c1' } }),
-    ).toMatchObject({
-      signal: 'customer.left',
-      disconnectType: 'client',
+    ).toMatchObject({ signal: 'customer.left', disconnectType: 'CLIENT', endedBy: 'customer' });
+    expect(signalFromNotification({ topicName: topic('customer.end'), eventBody: { disconnectType: 'PEER' } })).toMatchObject({
+      endedBy: 'agent',
     });
     expect(signalFromNotification({ topicName: topic('acw'), eventBody: { userId: 'u1', wrapupCode: 'x' } })).toMatchObject({
       signal: 'agent.wrapup',
@@ -231,10 +314,11 @@ describe('signalFromNotification', () => {
     expect(signalFromNotification({})).toBeUndefined();
   });
 
-  it('lists the four lifecycle topics of a conversation', () => {
+  it('lists the five lifecycle topics of a conversation', () => {
     expect(conversationTopics('c-1')).toEqual([
       'v2.detail.events.conversation.c-1.user.start',
       'v2.detail.events.conversation.c-1.user.end',
+      'v2.detail.events.conversation.c-1.acd.end',
       'v2.detail.events.conversation.c-1.customer.end',
       'v2.detail.events.conversation.c-1.acw',
     ]);

@@ -5,6 +5,8 @@ import type {
   CardAction,
   DatePicker,
   EventAttachment,
+  ListPicker,
+  OtherContent,
   ProviderEvent,
   QuickReply,
   ReceiptEvent,
@@ -59,6 +61,9 @@ function agentMessage(message: OutboundWebhookMessage, base: Base): NormalisedWe
   const quickReplies: QuickReply[] = [];
   const cards: Card[] = [];
   let datePicker: DatePicker | undefined;
+  let listPicker: ListPicker | undefined;
+  let location: AgentMessageEvent['location'];
+  const otherContent: OtherContent[] = [];
   if (str(message.text)) texts.push(message.text!);
 
   for (const content of Array.isArray(message.content) ? message.content : []) {
@@ -72,6 +77,34 @@ function agentMessage(message: OutboundWebhookMessage, base: Base): NormalisedWe
       case 'QuickReply': {
         const text = str(content.quickReply?.text);
         if (text) quickReplies.push({ text, payload: str(content.quickReply?.payload) ?? text });
+        break;
+      }
+      case 'QuickReplyV2': {
+        const title = str(content.quickReplyV2?.title);
+        if (title) texts.push(title);
+        for (const action of content.quickReplyV2?.actions ?? []) {
+          const text = str(action?.text);
+          if (text) quickReplies.push({ text, payload: str(action.payload) ?? text });
+        }
+        break;
+      }
+      case 'Text': {
+        const body = str(content.text?.body);
+        if (body) texts.push(body);
+        break;
+      }
+      case 'ListPicker':
+        listPicker = listPickerOf(content);
+        break;
+      case 'Location': {
+        const l = content.location;
+        location = {
+          url: str(l?.url),
+          address: str(l?.address),
+          text: str(l?.text),
+          latitude: typeof l?.latitude === 'number' ? l.latitude : undefined,
+          longitude: typeof l?.longitude === 'number' ? l.longitude : undefined,
+        };
         break;
       }
       case 'Carousel':
@@ -95,12 +128,15 @@ function agentMessage(message: OutboundWebhookMessage, base: Base): NormalisedWe
         break;
       }
       default:
-        skipped.push(`unsupported content type '${String(content?.contentType)}'`);
+        // Forms, payments, interactive applications, stories, reactions and types added later: passed on unchanged.
+        if (typeof content?.contentType === 'string' && content.contentType) otherContent.push(content as OtherContent);
+        else skipped.push('content element without a contentType');
     }
   }
 
   const text = texts.length > 0 ? texts.join('\n') : undefined;
-  if (!text && attachments.length === 0 && quickReplies.length === 0 && cards.length === 0 && !datePicker) {
+  const rich = quickReplies.length > 0 || cards.length > 0 || datePicker || listPicker || location || otherContent.length > 0;
+  if (!text && attachments.length === 0 && !rich) {
     return { events: [], skipped: [...skipped, `${String(message.type)} message with nothing to relay`] };
   }
   const entity = message.originatingEntity;
@@ -112,9 +148,30 @@ function agentMessage(message: OutboundWebhookMessage, base: Base): NormalisedWe
     quickReplies,
     cards,
     datePicker,
+    ...(listPicker ? { listPicker } : {}),
+    ...(location ? { location } : {}),
+    ...(otherContent.length > 0 ? { otherContent } : {}),
     originatingEntity: entity === 'Human' || entity === 'Bot' ? entity : undefined,
   };
   return { events: [event], skipped };
+}
+
+function listPickerOf(content: OutboundContent): ListPicker {
+  const picker = content.listPicker;
+  return {
+    title: str(picker?.receivedMessage?.title),
+    subtitle: str(picker?.receivedMessage?.subtitle),
+    sections: (picker?.sections ?? []).map((section) => ({
+      title: str(section?.title),
+      multipleSelection: typeof section?.multipleSelection === 'boolean' ? section.multipleSelection : undefined,
+      items: (section?.items ?? []).map((item) => ({
+        id: str(item?.id),
+        title: str(item?.title),
+        subtitle: str(item?.subtitle),
+        imageUrl: str(item?.imageUrl),
+      })),
+    })),
+  };
 }
 
 function attachment(content: OutboundContent): EventAttachment | undefined {
@@ -186,6 +243,7 @@ function receipt(message: OutboundWebhookMessage, base: Base): ReceiptEvent {
     ...base,
     // One message gets several receipts (Sent, Delivered, Read…); each status is its own event.
     providerEventId: `${base.providerEventId}:${status}`,
+    ...(message.direction === 'Inbound' || message.direction === 'Outbound' ? { direction: message.direction } : {}),
     status,
     reasons: (Array.isArray(message.reasons) ? message.reasons : [])
       .filter((r) => str(r?.code))

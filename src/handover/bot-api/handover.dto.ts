@@ -7,6 +7,7 @@ import {
   IsInt,
   IsISO8601,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -119,11 +120,34 @@ function HasTextOrAttachments(): PropertyDecorator {
     validator: {
       validate: (_: unknown, args) => {
         const dto = args?.object as UserMessageDto;
-        return Boolean(dto.text) || (dto.attachments?.length ?? 0) > 0;
+        return Boolean(dto.text) || (dto.attachments?.length ?? 0) > 0 || dto.quickReply !== undefined;
       },
-      defaultMessage: () => 'text or attachments must be given',
+      defaultMessage: () => 'text, attachments or quickReply must be given',
     },
   });
+}
+
+/** The user picked a quick reply (or a card button, or a date) of an agent message. */
+export class QuickReplyDto {
+  @ApiProperty({
+    example: 'c327c2078ca056db130c55ce648d9fa2',
+    description: 'The `data.messageId` of the agent.message that offered the choice.',
+  })
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,256}$/, { message: '$property must be the data.messageId of an agent.message (1-256 printable characters)' })
+  messageId!: string;
+
+  @ApiProperty({ example: 'yes', description: 'The payload of the option picked.' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT_LENGTH)
+  payload!: string;
+
+  @ApiProperty({ example: 'Yes', description: 'The label the user picked.' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT_LENGTH)
+  text!: string;
 }
 
 export class UserMessageDto {
@@ -135,7 +159,7 @@ export class UserMessageDto {
   @ApiPropertyOptional({ example: 'Here is my invoice' })
   @HasTextOrAttachments()
   // Not @IsOptional(): that would skip HasTextOrAttachments too, and accept `{}` or `{"text": null}` as a message.
-  @ValidateIf((o: UserMessageDto) => o.text !== undefined || !o.attachments?.length)
+  @ValidateIf((o: UserMessageDto) => o.text !== undefined || (!o.attachments?.length && o.quickReply === undefined))
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   text?: string;
@@ -146,6 +170,18 @@ export class UserMessageDto {
   @ValidateNested({ each: true })
   @Type(() => AttachmentDto)
   attachments?: AttachmentDto[];
+
+  @ApiPropertyOptional({
+    type: QuickReplyDto,
+    description:
+      'The user picked a quick reply or button of an agent message: Genesys gets an inbound structured response. ' +
+      '`text` may then be left out (a different text is sent after it as a message).',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => QuickReplyDto)
+  quickReply?: QuickReplyDto;
 }
 
 export class AvailabilityQueryDto {

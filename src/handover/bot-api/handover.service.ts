@@ -10,12 +10,12 @@ import {
 import { ProviderError, ProviderRejectedError } from '../../contact-center/provider-errors';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import type { Endpoint } from '../../endpoints/endpoint.model';
-import type { Availability, CustomerProfile, RoutingData } from '../../contact-center/contact-center-provider';
+import type { Availability, CustomerProfile, CustomerReply, RoutingData } from '../../contact-center/contact-center-provider';
 import { ProviderRegistry } from '../../contact-center/provider-registry';
 import { RedisService } from '../../infrastructure/redis/redis.service';
-import { Handover, HandoverState } from '../domain/handover.model';
+import { Handover, HandoverState, MessageOffers } from '../domain/handover.model';
 import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
-import { StartHandoverDto, UserMessageDto } from './handover.dto';
+import { QuickReplyDto, StartHandoverDto, UserMessageDto } from './handover.dto';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { entryMark, splitText, transcriptMessages, unsentEntries } from '../domain/transcript';
 
@@ -70,7 +70,7 @@ export class HandoverService {
     };
     // The provider needs a first message to open the conversation.
     if (texts.length === 0) texts.push(`${customer.nickname ?? customer.firstName ?? 'The customer'} asked to talk to an agent.`);
-    const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts });
+    const open = this.lifecycle.agentEntry({ kind: 'open', handoverId: handover.id, customer, routing, texts, time: now });
     const facts = await this.lifecycle.requested(endpoint, handover, routing);
     const result = await this.sessions
       .startHandover(
@@ -103,6 +103,7 @@ export class HandoverService {
   ): Promise<{ sessionId: string; handoverId: string; messageId: string; duplicate: boolean }> {
     const handover = await this.handoverOf(endpoint.id, sessionId);
     const messageId = dto.messageId ?? `msg-${randomUUID()}`;
+    const reply = dto.quickReply ? await this.replyTo(handover, dto.quickReply) : undefined;
     const result = await this.queue(handover, {
       lane: 'to-agent',
       entry: this.lifecycle.agentEntry({
@@ -112,9 +113,16 @@ export class HandoverService {
         messageId,
         text: dto.text,
         attachments: dto.attachments ?? [],
+        time: new Date().toISOString(),
+        ...(reply ? { reply } : {}),
       }),
       dedupeKey: dto.messageId ? this.redis.keys.botMessageSeen(endpoint.id, sessionId, dto.messageId) : undefined,
-      timeline: this.lifecycle.timeline(handover, 'user.message', { messageId, text: dto.text, attachments: dto.attachments?.length ?? 0 }),
+      timeline: this.lifecycle.timeline(handover, 'user.message', {
+        messageId,
+        text: dto.text,
+        attachments: dto.attachments?.length ?? 0,
+        ...(reply ? { reply: { type: reply.type, originatingMessageId: reply.originatingMessageId, text: reply.text } } : {}),
+      }),
       activity: this.lifecycle.activity(endpoint),
     });
     if (result === 'queued') this.lifecycle.messageQueued(handover, 'user');
@@ -149,6 +157,26 @@ export class HandoverService {
       if (err instanceof ProviderError) throw new ServiceUnavailableException(`The contact center is unavailable: ${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * The pick as what it answers: the agent message it names must be one of this handover's (its timeline entry says
+   * what it offered), and the payload decides between its quick replies, card buttons and dates.
+   */
+  private async replyTo(handover: HandoverIdentity, pick: QuickReplyDto): Promise<CustomerReply> {
+    const entry = (await this.sessions.timeline(handover.endpointId, handover.sessionId)).find(
+      (e) => e.event === 'agent.message' && e.handoverId === handover.id && e.detail?.providerMessageId === pick.messageId,
+    );
+    if (!entry) {
+      throw new BadRequestException([`quickReply.messageId must be the data.messageId of an agent.message of this handover`]);
+    }
+    const offers = (entry.detail?.offers ?? {}) as MessageOffers;
+    const types = (['QuickReply', 'Button', 'DatePicker'] as const).filter((type) => (offers[type]?.length ?? 0) > 0);
+    if (types.length === 0) {
+      throw new BadRequestException([`quickReply.messageId names an agent.message without quick replies, buttons or dates`]);
+    }
+    const type = types.find((t) => offers[t]!.includes(pick.payload)) ?? types[0];
+    return { originatingMessageId: pick.messageId, type, text: pick.text, payload: pick.payload };
   }
 
   /**

@@ -10,7 +10,7 @@ const event: BotEvent<'agent.message'> = {
   userId: 'u-1',
   handoverId: 'ho_1',
   time: '2024-01-01T00:00:00.000Z',
-  data: { text: 'hi', attachments: [], quickReplies: [], agent: {} },
+  data: { messageId: 'p-1', text: 'hi', attachments: [], quickReplies: [], agent: {} },
 };
 const entry = (body: BotLaneBody, annotations?: Record<string, string>): MailboxEntry<BotLaneBody> => ({
   id: 'evt_1',

@@ -1,4 +1,4 @@
-import type { CustomerProfile, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
+import type { CustomerProfile, CustomerReply, OutgoingAttachment, RoutingData } from '../../contact-center/contact-center-provider';
 import type { BotRoute } from '../../bot/bot-callback-event';
 import type { BotEvent } from './bot-events';
 import type { MailboxEntry } from '../../relay/session-mailbox';
@@ -12,8 +12,21 @@ export type AgentCommand =
       routing: RoutingData;
       /** Transcript parts, then the bot's first text: sent in this order, routing data on the first. */
       texts: string[];
+      /** When the handover was asked for: the messages' time, the same on every retry (absent in commands queued before it existed). */
+      time?: string;
     }
-  | { kind: 'message'; handoverId: string; customer: CustomerProfile; messageId: string; text?: string; attachments: OutgoingAttachment[] }
+  | {
+      kind: 'message';
+      handoverId: string;
+      customer: CustomerProfile;
+      messageId: string;
+      text?: string;
+      attachments: OutgoingAttachment[];
+      /** When the user wrote: the message's time at the provider, the same on every retry. */
+      time?: string;
+      /** The user picked a quick reply, button or date of an agent message. */
+      reply?: CustomerReply;
+    }
   | { kind: 'typing'; handoverId: string; customer: CustomerProfile }
   | {
       kind: 'receipt';

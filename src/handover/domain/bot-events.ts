@@ -1,4 +1,12 @@
-import type { Card, DatePicker, EventAttachment, QuickReply } from '../../contact-center/provider-events';
+import type {
+  Card,
+  DatePicker,
+  EventAttachment,
+  ListPicker,
+  OtherContent,
+  QuickReply,
+  SharedLocation,
+} from '../../contact-center/provider-events';
 import type { EndReason } from './handover.model';
 
 export const BOT_EVENT_TYPES = [
@@ -16,11 +24,16 @@ export interface BotEventData {
   'handover.queue_update': { position?: number; estimatedWaitMs?: number };
   'agent.joined': { agent: { name?: string } };
   'agent.message': {
+    /** The provider's id of this agent message: what a quick-reply click names (`quickReply.messageId`). */
+    messageId: string;
     text?: string;
     attachments: EventAttachment[];
     quickReplies: QuickReply[];
     cards?: Card[];
     datePicker?: DatePicker;
+    listPicker?: ListPicker;
+    location?: SharedLocation;
+    otherContent?: OtherContent[];
     agent: { name?: string };
   };
   'agent.typing': { durationMs?: number; agent: { name?: string } };

@@ -111,8 +111,8 @@ export class HandoverLifecycle {
   }
 
   /** The contact center moved the conversation to another agent: recorded in the timeline and counted. */
-  async transferred(handover: HandoverRef, fromAgent: string | undefined): Promise<void> {
-    const entry = this.timeline(handover, 'agent.transferred', { agent: fromAgent });
+  async transferred(handover: HandoverRef, fromAgent: string | undefined, disconnectType?: string): Promise<void> {
+    const entry = this.timeline(handover, 'agent.transferred', { agent: fromAgent, ...(disconnectType ? { disconnectType } : {}) });
     await this.sessions.appendTimeline(handover.endpointId, handover.sessionId, entry);
     await this.observe('transferred', () => this.observer.transferred(handover, entry.time));
   }
@@ -144,11 +144,14 @@ export class HandoverLifecycle {
     return this.counted(result, 'queued');
   }
 
-  /** An agent joined: activates a waiting handover, or announces the new agent after a transfer. */
-  async agentJoined(handover: HandoverRef, agentName: string | undefined): Promise<boolean> {
+  /**
+   * An agent joined: activates a waiting handover, or announces the new agent after a transfer. The agent is known by
+   * Genesys user id when the signal gives one (two agents may share a name), else by name.
+   */
+  async agentJoined(handover: HandoverRef, agentName: string | undefined, agentUserId?: string): Promise<boolean> {
     const data = { agent: agentName ? { name: agentName } : {} };
     const at = new Date().toISOString();
-    const fields = { activeAt: at, ...(agentName ? { agentName } : {}) };
+    const fields = { activeAt: at, ...(agentName ? { agentName } : {}), ...(agentUserId ? { agentUserId } : {}) };
     const activated = await this.sessions.transition(handover, {
       from: ['requested', 'queued'],
       to: 'active',
@@ -159,15 +162,26 @@ export class HandoverLifecycle {
     if (activated.status === 'ok') await this.observe('answered', () => this.observer.answered(handover, at));
     if (activated.status !== 'conflict' || activated.state !== 'active') return this.counted(activated, 'active');
     const current = await this.sessions.getHandover(handover.id);
-    if (!agentName || current?.agentName === agentName) return false;
+    const sameAgent = agentUserId && current?.agentUserId ? current.agentUserId === agentUserId : current?.agentName === agentName;
+    if (!agentName || sameAgent) {
+      // The same agent, now known by id too (a first message announced the join before the notification).
+      if (agentUserId && current && !current.agentUserId) await this.sessions.setHandoverFields(handover.id, { agentUserId });
+      return false;
+    }
     const changed = await this.sessions.transition(handover, {
       from: ['active'],
       to: 'active',
-      fields: { agentName },
+      fields: { agentName, ...(agentUserId ? { agentUserId } : {}) },
       timeline: this.timeline(handover, 'agent.joined', { agent: agentName, transfer: true }),
       botEntry: this.botEntry(handover, 'agent.joined', data),
     });
     return changed.status === 'ok';
+  }
+
+  /** An agent answered (a provider signal or a confirmed participant state): no more "agent left" pending, and the activity clock restarts. */
+  async agentAnswered(endpoint: Endpoint, handover: HandoverRef, agentName: string | undefined, agentUserId?: string): Promise<void> {
+    await this.sessions.cancelTimer('agent-left', handover.id);
+    if (await this.agentJoined(handover, agentName, agentUserId)) await this.touch(endpoint, handover.id);
   }
 
   /** Ends a live handover once: the bot gets handover.ended; a conversation we end is disconnected at the provider. */

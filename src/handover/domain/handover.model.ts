@@ -24,6 +24,18 @@ export interface Handover {
   reason?: EndReason;
   conversationId?: string;
   agentName?: string;
+  /** The provider's id of the agent who answered (Genesys user id), when the signal gave one. */
+  agentUserId?: string;
+  /** The agent being offered the conversation (alerted, not yet answered): participant and user id, since when. */
+  alertingParticipantId?: string;
+  alertingUserId?: string;
+  alertingSince?: string;
+  /**
+   * The conversation was an earlier handover's, reopened by the provider (Genesys threading timeline): that
+   * handover's id, and the participant legs that were already over when this one began (their events are not ours).
+   */
+  rethreadedFrom?: string;
+  earlierLegs?: string[];
   createdAt: string;
   queuedAt?: string;
   activeAt?: string;
@@ -49,4 +61,7 @@ export interface TimelineEntry {
   detail?: Record<string, unknown>;
 }
 
-export type TimerKind = 'inactivity' | 'queue-timeout' | 'queue-poll' | 'agent-left';
+export type TimerKind = 'inactivity' | 'queue-timeout' | 'queue-poll' | 'agent-left' | 'agent-check';
+
+/** The choices an agent message offered, by the structured-response type that answers them: their payloads. */
+export type MessageOffers = Partial<Record<'QuickReply' | 'Button' | 'DatePicker', string[]>>;

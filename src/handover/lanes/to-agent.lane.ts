@@ -47,7 +47,7 @@ export class ToAgentLane extends LaneWorker {
     const endpoint = await laneEndpoint(this.endpoints, endpointId);
     const handover = await this.sessions.getHandover(command.handoverId);
     if (!handover) return;
-    await this.execute(endpoint, this.providers.forEndpoint(endpoint), handover, command, entry.id);
+    await this.execute(endpoint, this.providers.forEndpoint(endpoint), handover, command, entry);
   }
 
   private async execute(
@@ -55,29 +55,34 @@ export class ToAgentLane extends LaneWorker {
     provider: ContactCenterProvider,
     handover: Handover,
     command: AgentCommand,
-    entryId: string,
+    entry: MailboxEntry,
   ): Promise<void> {
-    const time = new Date().toISOString();
+    // A message's identity at the provider is its id and its time: both are fixed when the command is queued, so a
+    // retry repeats them exactly (commands queued before `time` existed use the entry's own timestamp).
+    const commandTime = (command.kind === 'open' || command.kind === 'message') && command.time ? Date.parse(command.time) : entry.at;
+    const at = (offsetMs = 0) => new Date(commandTime + offsetMs).toISOString();
     switch (command.kind) {
       case 'open': {
         if (handover.state === 'ended') return;
         let conversationId = handover.conversationId;
         let submitted = false;
         for (const [index, text] of command.texts.entries()) {
-          // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message.
+          // Ids derived from the entry stay the same on a retry, so Genesys sees repeats as the same message; the
+          // parts are a millisecond apart, in order.
           const sent = await provider.sendCustomerMessage(endpoint, {
             customer: command.customer,
-            messageId: `${entryId}-${index}`,
-            time,
+            messageId: `${entry.id}-${index}`,
+            time: at(index),
             text,
             routing: index === 0 ? command.routing : undefined,
           });
           // Once something reached the provider there is a conversation to close, even if the handover ends now.
-          const fields: Record<string, string> = submitted ? {} : { submittedAt: time };
+          const fields: Record<string, string> = submitted ? {} : { submittedAt: new Date().toISOString() };
           submitted = true;
           if (!conversationId && sent.conversationId) fields.conversationId = conversationId = sent.conversationId;
           if (Object.keys(fields).length > 0) {
             // Stored before the state changes, so a release racing with this still finds what to disconnect.
+            if (fields.conversationId) Object.assign(fields, await this.rethreading(endpoint, provider, handover, fields.conversationId));
             await this.sessions.setHandoverFields(handover.id, fields);
             if (fields.conversationId) await this.sessions.mapConversation(fields.conversationId, handover.id);
           }
@@ -99,13 +104,14 @@ export class ToAgentLane extends LaneWorker {
         await provider.sendCustomerMessage(endpoint, {
           customer: command.customer,
           messageId: command.messageId,
-          time,
+          time: at(),
           text: command.text,
           attachments: command.attachments,
+          ...(command.reply ? { reply: command.reply } : {}),
         });
         return;
       case 'typing':
-        if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, time);
+        if (handover.state !== 'ended') await provider.sendCustomerTyping(endpoint, command.customer, new Date().toISOString());
         return;
       case 'receipt':
         await this.receipts.send(endpoint, command);
@@ -116,14 +122,44 @@ export class ToAgentLane extends LaneWorker {
           if (!handover.queuedAt && !(await this.sessions.getHandoverField(handover.id, 'submittedAt'))) return;
           const identity = await this.sessions.identity(handover.id);
           const customer = identity?.customer ?? { id: handover.userId };
-          await provider.leaveConversation(endpoint, { customer, conversationId: handover.conversationId, messageId: entryId });
+          await provider.leaveConversation(endpoint, { customer, conversationId: handover.conversationId, messageId: entry.id });
           return;
         }
         if (!handover.conversationId) return;
         await provider.disconnectCustomer(endpoint, handover.conversationId);
-        await provider.unwatchConversation(endpoint, handover.conversationId).catch(() => undefined);
+        // Reopened for a later handover meanwhile (threading timeline): its watch is that handover's now.
+        if ((await this.sessions.identityOfConversation(handover.conversationId, { fresh: true }))?.id === handover.id) {
+          await provider.unwatchConversation(endpoint, handover.conversationId).catch(() => undefined);
+        }
         return;
     }
+  }
+
+  /**
+   * The provider put the new handover into an earlier handover's conversation (Genesys reopens a disconnected one
+   * within the threading timeline, 72 h by default): note it, and the legs that were already over, whose late
+   * events belong to the earlier handover (ProviderEventIntake drops them).
+   */
+  private async rethreading(
+    endpoint: Endpoint,
+    provider: ContactCenterProvider,
+    handover: Handover,
+    conversationId: string,
+  ): Promise<Record<string, string>> {
+    const previous = await this.sessions.identityOfConversation(conversationId, { fresh: true });
+    if (!previous || previous.id === handover.id) return {};
+    const legs = (await provider.pastLegs?.(endpoint, conversationId)) ?? [];
+    await this.sessions.appendTimeline(
+      handover.endpointId,
+      handover.sessionId,
+      this.lifecycle.timeline(handover, 'provider.conversation_rethreaded', {
+        conversationId,
+        previousHandoverId: previous.id,
+        pastLegs: legs.length,
+      }),
+    );
+    this.log.log(`Handover ${handover.id}: conversation ${conversationId} reopened (it was handover ${previous.id}'s)`);
+    return { rethreadedFrom: previous.id, earlierLegs: JSON.stringify(legs.slice(-500)) };
   }
 
   async onDeadLetter(deadLetter: DeadLetter): Promise<void> {

@@ -11,13 +11,30 @@ import {
 } from '../../contact-center/provider-event-sink';
 import type { AgentMessageEvent, AgentTypingEvent, ConversationSignalEvent, ProviderEvent } from '../../contact-center/provider-events';
 import { RedisService } from '../../infrastructure/redis/redis.service';
-import { ENDED_BY_US, EndReason, Handover } from '../domain/handover.model';
+import { ENDED_BY_US, EndReason, Handover, MessageOffers } from '../domain/handover.model';
 import { HandoverIdentity, QueueMessageRequest, QueueMessageResult, SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
 import { LruCache } from '../../infrastructure/lru-cache';
+import { startAgentCheck, stopAgentCheck } from './agent-checks';
 
 /** Customers whose live handover is remembered per process (a few hundred bytes each). */
 const CUSTOMER_CACHE_SIZE = 50_000;
+
+/** How far the provider's clock may be behind ours when an event's time is compared with a handover's start. */
+const CLOCK_SKEW_MS = 2000;
+
+/**
+ * What an agent message offered to pick from, kept on its timeline entry so that the customer's pick (a bot message
+ * with `quickReply`) can be sent back as what it answers (HandoverService).
+ */
+function offersOf(event: AgentMessageEvent): { offers?: MessageOffers } {
+  const offers: MessageOffers = {};
+  if (event.quickReplies.length > 0) offers.QuickReply = event.quickReplies.map((q) => q.payload);
+  const buttons = event.cards.flatMap((c) => c.actions).filter((a) => a.type === 'postback');
+  if (buttons.length > 0) offers.Button = buttons.map((a) => a.payload ?? a.text);
+  if (event.datePicker) offers.DatePicker = event.datePicker.availableTimes.map((t) => t.dateTime);
+  return Object.keys(offers).length > 0 ? { offers } : {};
+}
 
 /**
  * Turns normalised provider events (webhooks, notifications) into bot events and state changes. Events for
@@ -78,12 +95,23 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     if (event.kind !== 'receipt') {
       await this.signal(endpoint, handover, event);
     } else if (event.status === 'Failed') {
+      // A receipt for the customer's own message (direction Inbound) is Genesys refusing that message (e.g. a media
+      // type the integration does not allow), not an agent message that failed; an Outbound one echoes a receipt
+      // about an agent message (ours, already counted when its delivery to the bot failed).
+      const rejected = event.direction !== 'Outbound';
       await this.sessions.appendTimeline(
         handover.endpointId,
         handover.sessionId,
-        this.lifecycle.timeline(handover, 'provider.receipt_failed', { providerMessageId: event.providerEventId, reasons: event.reasons }),
+        this.lifecycle.timeline(
+          handover,
+          event.direction === 'Inbound' ? 'provider.customer_message_rejected' : 'provider.receipt_failed',
+          {
+            providerMessageId: event.providerEventId.replace(/:Failed$/, ''),
+            reasons: event.reasons,
+          },
+        ),
       );
-      await this.lifecycle.deliveryFailed(handover, 'to_agent');
+      if (rejected) await this.lifecycle.deliveryFailed(handover, 'to_agent');
     }
     return 'accepted';
   }
@@ -107,7 +135,36 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
 
   private async findHandover(endpointId: string, event: ProviderEvent): Promise<Handover | undefined> {
     const identity = await this.findIdentity(endpointId, event);
-    return identity ? this.sessions.getHandover(identity.id) : undefined;
+    const handover = identity ? await this.sessions.getHandover(identity.id) : undefined;
+    if (handover?.state !== 'ended') return handover;
+    const owner = await this.currentOwner(endpointId, event, handover);
+    return owner ? this.sessions.getHandover(owner.id) : handover;
+  }
+
+  /**
+   * The event's conversation resolved to an ended handover, but the provider may have reopened it for a newer one
+   * (Genesys threading timeline): the mapping another process wrote since, or the user's live handover that has
+   * this conversation. While that handover is still opening (no conversation yet) the event cannot be placed: the
+   * sender retries (a WebSocket event in memory, a webhook with 503).
+   */
+  private async currentOwner(
+    endpointId: string,
+    event: { conversationId?: string },
+    stale: Pick<Handover, 'id' | 'userId'>,
+  ): Promise<HandoverIdentity | undefined> {
+    if (!event.conversationId) return undefined;
+    const mapped = await this.sessions.identityOfConversation(event.conversationId, { fresh: true });
+    if (mapped && mapped.id !== stale.id) return mapped;
+    const sessionId = await this.sessions.liveSessionOfUser(endpointId, stale.userId);
+    const live = sessionId ? await this.sessions.identityOfSession(endpointId, sessionId) : undefined;
+    if (!live || live.id === stale.id) return undefined;
+    const handover = await this.sessions.getHandover(live.id);
+    if (!handover || handover.state === 'ended') return undefined;
+    if (handover.conversationId === event.conversationId) return live;
+    if (!handover.conversationId) {
+      throw new Error(`Conversation ${event.conversationId} may be reopening for handover ${live.id}; retry the event`);
+    }
+    return undefined;
   }
 
   /** By conversation, then by the handover id the provider's address carries, then by the customer's live session. */
@@ -129,7 +186,8 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
    * records it. The first message of a human agent is proof enough that one joined, even before the notification:
    * the script then answers `inactive` and the join is recorded (and announced to the bot) first. A handover found
    * by the customer id alone comes from a per-process cache; when the script says that one is no longer live, the
-   * customer's live handover is looked up again once.
+   * customer's live handover is looked up again once. A conversation resolved to an ended handover may have been
+   * reopened for a newer one (currentOwner); an event older than the handover is a late one of an earlier handover.
    */
   private async relayToBot(endpoint: Endpoint, event: AgentMessageEvent | AgentTypingEvent): Promise<ProviderEventOutcome> {
     const cacheKey = !event.conversationId && !event.handoverId && event.customerId ? `${endpoint.id}\u0000${event.customerId}` : undefined;
@@ -143,6 +201,11 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
       handover = await this.findIdentity(endpoint.id, event);
     }
     if (cacheKey) this.byCustomer.delete(cacheKey);
+    const owner = handover && (await this.currentOwner(endpoint.id, event, handover));
+    if (owner && owner.endpointId === endpoint.id) {
+      const result = await this.queueForBot(endpoint, owner, event);
+      if (result !== 'rejected') return result === 'duplicate' ? 'duplicate' : 'accepted';
+    }
     this.logger.debug(`Dropped ${event.kind} ${event.providerEventId}: no live handover`);
     return 'no-handover';
   }
@@ -152,6 +215,9 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     handover: HandoverIdentity,
     event: AgentMessageEvent | AgentTypingEvent,
   ): Promise<QueueMessageResult> {
+    // Older than the handover (with 2 s for clocks apart): a late delivery from an earlier handover whose
+    // conversation the provider reopened for this one.
+    if (handover.createdAt && Date.parse(event.time) < Date.parse(handover.createdAt) - CLOCK_SKEW_MS) return 'rejected';
     const named = event.kind === 'agent.message' ? event.agentName : undefined;
     // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
     const agent = named ? { name: named } : {};
@@ -174,11 +240,15 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
               handover,
               'agent.message',
               {
+                messageId: event.providerEventId,
                 text: event.text,
                 attachments: event.attachments,
                 quickReplies: event.quickReplies,
                 ...(event.cards.length > 0 ? { cards: event.cards } : {}),
                 ...(event.datePicker ? { datePicker: event.datePicker } : {}),
+                ...(event.listPicker ? { listPicker: event.listPicker } : {}),
+                ...(event.location ? { location: event.location } : {}),
+                ...(event.otherContent ? { otherContent: event.otherContent } : {}),
                 agent,
               },
               { receiptFor: { providerMessageId: event.providerEventId, customer: handover.customer }, currentAgent },
@@ -187,6 +257,7 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
               providerMessageId: event.providerEventId,
               text: event.text,
               attachments: event.attachments.length,
+              ...offersOf(event),
             }),
             activity: this.lifecycle.activity(endpoint),
           };
@@ -202,28 +273,61 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
   }
 
   /**
-   * Agent left without a transfer: wait a little (a transfer may still arrive as a new agent) unless wrap-up or
-   * the customer's disconnect confirms the end.
+   * Lifecycle signals. Alerting is no join (the agent may not answer); an agent whose leg ends unanswered leaves the
+   * handover where it was (queued, the queue timeout still counting). A transfer keeps the handover. An agent who
+   * left for good starts a short grace (a transfer may still arrive as a new agent) that wrap-up or the customer's
+   * disconnect cuts short.
    */
   private async signal(endpoint: Endpoint, handover: Handover, event: ConversationSignalEvent): Promise<void> {
+    if (event.participantId && handover.earlierLegs?.includes(event.participantId)) {
+      this.logger.debug(`Dropped ${event.signal} of leg ${event.participantId}: it belongs to handover ${handover.rethreadedFrom}`);
+      return;
+    }
+    const detail = (extra: Record<string, unknown> = {}) => ({
+      ...(event.agentUserId ? { agentUserId: event.agentUserId } : {}),
+      ...(event.disconnectType ? { disconnectType: event.disconnectType } : {}),
+      ...extra,
+    });
     switch (event.signal) {
-      case 'agent.joined':
+      case 'agent.alerting':
         await this.sessions.cancelTimer('agent-left', handover.id);
-        if (await this.lifecycle.agentJoined(handover, event.agentName)) await this.lifecycle.touch(endpoint, handover.id);
+        await this.sessions.appendTimeline(
+          handover.endpointId,
+          handover.sessionId,
+          this.lifecycle.timeline(handover, 'agent.alerting', detail()),
+        );
+        if (event.participantId) await startAgentCheck(this.sessions, handover.id, event.participantId, event.agentUserId);
+        break;
+      case 'agent.joined':
+        await this.lifecycle.agentAnswered(endpoint, handover, event.agentName, event.agentUserId);
         break;
       case 'agent.left':
-        if (event.disconnectType === 'transfer') {
-          await this.lifecycle.transferred(handover, handover.agentName);
+        if (event.participantId && event.participantId === handover.alertingParticipantId) await stopAgentCheck(this.sessions, handover.id);
+        if (event.unanswered) {
+          await this.sessions.appendTimeline(
+            handover.endpointId,
+            handover.sessionId,
+            this.lifecycle.timeline(handover, 'agent.not_answered', detail()),
+          );
+        } else if (event.disconnectClass === 'transfer') {
+          await this.lifecycle.transferred(handover, handover.agentName, event.disconnectType);
         } else if (handover.state === 'active') {
           await this.sessions.schedule('agent-left', handover.id, Date.now() + this.config.agentLeftGraceMs);
         }
+        break;
+      case 'queue.left':
+        await this.sessions.appendTimeline(
+          handover.endpointId,
+          handover.sessionId,
+          this.lifecycle.timeline(handover, 'queue.left', detail({ outcome: event.queueOutcome })),
+        );
         break;
       case 'agent.wrapup':
         // Wrap-up also follows a transfer; only an agent who left without one ends the handover here.
         if (await this.sessions.hasTimer('agent-left', handover.id)) await this.lifecycle.end(handover, 'agent_ended');
         break;
       case 'customer.left':
-        await this.lifecycle.end(handover, event.disconnectType === 'peer' ? 'agent_ended' : 'customer_ended');
+        await this.lifecycle.end(handover, event.endedBy === 'agent' ? 'agent_ended' : 'customer_ended');
         break;
       case 'conversation.ended':
         await this.lifecycle.end(handover, 'agent_ended');

@@ -15,6 +15,8 @@ export interface HandoverIdentity {
   userId: string;
   customer: CustomerProfile;
   cognigyUrlToken?: string;
+  /** When the handover was requested (ISO); absent only for identities read before the field was part of it. */
+  createdAt?: string;
 }
 
 /** A message went one way or the other: lastActivityAt, and the inactivity timer re-armed when it has a due time. */
@@ -194,7 +196,7 @@ export class SessionsRepository {
   async identity(handoverId: string): Promise<HandoverIdentity | undefined> {
     const cached = this.identities.get(handoverId);
     if (cached) return cached;
-    const [id, endpointId, sessionId, userId, customer, cognigyUrlToken] = await this.redis.client.hmget(
+    const [id, endpointId, sessionId, userId, customer, cognigyUrlToken, createdAt] = await this.redis.client.hmget(
       this.handoverKey(handoverId),
       'id',
       'endpointId',
@@ -202,6 +204,7 @@ export class SessionsRepository {
       'userId',
       'customer',
       'cognigyUrlToken',
+      'createdAt',
     );
     if (!id || !endpointId || !sessionId || !userId) return undefined;
     const identity: HandoverIdentity = {
@@ -211,14 +214,19 @@ export class SessionsRepository {
       userId,
       customer: customer ? (JSON.parse(customer) as CustomerProfile) : { id: userId },
       ...(cognigyUrlToken ? { cognigyUrlToken } : {}),
+      ...(createdAt ? { createdAt } : {}),
     };
     this.identities.set(handoverId, identity);
     return identity;
   }
 
-  /** The identity of the handover a provider conversation belongs to (a conversation never changes hands). */
-  async identityOfConversation(conversationId: string): Promise<HandoverIdentity | undefined> {
-    let handoverId = this.conversations.get(conversationId);
+  /**
+   * The identity of the handover a provider conversation belongs to. A conversation can change hands: a provider
+   * may reopen it for a later handover (Genesys threading timeline), so a cached answer that turned out to be an
+   * ended handover is re-read with `fresh` (another process may have mapped it since).
+   */
+  async identityOfConversation(conversationId: string, options: { fresh?: boolean } = {}): Promise<HandoverIdentity | undefined> {
+    let handoverId = options.fresh ? undefined : this.conversations.get(conversationId);
     if (!handoverId) {
       handoverId = (await this.redis.client.get(this.redis.keys.conversation(conversationId))) ?? undefined;
       if (!handoverId) return undefined;
@@ -327,6 +335,7 @@ export class SessionsRepository {
 
   async mapConversation(conversationId: string, handoverId: string): Promise<void> {
     await this.redis.client.set(this.redis.keys.conversation(conversationId), handoverId, 'EX', 7 * 24 * 3600);
+    this.conversations.set(conversationId, handoverId);
   }
 
   async appendTimeline(endpointId: string, sessionId: string, entry: TimelineEntry): Promise<void> {
@@ -385,6 +394,12 @@ function toHandover(raw: Record<string, string>): Handover {
     reason: (raw.reason || undefined) as EndReason | undefined,
     conversationId: raw.conversationId || undefined,
     agentName: raw.agentName || undefined,
+    agentUserId: raw.agentUserId || undefined,
+    alertingParticipantId: raw.alertingParticipantId || undefined,
+    alertingUserId: raw.alertingUserId || undefined,
+    alertingSince: raw.alertingSince || undefined,
+    rethreadedFrom: raw.rethreadedFrom || undefined,
+    earlierLegs: raw.earlierLegs ? (JSON.parse(raw.earlierLegs) as string[]) : undefined,
     createdAt: raw.createdAt,
     queuedAt: raw.queuedAt || undefined,
     activeAt: raw.activeAt || undefined,

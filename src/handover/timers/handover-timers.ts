@@ -5,6 +5,7 @@ import { SessionMailbox } from '../../relay/session-mailbox';
 import { Handover, TimerKind } from '../domain/handover.model';
 import { SessionsRepository } from '../store/sessions.repository';
 import { HandoverLifecycle } from '../domain/handover-lifecycle';
+import { AgentChecks } from '../provider-intake/agent-checks';
 
 const TICK_MS = 250;
 const BATCH = 200;
@@ -25,6 +26,7 @@ export class HandoverTimers implements OnApplicationBootstrap, OnApplicationShut
     private readonly endpoints: EndpointsService,
     private readonly providers: ProviderRegistry,
     private readonly mailbox: SessionMailbox,
+    private readonly agentChecks: AgentChecks,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,6 +66,9 @@ export class HandoverTimers implements OnApplicationBootstrap, OnApplicationShut
           break;
         case 'queue-poll':
           await this.pollQueue(handover);
+          break;
+        case 'agent-check':
+          await this.agentChecks.check(handover);
           break;
       }
     } catch (err) {

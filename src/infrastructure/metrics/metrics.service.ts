@@ -48,6 +48,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly providerProblems = new Counter({
+    name: 'hc_provider_problems_total',
+    help:
+      'Problems a contact center reported for an endpoint, by endpoint, provider and problem ' +
+      '(subscription_rejected: notification topics refused, e.g. a missing permission; channel_limit: no notification channel left)',
+    labelNames: ['endpoint', 'provider', 'problem'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationChannels = new Gauge({
+    name: 'hc_genesys_notification_channels',
+    help: 'Genesys notification channels this process holds, by OAuth client (Genesys keeps at most 20 per client)',
+    labelNames: ['client'] as const,
+    registers: [this.registry],
+  });
+
   // Handover analytics (docs/reporting.md). Labels are bounded: endpoint ids and provider types are configuration,
   // never handover, user or conversation ids.
 

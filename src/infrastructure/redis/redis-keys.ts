@@ -153,6 +153,14 @@ export class RedisKeys {
   }
 
   /**
+   * Hash: problems a provider reported for one endpoint (field: problem code, value: JSON { message, since,
+   * lastSeen, details }), shown by the endpoint's health. A day after the last report (EXPIRE by the writer).
+   */
+  providerProblems(endpointId: string): string {
+    return this.key('provider-problems', endpointId);
+  }
+
+  /**
    * String `1`: one piece of a split customer message that Multicloud CX already accepted, so a retry of the message
    * sends only the rest. A few hours (set with EX by the writer).
    */

@@ -92,7 +92,9 @@ function transcriptRows(c) {
       note(
         `p:${p.id}:out`,
         p.endTime,
-        p.disconnectType === 'transfer' ? `${p.name ?? 'The agent'} transferred the chat` : `${p.name ?? 'The agent'} left`,
+        /_TRANSFER$|^TRANSFER$/.test(p.disconnectType ?? '')
+          ? `${p.name ?? 'The agent'} ${p.connectedTime ? 'transferred the chat' : 'did not answer'}`
+          : `${p.name ?? 'The agent'} left`,
       );
     if (p.purpose === 'customer' && p.endTime) note(`p:${p.id}:out`, p.endTime, 'Conversation ended');
   }

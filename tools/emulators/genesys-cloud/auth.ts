@@ -17,7 +17,16 @@ export class OAuthServer {
   private requests = new Map<string, number>();
 
   addClient(input: OAuthClientInput): void {
-    this.clients.set(input.clientId, { tokenTtlSeconds: DEFAULT_TOKEN_TTL_SECONDS, ...input });
+    this.clients.set(input.clientId, {
+      tokenTtlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
+      permissions: undefined,
+      ...input,
+    } as Required<OAuthClientInput>);
+  }
+
+  /** The client's permissions; undefined: all of them. */
+  permissionsOf(clientId: string): readonly string[] | undefined {
+    return this.clients.get(clientId)?.permissions;
   }
 
   /** Every issued token stops working (the next API call answers 401). */
@@ -61,6 +70,7 @@ export class OAuthServer {
       return sendGenesysError(res, 401, 'bad.credentials', 'Invalid login credentials.');
     }
     res.locals.clientId = token.clientId;
+    res.locals.token = match![1];
     next();
   };
 }

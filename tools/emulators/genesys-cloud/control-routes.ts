@@ -47,6 +47,25 @@ export function controlRoutes(emulator: GenesysEmulator): Router {
     res.json(emulator.joinAgent(req.params.id, { agentName: typeof agentName === 'string' ? agentName : undefined }));
   });
 
+  router.post('/conversations/:id/offer', (req, res) => {
+    const { agentName, alertingTimeoutMs } = body(req.body);
+    res.json(
+      emulator.offerAgent(req.params.id, {
+        agentName: typeof agentName === 'string' ? agentName : undefined,
+        alertingTimeoutMs: alertingTimeoutMs === undefined ? undefined : Number(alertingTimeoutMs),
+      }),
+    );
+  });
+
+  router.post('/conversations/:id/answer', (req, res) => {
+    res.json(emulator.answerAgent(req.params.id));
+  });
+
+  router.post('/conversations/:id/no-answer', (req, res) => {
+    const { disconnectType } = body(req.body);
+    res.json(emulator.missAgent(req.params.id, { disconnectType: typeof disconnectType === 'string' ? disconnectType : undefined }));
+  });
+
   router.post('/conversations/:id/typing', (req, res) => {
     res.status(202).json(emulator.agentTyping(req.params.id));
   });
@@ -56,8 +75,19 @@ export function controlRoutes(emulator: GenesysEmulator): Router {
   });
 
   router.post('/conversations/:id/transfer', (req, res) => {
-    const { agentName } = body(req.body);
-    res.json(emulator.transferAgent(req.params.id, { agentName: typeof agentName === 'string' ? agentName : '' }));
+    const { agentName, disconnectType, toQueue, answer } = body(req.body);
+    res.json(
+      emulator.transferAgent(req.params.id, {
+        agentName: typeof agentName === 'string' ? agentName : undefined,
+        disconnectType: typeof disconnectType === 'string' ? disconnectType : undefined,
+        toQueue: toQueue === true,
+        answer: answer === false ? false : undefined,
+      }),
+    );
+  });
+
+  router.post('/conversations/:id/customer-leaves', (req, res) => {
+    res.json(emulator.customerLeaves(req.params.id));
   });
 
   router.post('/conversations/:id/end', (req, res) => {

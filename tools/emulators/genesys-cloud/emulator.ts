@@ -26,14 +26,19 @@ import type {
   LogEntry,
   NotificationRecord,
   OAuthClientInput,
+  NoAnswerType,
   OpenIntegration,
   Participant,
   ResolvedOptions,
   RoutingSettings,
+  TransferType,
 } from './types';
+import { NO_ANSWER_TYPES, TRANSFER_TYPES } from './types';
 
 export const DEFAULT_QUEUE_ID = 'a1f2c3d4-0000-4000-8000-0000000e0001';
 const DEFAULT_AGENT_NAME = 'Emulated Agent';
+/** Genesys's default messaging threading timeline: 72 h (help "Messaging threading timeline"). */
+export const DEFAULT_THREADING_TIMELINE_SECONDS = 72 * 60 * 60;
 
 function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   return {
@@ -42,10 +47,11 @@ function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     webhookRetryDelayMs: options.webhookRetryDelayMs ?? 5000,
     webhookMaxRetries: options.webhookMaxRetries ?? 5,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 10000,
-    threadingTimelineSeconds: options.threadingTimelineSeconds ?? 0,
+    threadingTimelineSeconds: options.threadingTimelineSeconds ?? DEFAULT_THREADING_TIMELINE_SECONDS,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30000,
     notificationChannelTtlMs: options.notificationChannelTtlMs ?? 24 * 60 * 60 * 1000,
     inboundReceiptWebhooks: options.inboundReceiptWebhooks ?? false,
+    checkOriginatingMessage: options.checkOriginatingMessage ?? false,
     oauthClients: options.oauthClients ?? [],
     integrations: options.integrations ?? [],
     routing: {
@@ -79,7 +85,11 @@ export class GenesysEmulator {
     this.store = new EmulatorStore(options.threadingTimelineSeconds, options.routing);
     this.traffic = new TrafficControl((faults) => this.store.emitChange({ type: 'faults', faults }));
     this.notificationHub = new NotificationHub(
-      { heartbeatIntervalMs: options.heartbeatIntervalMs, channelTtlMs: options.notificationChannelTtlMs },
+      {
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        channelTtlMs: options.notificationChannelTtlMs,
+        permissionsOf: (clientId) => this.auth.permissionsOf(clientId),
+      },
       (record) => this.store.recordNotification(record),
     );
     this.dispatcher = new WebhookDispatcher(
@@ -125,6 +135,7 @@ export class GenesysEmulator {
   /** Stops deliveries and timers, closes every socket (notification sockets get `socket_closing` first). */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.store.close();
       this.dispatcher.close();
       this.traffic.releaseHanging();
       await Promise.all([this.notificationHub.close(), this.liveFeed.close()]);
@@ -141,6 +152,9 @@ export class GenesysEmulator {
   addOAuthClient(input: OAuthClientInput): void {
     if (typeof input?.clientId !== 'string' || typeof input.clientSecret !== 'string') {
       throw new ControlError(400, 'clientId and clientSecret are required strings');
+    }
+    if (input.permissions !== undefined && !(Array.isArray(input.permissions) && input.permissions.every((p) => typeof p === 'string'))) {
+      throw new ControlError(400, 'permissions must be a list of strings');
     }
     const ttl = input.tokenTtlSeconds;
     if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0)) {
@@ -197,6 +211,7 @@ export class GenesysEmulator {
       routing: { ...this.store.routing },
       faults: this.traffic.activeFaults(),
       notificationChannels: this.notificationHub.views(),
+      notificationChannelsEvicted: this.notificationHub.evicted,
       notifications: this.store.notificationLog(),
       apiCalls: this.apiCalls(),
     };
@@ -249,12 +264,53 @@ export class GenesysEmulator {
 
   // ---- acting as the agent ------------------------------------------------------------------------------------------
 
+  /**
+   * An agent picks the conversation up: offered and answered at once (`user.start`, then `acd.end` ANSWERED). An
+   * agent of that name already alerting answers.
+   */
   joinAgent(conversationId: string, options: { agentName?: string } = {}): ConversationView {
     const conversation = this.requireOpenConversation(conversationId);
     if (this.store.connectedAgent(conversation)) {
       throw new ControlError(409, 'An agent is already connected; use transfer');
     }
-    this.store.connectAgent(conversation, this.store.userByName(options.agentName || DEFAULT_AGENT_NAME));
+    const user = this.store.userByName(options.agentName || DEFAULT_AGENT_NAME);
+    const alerting = this.store.alertingAgent(conversation);
+    if (alerting && alerting.userId === user.id) this.store.answerAgent(conversation, alerting);
+    else if (alerting) throw new ControlError(409, `${alerting.name} is being alerted; answer or miss first`);
+    else this.store.connectAgent(conversation, user);
+    return this.store.view(conversation);
+  }
+
+  /** Routing alerts an agent (`user.start`); without an answer within `alertingTimeoutMs` the leg ends NO_ANSWER_TRANSFER. */
+  offerAgent(conversationId: string, options: { agentName?: string; alertingTimeoutMs?: number } = {}): ConversationView {
+    const conversation = this.requireOpenConversation(conversationId);
+    if (this.store.connectedAgent(conversation) || this.store.alertingAgent(conversation)) {
+      throw new ControlError(409, 'An agent is already connected or alerting');
+    }
+    const timeout = options.alertingTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new ControlError(400, 'alertingTimeoutMs must be > 0');
+    this.store.offerAgent(conversation, this.store.userByName(options.agentName || DEFAULT_AGENT_NAME), { alertingTimeoutMs: timeout });
+    return this.store.view(conversation);
+  }
+
+  /** The alerted agent answers. */
+  answerAgent(conversationId: string): ConversationView {
+    const conversation = this.requireOpenConversation(conversationId);
+    const alerting = this.store.alertingAgent(conversation);
+    if (!alerting) throw new ControlError(409, 'No agent is alerting');
+    this.store.answerAgent(conversation, alerting);
+    return this.store.view(conversation);
+  }
+
+  /** The alerted agent does not answer: the leg ends (NO_ANSWER_TRANSFER by default) and the conversation is queued again. */
+  missAgent(conversationId: string, options: { disconnectType?: string } = {}): ConversationView {
+    const conversation = this.requireOpenConversation(conversationId);
+    const alerting = this.store.alertingAgent(conversation);
+    if (!alerting) throw new ControlError(409, 'No agent is alerting');
+    const type = options.disconnectType ?? 'NO_ANSWER_TRANSFER';
+    if (!(NO_ANSWER_TYPES as readonly string[]).includes(type))
+      throw new ControlError(400, `disconnectType must be one of ${NO_ANSWER_TYPES.join(', ')}`);
+    this.store.missAgent(conversation, alerting, type as NoAnswerType);
     return this.store.view(conversation);
   }
 
@@ -270,10 +326,33 @@ export class GenesysEmulator {
     return this.dispatch(conversation, agentMessage(this.outboundContext(conversation), input));
   }
 
-  transferAgent(conversationId: string, options: { agentName: string }): ConversationView {
-    if (!options?.agentName) throw new ControlError(400, 'agentName is required');
+  /**
+   * The connected agent transfers: to a named agent (blind or forward: the first leg ends, then the next agent is
+   * alerted and, unless `answer: false`, answers; consult or conference: the next agent is connected first), or
+   * `toQueue` (the conversation waits in the queue for the next offer).
+   */
+  transferAgent(
+    conversationId: string,
+    options: { agentName?: string; disconnectType?: string; toQueue?: boolean; answer?: boolean },
+  ): ConversationView {
+    if (!options?.agentName && !options?.toQueue) throw new ControlError(400, 'agentName is required (or toQueue)');
+    const type = options.disconnectType ?? 'TRANSFER';
+    if (!(TRANSFER_TYPES as readonly string[]).includes(type))
+      throw new ControlError(400, `disconnectType must be one of ${TRANSFER_TYPES.join(', ')}`);
     const conversation = this.requireOpenConversation(conversationId);
-    this.store.transferAgent(conversation, this.requireAgent(conversation), this.store.userByName(options.agentName));
+    const to = options.agentName ? this.store.userByName(options.agentName) : undefined;
+    this.store.transferAgent(conversation, this.requireAgent(conversation), to, {
+      type: type as TransferType,
+      toQueue: options.toQueue,
+      answer: options.answer,
+    });
+    return this.store.view(conversation);
+  }
+
+  /** The customer leaves (their side ends with CLIENT, the agent's with PEER). */
+  customerLeaves(conversationId: string): ConversationView {
+    const conversation = this.requireOpenConversation(conversationId);
+    this.store.endConversation(conversation, 'customer');
     return this.store.view(conversation);
   }
 
@@ -323,6 +402,7 @@ export class GenesysEmulator {
       '/api/v2',
       openMessagingRoutes({
         store: this.store,
+        checkOriginatingMessage: this.options.checkOriginatingMessage,
         onInboundMessage: (conversation, entry) => {
           if (!this.options.inboundReceiptWebhooks) return;
           this.dispatch(conversation, inboundReceipt(this.outboundContext(conversation), entry));

@@ -73,7 +73,7 @@ export interface InboundReceipt {
 
 export interface InboundButtonResponse extends InboundBase {
   buttonResponse: { type: (typeof BUTTON_TYPES)[number]; text: string; payload: string };
-  originatingMessageId?: string;
+  originatingMessageId: string;
   customAttributes: Record<string, string>;
 }
 
@@ -83,6 +83,8 @@ export function parseInboundMessage(body: unknown): InboundMessage {
   const text = optionalString(root, 'text', '');
   const attachments = root.content === undefined ? [] : array(root.content, 'content').map(parseContent);
   if (!text && attachments.length === 0) throw GenesysApiError.badRequest(TEXT_OR_CONTENT_REQUIRED);
+  // "If contentType = "Attachment" only one item is allowed" (OpenMessageContent; the outbound schema says the same).
+  if (attachments.length > 1) throw GenesysApiError.badRequest('content should NOT have more than 1 items');
   return { ...base, text, attachments, customAttributes: customAttributes(root), metadata: topLevelMetadata(root) };
 }
 
@@ -121,19 +123,22 @@ export function parseInboundReceipt(body: unknown): InboundReceipt {
   };
 }
 
+/**
+ * `OpenInboundStructuredResponseMessage`: `channel`, `buttonResponse` and `originatingMessageId` are all required,
+ * and so are `type`, `text` and `payload` of `ContentButtonResponse` (SDK `index.d.ts`, Python SDK docs).
+ */
 export function parseInboundButtonResponse(body: unknown): InboundButtonResponse {
   const root = object(body, '');
   const base = parseSender(root);
   const button = object(required(root, 'buttonResponse', ''), 'buttonResponse');
-  const payload = requiredString(button, 'payload', 'buttonResponse');
   return {
     ...base,
     buttonResponse: {
       type: oneOf(button, 'type', 'buttonResponse', BUTTON_TYPES),
-      text: optionalString(button, 'text', 'buttonResponse') ?? payload,
-      payload,
+      text: requiredString(button, 'text', 'buttonResponse'),
+      payload: requiredString(button, 'payload', 'buttonResponse'),
     },
-    originatingMessageId: optionalString(root, 'originatingMessageId', ''),
+    originatingMessageId: requiredString(root, 'originatingMessageId', ''),
     customAttributes: customAttributes(root),
   };
 }

@@ -1,3 +1,3 @@
-export { GenesysEmulator, DEFAULT_QUEUE_ID } from './emulator';
+export { GenesysEmulator, DEFAULT_QUEUE_ID, DEFAULT_THREADING_TIMELINE_SECONDS } from './emulator';
 export { signWebhookBody } from './outbound-webhooks';
 export * from './types';

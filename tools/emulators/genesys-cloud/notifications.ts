@@ -8,6 +8,10 @@ import type { LifecycleEvent } from './store';
 import type { NotificationChannelView, NotificationRecord } from './types';
 
 const MAX_TOPICS_PER_CHANNEL = 1000;
+/** "There is a limit of 20 channels per user/app combination. Creating a 21st channel will remove the channel with oldest last used date. Channels without an active connection will be removed first." */
+export const MAX_CHANNELS_PER_CLIENT = 20;
+/** The permission detail-event topics need (reference §5; the exact string is unverified on a real organisation). */
+export const DETAIL_EVENTS_PERMISSION = 'analytics:conversationDetail:view';
 const SOCKET_PATH = /^\/v2\/notifications\/channels\/([^/?]+)$/;
 /** How long a closing socket may take to finish its close handshake before it is cut. */
 const CLOSE_GRACE_MS = 500;
@@ -15,6 +19,9 @@ const CLOSE_GRACE_MS = 500;
 interface Channel {
   id: string;
   clientId: string;
+  /** The access token that created it (`includechannels=token` lists only those). */
+  token: string;
+  lastUsedAt: number;
   connectUri: string;
   expiresAt: number;
   topics: Set<string>;
@@ -25,19 +32,42 @@ interface Channel {
 export interface NotificationOptions {
   heartbeatIntervalMs: number;
   channelTtlMs: number;
+  /** The permissions of an OAuth client, or undefined when it has all of them. */
+  permissionsOf?: (clientId: string) => readonly string[] | undefined;
 }
 
-/** The Genesys detail-event body (`UserStart…`, `UserEnd…`, `CustomerEnd…`, `AfterCallWork…`) of a lifecycle change. */
+/** The permissions a topic needs. */
+function permissionsFor(topic: string): string[] {
+  return topic.startsWith('v2.detail.events.') ? [DETAIL_EVENTS_PERMISSION] : [];
+}
+
+const since = (from: string | undefined, to: string | undefined): number | undefined =>
+  from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined;
+
+/**
+ * The Genesys detail-event body of a lifecycle change (`CustomerStart…`, `AcdStart…`, `AcdEnd…`, `UserStart…`,
+ * `UserEnd…`, `CustomerEnd…`, `AfterCallWork…` of the SDK's notificationMappings.json); `disconnectType` in the
+ * detail-event spelling (UPPER_SNAKE).
+ */
 export function detailEventBody(event: LifecycleEvent): Record<string, unknown> {
-  const { conversation, participant } = event;
-  const endedMs =
-    participant.endTime && participant.connectedTime ? Date.parse(participant.endTime) - Date.parse(participant.connectedTime) : undefined;
+  const { conversation, participant, topic } = event;
+  const ended = topic === 'user.end' || topic === 'customer.end' || topic === 'acd.end';
+  const durations: Record<string, number> = {};
+  if (topic === 'user.end') {
+    // A user segment starts at alerting: the alerting time, then the interacting time once the agent answered.
+    durations.alertingDurationMs = since(participant.startTime, participant.connectedTime ?? participant.endTime) ?? 0;
+    durations.interactingDurationMs = since(participant.connectedTime, participant.endTime) ?? 0;
+  } else if (topic === 'customer.end') {
+    durations.interactingDurationMs = since(participant.connectedTime, participant.endTime) ?? 0;
+  } else if (topic === 'acd.end') {
+    durations.connectedDurationMs = since(participant.startTime, participant.endTime) ?? 0;
+  }
   return {
     eventTime: Date.now(),
     conversationId: conversation.id,
     participantId: participant.id,
     sessionId: participant.sessionId,
-    ...(event.disconnectType ? { disconnectType: event.disconnectType.toUpperCase() } : {}),
+    ...(ended && event.disconnectType ? { disconnectType: event.disconnectType } : {}),
     mediaType: 'MESSAGE',
     provider: 'Open Messaging',
     direction: 'INBOUND',
@@ -48,8 +78,11 @@ export function detailEventBody(event: LifecycleEvent): Record<string, unknown> 
     messageType: 'OPEN',
     ...(participant.userId ? { userId: participant.userId } : {}),
     ...(participant.queueId ? { queueId: participant.queueId } : {}),
-    ...(event.topic === 'user.end' || event.topic === 'customer.end' ? { interactingDurationMs: endedMs ?? 0 } : {}),
-    ...(event.topic === 'acw' ? { wrapupDurationMs: 0 } : {}),
+    ...(event.acdOutcome ? { acdOutcome: event.acdOutcome } : {}),
+    ...(event.answeredUserId ? { answeredUserId: event.answeredUserId } : {}),
+    ...(topic === 'acd.end' ? { usedRouting: 'STANDARD', routingPriority: 0 } : {}),
+    ...durations,
+    ...(topic === 'acw' ? { wrapupDurationMs: 0 } : {}),
     conversationExternalContactIds: [],
     conversationExternalOrganizationIds: [],
   };
@@ -67,6 +100,8 @@ export class NotificationHub {
   private readonly channels = new Map<string, Channel>();
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly closingTimers = new Set<NodeJS.Timeout>();
+  /** Channels removed for the 20-per-client limit so far. */
+  evicted = 0;
 
   constructor(
     private readonly options: NotificationOptions,
@@ -79,13 +114,18 @@ export class NotificationHub {
     router.use(json());
 
     router.post('/channels', (req, res) => {
-      const channel = this.createChannel(String(res.locals.clientId), req.headers.host ?? '127.0.0.1');
+      const channel = this.createChannel(String(res.locals.clientId), String(res.locals.token), req.headers.host ?? '127.0.0.1');
       res.json({ id: channel.id, connectUri: channel.connectUri, expires: new Date(channel.expiresAt).toISOString() });
     });
 
-    router.get('/channels', (_req, res) => {
+    // `includechannels=token` (the default) lists the channels made with this token, `oauthclient` the client's.
+    router.get('/channels', (req, res) => {
+      const include = req.query.includechannels === undefined ? 'token' : String(req.query.includechannels);
+      if (include !== 'token' && include !== 'oauthclient') {
+        throw GenesysApiError.badRequest('includechannels should be equal to one of the allowed values: token, oauthclient');
+      }
       const entities = [...this.channels.values()]
-        .filter((c) => c.clientId === res.locals.clientId)
+        .filter((c) => c.clientId === res.locals.clientId && (include === 'oauthclient' || c.token === res.locals.token))
         .map((c) => ({ id: c.id, connectUri: c.connectUri, expires: new Date(c.expiresAt).toISOString() }));
       res.json({ entities });
     });
@@ -100,14 +140,12 @@ export class NotificationHub {
 
     router.put('/channels/:channelId/subscriptions', (req, res) => {
       const channel = this.requireChannel(req.params.channelId, res.locals.clientId);
-      channel.topics = checkedTopics(new Set(parseTopics(req.body)));
-      res.json(topicListing(channel));
+      res.json(this.subscribe(channel, parseTopics(req.body), { replace: true, ignoreErrors: req.query.ignoreErrors === 'true' }));
     });
 
     router.post('/channels/:channelId/subscriptions', (req, res) => {
       const channel = this.requireChannel(req.params.channelId, res.locals.clientId);
-      channel.topics = checkedTopics(new Set([...channel.topics, ...parseTopics(req.body)]));
-      res.json(topicListing(channel));
+      res.json(this.subscribe(channel, parseTopics(req.body), { replace: false, ignoreErrors: req.query.ignoreErrors === 'true' }));
     });
 
     router.delete('/channels/:channelId/subscriptions', (req, res) => {
@@ -167,6 +205,8 @@ export class NotificationHub {
   views(): NotificationChannelView[] {
     return [...this.channels.values()].map((c) => ({
       id: c.id,
+      clientId: c.clientId,
+      lastUsedAt: new Date(c.lastUsedAt).toISOString(),
       connectUri: c.connectUri,
       expires: new Date(c.expiresAt).toISOString(),
       topics: [...c.topics],
@@ -187,11 +227,49 @@ export class NotificationHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private createChannel(clientId: string, host: string): Channel {
+  /**
+   * Topics the client may not have are refused: with `ignoreErrors` as `Rejected` entries (the rest subscribed),
+   * without it the whole request answers 403 and nothing changes. The answer is a `ChannelTopicEntityListing`.
+   */
+  private subscribe(
+    channel: Channel,
+    topics: string[],
+    { replace, ignoreErrors }: { replace: boolean; ignoreErrors: boolean },
+  ): { entities: { id: string; state: 'Permitted' | 'Rejected'; rejectionReason?: string; missingPermissions?: string[] }[] } {
+    const granted = this.options.permissionsOf?.(channel.clientId);
+    const missingFor = (topic: string) => (granted ? permissionsFor(topic).filter((p) => !granted.includes(p)) : []);
+    const refused = topics.filter((t) => missingFor(t).length > 0);
+    if (refused.length > 0 && !ignoreErrors) {
+      throw new GenesysApiError(
+        403,
+        'missing.permissions',
+        `Missing permissions for ${refused.length} topic(s): ${[...new Set(refused.flatMap(missingFor))].join(', ')}`,
+      );
+    }
+    const permitted = topics.filter((t) => missingFor(t).length === 0);
+    channel.topics = checkedTopics(new Set([...(replace ? [] : channel.topics), ...permitted]));
+    channel.lastUsedAt = Date.now();
+    return {
+      entities: [
+        ...[...channel.topics].map((id) => ({ id, state: 'Permitted' as const })),
+        ...refused.map((id) => ({
+          id,
+          state: 'Rejected' as const,
+          rejectionReason: 'The client does not have the permissions this topic needs',
+          missingPermissions: missingFor(id),
+        })),
+      ],
+    };
+  }
+
+  private createChannel(clientId: string, token: string, host: string): Channel {
+    this.evictBeyondLimit(clientId);
     const id = randomUUID();
     const channel: Channel = {
       id,
       clientId,
+      token,
+      lastUsedAt: Date.now(),
       connectUri: `ws://${host}/v2/notifications/channels/${id}`,
       expiresAt: Date.now() + this.options.channelTtlMs,
       topics: new Set(),
@@ -200,6 +278,18 @@ export class NotificationHub {
     };
     this.channels.set(id, channel);
     return channel;
+  }
+
+  /** A 21st channel removes one: first those without an active connection, then the one used longest ago. */
+  private evictBeyondLimit(clientId: string): void {
+    const own = [...this.channels.values()].filter((c) => c.clientId === clientId);
+    if (own.length < MAX_CHANNELS_PER_CLIENT) return;
+    const victim = own.sort((a, b) => Number(a.sockets.size > 0) - Number(b.sockets.size > 0) || a.lastUsedAt - b.lastUsedAt)[0];
+    this.channels.delete(victim.id);
+    clearTimeout(victim.expiryTimer);
+    this.evicted += 1;
+    // Silently: no socket_closing, the socket just closes.
+    for (const ws of victim.sockets) ws.close(1000, 'Channel removed');
   }
 
   private expire(id: string): void {
@@ -222,6 +312,7 @@ export class NotificationHub {
 
   private attach(channel: Channel, ws: WebSocket): void {
     channel.sockets.add(ws);
+    channel.lastUsedAt = Date.now();
     const heartbeat = setInterval(() => {
       if (ws.readyState === WebSocket.OPEN) {
         ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'WebSocket Heartbeat' } }));

@@ -11,12 +11,14 @@ import {
   type InboundButtonResponse,
 } from './inbound';
 import { newMessageId, type Conversation, type EmulatorStore, type EndInitiator } from './store';
-import type { LogEntry, OpenIntegration, Participant, ParticipantPurpose } from './types';
+import type { DisconnectType, LogEntry, OpenIntegration, Participant, ParticipantPurpose } from './types';
 
 type Json = Record<string, unknown>;
 
 export interface OpenMessagingDeps {
   store: EmulatorStore;
+  /** A structured response must name a Structured message of its conversation (unverified at Genesys: off by default). */
+  checkOriginatingMessage: boolean;
   /** Called once per new (non-duplicate) customer message. */
   onInboundMessage: (conversation: Conversation, entry: LogEntry) => void;
 }
@@ -26,8 +28,37 @@ const INTEGRATIONS = '/conversations/messaging/integrations/open';
 const ENDED_BY: Record<ParticipantPurpose, EndInitiator> = { customer: 'customer', agent: 'agent', acd: 'system' };
 const INBOUND = '/conversations/messages/:integrationId/inbound/open';
 
+/**
+ * `MessageMediaParticipant.disconnectType` (REST): lower case, dotted, do-not-disturb spelled out; it has no
+ * `timeout`, `uncallable` or `unknown` (Python SDK `message_media_participant.py`), which read as `other`.
+ */
+const REST_DISCONNECT_TYPE: Record<DisconnectType, string> = {
+  UNKNOWN: 'other',
+  ENDPOINT: 'endpoint',
+  CLIENT: 'client',
+  SYSTEM: 'system',
+  TRANSFER: 'transfer',
+  ERROR: 'error',
+  PEER: 'peer',
+  OTHER: 'other',
+  SPAM: 'spam',
+  TIMEOUT: 'other',
+  TRANSPORT_FAILURE: 'transport.failure',
+  CONFERENCE_TRANSFER: 'transfer.conference',
+  CONSULT_TRANSFER: 'transfer.consult',
+  FORWARD_TRANSFER: 'transfer.forward',
+  NO_ANSWER_TRANSFER: 'transfer.noanswer',
+  NOT_AVAILABLE_TRANSFER: 'transfer.notavailable',
+  UNCALLABLE: 'other',
+  DND_ENDPOINT: 'endpoint.donotdisturb',
+  DND_TRANSFER: 'transfer.donotdisturb',
+  INACTIVITY: 'inactivity',
+  SESSION_EXPIRED: 'session.expired',
+  TAKEOVER: 'takeover',
+};
+
 /** Open Messaging integrations, the four inbound endpoints, and the message-conversation endpoints (under /api/v2). */
-export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDeps): Router {
+export function openMessagingRoutes({ store, onInboundMessage, checkOriginatingMessage }: OpenMessagingDeps): Router {
   const router = Router();
 
   const requireIntegration = (req: Request<{ integrationId: string }>): OpenIntegration => {
@@ -49,12 +80,14 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     build: (id: string) => Json,
   ): { conversation: Conversation; entry: LogEntry } => {
     const conversation = store.threadInbound(integration.id, inbound.customer, inbound.customAttributes);
-    const duplicate = inbound.messageId ? conversation.inboundByMessageId.get(inbound.messageId) : undefined;
+    // A message is "a unique combination of id and time" (outbound messages page): a resend with another time is new.
+    const key = inbound.messageId ? `${inbound.messageId}\u0000${inbound.time}` : undefined;
+    const duplicate = key ? conversation.inboundByMessageId.get(key) : undefined;
     if (duplicate) return { conversation, entry: duplicate };
     const id = newMessageId();
     const payload = build(id);
     const entry = store.appendLog(conversation, { direction: 'Inbound', type: payload.type as LogEntry['type'], id, payload });
-    if (inbound.messageId) conversation.inboundByMessageId.set(inbound.messageId, entry);
+    if (key) conversation.inboundByMessageId.set(key, entry);
     onInboundMessage(conversation, entry);
     return { conversation, entry };
   };
@@ -118,18 +151,26 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     res.json(answer(req, entry.payload, conversation));
   });
 
+  // "Send an inbound response for a structured message … This will be a part of an existing conversation": it needs
+  // the open conversation whose Structured message it answers. Its answer has no conversationId.
   router.post(`${INBOUND}/structured/response`, (req, res) => {
     const integration = requireIntegration(req);
     const inbound = parseInboundButtonResponse(req.body);
-    const { conversation, entry } = threadCustomerInput(integration, inbound, (id) => ({
+    const open = store.threadFor(integration.id, inbound.customer.id);
+    if (open?.state !== 'connected') throw GenesysApiError.badRequest('There is no open conversation for this sender');
+    const original = open.log.find((e) => e.direction === 'Outbound' && e.id === inbound.originatingMessageId);
+    if (checkOriginatingMessage && original?.type !== 'Structured') {
+      throw GenesysApiError.badRequest('originatingMessageId must be the id of a Structured message of the conversation');
+    }
+    const { entry } = threadCustomerInput(integration, inbound, (id) => ({
       id,
       channel: normalizedInboundChannel(integration.id, inbound, id),
       type: 'Structured',
       content: [{ contentType: 'ButtonResponse', buttonResponse: inbound.buttonResponse }],
       direction: 'Inbound',
-      ...(inbound.originatingMessageId ? { originatingMessageId: inbound.originatingMessageId } : {}),
+      originatingMessageId: inbound.originatingMessageId,
     }));
-    res.json(answer(req, entry.payload, conversation));
+    res.json(entry.payload);
   });
 
   router.post(`${INBOUND}/event`, (req, res) => {
@@ -183,7 +224,9 @@ export function openMessagingRoutes({ store, onInboundMessage }: OpenMessagingDe
     const conversation = requireConversation(req.params.conversationId);
     const participant = requireParticipant(conversation, req.params.participantId);
     requireDisconnect(req.body);
-    if (participant.state !== 'disconnected') store.endConversation(conversation, ENDED_BY[participant.purpose]);
+    // Unverified at Genesys (audit #16): a participant that is already gone is refused rather than accepted again.
+    if (participant.state === 'disconnected') throw GenesysApiError.badRequest(`Participant ${participant.id} is already disconnected`);
+    store.endConversation(conversation, ENDED_BY[participant.purpose]);
     res.sendStatus(202);
   });
 
@@ -220,7 +263,7 @@ function genesysParticipant(conversation: Conversation, p: Participant): Json {
     purpose: p.purpose,
     state: p.state,
     direction: 'inbound',
-    ...(p.disconnectType ? { disconnectType: p.disconnectType } : {}),
+    ...(p.disconnectType ? { disconnectType: REST_DISCONNECT_TYPE[p.disconnectType] } : {}),
     held: false,
     wrapupRequired: p.purpose === 'agent',
     ...(p.userId ? { userId: p.userId, user: { id: p.userId, selfUri: `/api/v2/users/${p.userId}` } } : {}),

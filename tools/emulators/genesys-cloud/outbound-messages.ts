@@ -40,8 +40,18 @@ function envelope(ctx: OutboundContext, id: string): Json {
 export function agentMessage(ctx: OutboundContext, input: AgentMessageInput): OutboundMessage {
   const attachments = input.attachments ?? [];
   const quickReplies = input.quickReplies ?? [];
-  if (!input.text && attachments.length === 0 && quickReplies.length === 0) {
-    throw new ControlError(400, 'a message needs text, attachments or quickReplies');
+  const cards = input.cards ?? [];
+  const raw = input.content ?? [];
+  if (!input.text && attachments.length === 0 && quickReplies.length === 0 && cards.length === 0 && raw.length === 0) {
+    throw new ControlError(400, 'a message needs text, attachments, quickReplies, cards or content');
+  }
+  if (attachments.length > 1) throw new ControlError(400, 'one attachment per message (Genesys allows one Attachment item)');
+  for (const c of cards) {
+    if (typeof c?.title !== 'string' || !Array.isArray(c.actions)) throw new ControlError(400, 'cards need a title and actions');
+  }
+  for (const item of raw) {
+    if (typeof (item as { contentType?: unknown })?.contentType !== 'string')
+      throw new ControlError(400, 'content items need a contentType');
   }
   for (const a of attachments) {
     if (typeof a?.url !== 'string' || typeof a.mime !== 'string') throw new ControlError(400, 'attachments need url and mime');
@@ -50,7 +60,7 @@ export function agentMessage(ctx: OutboundContext, input: AgentMessageInput): Ou
     if (typeof q?.text !== 'string') throw new ControlError(400, 'quickReplies need text');
   }
   const id = newMessageId();
-  const type: MessageType = quickReplies.length > 0 ? 'Structured' : 'Text';
+  const type: MessageType = quickReplies.length > 0 || cards.length > 0 || raw.length > 0 ? 'Structured' : 'Text';
   const content = [
     ...attachments.map((a) => ({
       contentType: 'Attachment',
@@ -60,6 +70,15 @@ export function agentMessage(ctx: OutboundContext, input: AgentMessageInput): Ou
       contentType: 'QuickReply',
       quickReply: { text: q.text, payload: q.payload ?? q.text, action: 'Message' },
     })),
+    ...cards.map((c) => ({
+      contentType: 'Card',
+      card: {
+        title: c.title,
+        ...(c.description ? { description: c.description } : {}),
+        actions: c.actions.map((a) => ({ type: 'Postback', text: a.text, payload: a.payload ?? a.text })),
+      },
+    })),
+    ...raw,
   ];
   const payload: Json = {
     ...envelope(ctx, id),

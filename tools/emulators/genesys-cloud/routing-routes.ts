@@ -4,6 +4,19 @@ import type { EmulatorStore } from './store';
 
 type Json = Record<string, unknown>;
 
+/** `QueueObservationQuery.metrics` (Java SDK MetricsEnum). */
+const OBSERVATION_METRICS = [
+  'oActiveUsers',
+  'oAlerting',
+  'oInteracting',
+  'oMemberUsers',
+  'oOffQueueUsers',
+  'oOnQueueUsers',
+  'oUserPresences',
+  'oUserRoutingStatuses',
+  'oWaiting',
+];
+
 /**
  * Queue estimated wait time, the queue observations query (agent availability), and user lookup (under /api/v2).
  * Every queue id answers with the emulator's routing settings.
@@ -23,10 +36,32 @@ export function routingRoutes(store: EmulatorStore): Router {
     });
   });
 
+  // Per conversation: its place among the conversations waiting in the queue times the queue's estimate; none for
+  // a conversation that is not waiting (unknown, answered or over). The `formula` mirrors PredictionResults.
+  router.get('/routing/queues/:queueId/estimatedwaittime', (req, res) => {
+    const conversationId = typeof req.query.conversationId === 'string' ? req.query.conversationId : undefined;
+    if (!conversationId) {
+      res.json({ results: [{ intent: 'ALL', formula: 'BEST', estimatedWaitTimeSeconds: store.routing.estimatedWaitSeconds }] });
+      return;
+    }
+    const position = store.queuePosition(conversationId);
+    res.json({
+      results:
+        position === undefined
+          ? []
+          : [{ intent: 'MESSAGE', formula: 'POSITION-IN-QUEUE', estimatedWaitTimeSeconds: position * store.routing.estimatedWaitSeconds }],
+    });
+  });
+
   router.post('/analytics/queues/observations/query', (req, res) => {
     const body = req.body as Json | undefined;
     if (!body || typeof body.filter !== 'object' || body.filter === null) {
       throw GenesysApiError.badRequest('filter is required');
+    }
+    for (const metric of Array.isArray(body.metrics) ? body.metrics : []) {
+      if (!OBSERVATION_METRICS.includes(String(metric))) {
+        throw GenesysApiError.badRequest(`metrics should be equal to one of the allowed values: ${OBSERVATION_METRICS.join(', ')}`);
+      }
     }
     const requested = Array.isArray(body.metrics) ? new Set(body.metrics.map(String)) : undefined;
     const wants = (metric: string) => !requested || requested.has(metric);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IntegrationRegistry } from './integrations';
 import type {
+  AcdOutcome,
   ConversationView,
   CustomerAddress,
   DeliveryRecord,
@@ -9,9 +10,11 @@ import type {
   EmulatorChange,
   LifecycleTopic,
   LogEntry,
+  NoAnswerType,
   NotificationRecord,
   Participant,
   RoutingSettings,
+  TransferType,
 } from './types';
 
 /** Genesys message ids are 32 hex characters; conversation, participant and user ids are UUIDs. */
@@ -29,8 +32,10 @@ export interface Conversation {
   createdAt: string;
   endedAt?: string;
   log: LogEntry[];
-  /** Inbound entries by the sender's `channel.messageId`, so a resend is answered but not stored twice. */
+  /** Inbound entries by the sender's `channel.messageId` and `channel.time`, so a resend is answered but not stored twice. */
   inboundByMessageId: Map<string, LogEntry>;
+  /** Times the conversation was reopened inside the threading timeline. */
+  reopened: number;
 }
 
 export interface LifecycleEvent {
@@ -38,6 +43,18 @@ export interface LifecycleEvent {
   conversation: Conversation;
   participant: Participant;
   disconnectType?: DisconnectType;
+  /** acd.end: how the queue leg ended, and who answered. */
+  acdOutcome?: AcdOutcome;
+  answeredUserId?: string;
+}
+
+export interface TransferOptions {
+  /** The value the first agent's leg ends with (default TRANSFER). */
+  type?: TransferType;
+  /** Transfer to the queue: a new queue leg waits for an agent (offer/join next) instead of a named user. */
+  toQueue?: boolean;
+  /** A user transfer: whether the next agent answers at once (default true) or stays alerting. */
+  answer?: boolean;
 }
 
 /** Who ended the conversation decides each side's disconnect type. */
@@ -59,6 +76,7 @@ export class EmulatorStore {
   private seq = 0;
   private readonly changeListeners = new Set<(change: EmulatorChange) => void>();
   private readonly lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
+  private readonly alertingTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly threadingTimelineSeconds: number,
@@ -114,9 +132,14 @@ export class EmulatorStore {
     const existing = this.threadFor(integrationId, customer.id);
     if (existing?.state === 'connected') return existing;
     if (existing) {
+      // Reopened inside the threading timeline: same id and history, new customer and queue legs.
       existing.state = 'connected';
       existing.endedAt = undefined;
-      existing.participants.push(this.customerParticipant(existing), this.acdParticipant());
+      existing.reopened += 1;
+      const customerLeg = this.customerParticipant(existing);
+      existing.participants.push(customerLeg);
+      this.emitLifecycle({ topic: 'customer.start', conversation: existing, participant: customerLeg });
+      this.addQueueLeg(existing);
       this.emitConversation(existing);
       return existing;
     }
@@ -130,10 +153,14 @@ export class EmulatorStore {
       createdAt: now(),
       log: [],
       inboundByMessageId: new Map(),
+      reopened: 0,
     };
-    conversation.participants.push(this.customerParticipant(conversation), this.acdParticipant());
     this.conversations.set(conversation.id, conversation);
     this.latestByThread.set(threadKey(integrationId, customer.id), conversation.id);
+    const customerLeg = this.customerParticipant(conversation);
+    conversation.participants.push(customerLeg);
+    this.emitLifecycle({ topic: 'customer.start', conversation, participant: customerLeg });
+    this.addQueueLeg(conversation);
     this.emitConversation(conversation);
     return conversation;
   }
@@ -158,33 +185,126 @@ export class EmulatorStore {
     return conversation.participants.find((p) => p.purpose === 'agent' && p.state === 'connected');
   }
 
-  /** An agent answers the conversation: the queue leg ends, the agent's starts (`user.start`). */
-  connectAgent(conversation: Conversation, user: EmulatedUser): Participant {
-    this.endQueueLegs(conversation, 'transfer');
+  /** 1-based place of a conversation among those waiting in a queue (a queue leg, no agent connected), by arrival. */
+  queuePosition(conversationId: string): number | undefined {
+    const waitingSince = (c: Conversation) =>
+      c.state === 'connected' && !this.connectedAgent(c) ? this.queueLegs(c).map((p) => p.startTime)[0] : undefined;
+    const mine = this.conversations.get(conversationId);
+    const since = mine && waitingSince(mine);
+    if (!since) return undefined;
+    return [...this.conversations.values()].filter((c) => {
+      const other = waitingSince(c);
+      return other !== undefined && (other < since || (other === since && c.id <= conversationId));
+    }).length;
+  }
+
+  alertingAgent(conversation: Conversation): Participant | undefined {
+    return conversation.participants.find((p) => p.purpose === 'agent' && p.state === 'alerting');
+  }
+
+  /**
+   * Routing offers the conversation to an agent: the agent's leg starts alerting (`user.start`: a user segment starts
+   * at alerting, not at the answer). After `alertingTimeoutMs` without an answer it ends with NO_ANSWER_TRANSFER.
+   */
+  offerAgent(conversation: Conversation, user: EmulatedUser, options: { alertingTimeoutMs?: number } = {}): Participant {
     const agent = this.agentParticipant(user);
+    agent.state = 'alerting';
+    agent.connectedTime = undefined;
+    if (options.alertingTimeoutMs !== undefined) agent.alertingTimeoutMs = options.alertingTimeoutMs;
     conversation.participants.push(agent);
     this.emitLifecycle({ topic: 'user.start', conversation, participant: agent });
+    this.emitConversation(conversation);
+    if (options.alertingTimeoutMs !== undefined) {
+      const timer = setTimeout(() => {
+        this.alertingTimers.delete(timer);
+        if (agent.state === 'alerting') this.missAgent(conversation, agent, 'NO_ANSWER_TRANSFER');
+      }, options.alertingTimeoutMs);
+      timer.unref();
+      this.alertingTimers.add(timer);
+    }
+    return agent;
+  }
+
+  /** The alerted agent answers: connected; when the conversation waited in a queue, that leg ends (`acd.end` ANSWERED). */
+  answerAgent(conversation: Conversation, agent: Participant): Participant {
+    agent.state = 'connected';
+    agent.connectedTime = now();
+    for (const acd of this.queueLegs(conversation)) {
+      this.markDisconnected(acd, 'TRANSFER');
+      this.emitLifecycle({
+        topic: 'acd.end',
+        conversation,
+        participant: acd,
+        disconnectType: 'TRANSFER',
+        acdOutcome: 'ANSWERED',
+        answeredUserId: agent.userId,
+      });
+    }
     this.emitConversation(conversation);
     return agent;
   }
 
-  /** A blind transfer to another agent: `user.end` (transfer) for the first, `user.start` for the second. */
-  transferAgent(conversation: Conversation, from: Participant, to: EmulatedUser): Participant {
-    this.markDisconnected(from, 'transfer');
-    this.emitLifecycle({ topic: 'user.end', conversation, participant: from, disconnectType: 'transfer' });
-    const agent = this.agentParticipant(to);
-    conversation.participants.push(agent);
-    this.emitLifecycle({ topic: 'user.start', conversation, participant: agent });
+  /**
+   * The alerted agent does not answer (alerting timeout, not available, do not disturb): the leg ends with that
+   * value and the conversation waits in the queue again (a new queue leg when it came by a transfer to the user).
+   */
+  missAgent(conversation: Conversation, agent: Participant, type: NoAnswerType): void {
+    this.markDisconnected(agent, type);
+    this.emitLifecycle({ topic: 'user.end', conversation, participant: agent, disconnectType: type });
+    if (this.queueLegs(conversation).length === 0) this.addQueueLeg(conversation);
     this.emitConversation(conversation);
-    return agent;
   }
 
-  /** Disconnects everyone; the initiator's side ends with `client`, the other with `peer` (`system` for both otherwise). */
+  /** Offer and answer at once (an agent who accepts as soon as the conversation is offered). */
+  connectAgent(conversation: Conversation, user: EmulatedUser): Participant {
+    return this.answerAgent(conversation, this.offerAgent(conversation, user));
+  }
+
+  /**
+   * Another agent takes over. A blind or forward transfer ends the first leg, then alerts the next agent; a consult
+   * or conference transfer connects the next agent before the first one drops. To a queue: a new queue leg waits.
+   */
+  transferAgent(
+    conversation: Conversation,
+    from: Participant,
+    to: EmulatedUser | undefined,
+    options: TransferOptions = {},
+  ): Participant | undefined {
+    const type = options.type ?? 'TRANSFER';
+    const endFirst = () => {
+      this.markDisconnected(from, type);
+      this.emitLifecycle({ topic: 'user.end', conversation, participant: from, disconnectType: type });
+      this.emitLifecycle({ topic: 'acw', conversation, participant: from });
+    };
+    if (options.toQueue || !to) {
+      endFirst();
+      this.addQueueLeg(conversation);
+      this.emitConversation(conversation);
+      return undefined;
+    }
+    if (type === 'CONSULT_TRANSFER' || type === 'CONFERENCE_TRANSFER') {
+      const next = this.offerAgent(conversation, to);
+      this.answerAgent(conversation, next);
+      endFirst();
+      this.emitConversation(conversation);
+      return next;
+    }
+    endFirst();
+    const next = this.offerAgent(conversation, to);
+    if (options.answer !== false) this.answerAgent(conversation, next);
+    return next;
+  }
+
+  /**
+   * Disconnects everyone; the initiator's side ends with CLIENT, the other with PEER (SYSTEM for both otherwise). A
+   * queue leg still waiting ends too (`acd.end` ABANDON when the customer left), and so does an agent being alerted.
+   */
   endConversation(conversation: Conversation, initiator: EndInitiator): void {
     if (conversation.state === 'disconnected') return;
     const agent = this.connectedAgent(conversation);
+    const alerting = this.alertingAgent(conversation);
     const customer = conversation.participants.find((p) => p.purpose === 'customer' && p.state !== 'disconnected');
-    const typeFor = (side: EndInitiator): DisconnectType => (initiator === 'system' ? 'system' : initiator === side ? 'client' : 'peer');
+    const typeFor = (side: EndInitiator): DisconnectType => (initiator === 'system' ? 'SYSTEM' : initiator === side ? 'CLIENT' : 'PEER');
 
     const endCustomer = () => {
       if (!customer) return;
@@ -196,7 +316,20 @@ export class EmulatorStore {
       this.markDisconnected(agent, typeFor('agent'));
       this.emitLifecycle({ topic: 'user.end', conversation, participant: agent, disconnectType: agent.disconnectType });
     };
-    this.endQueueLegs(conversation, 'system');
+    if (alerting) {
+      this.markDisconnected(alerting, 'PEER');
+      this.emitLifecycle({ topic: 'user.end', conversation, participant: alerting, disconnectType: 'PEER' });
+    }
+    for (const acd of this.queueLegs(conversation)) {
+      this.markDisconnected(acd, typeFor('system'));
+      this.emitLifecycle({
+        topic: 'acd.end',
+        conversation,
+        participant: acd,
+        disconnectType: acd.disconnectType,
+        acdOutcome: initiator === 'customer' ? 'ABANDON' : 'UNKNOWN',
+      });
+    }
     if (initiator === 'customer') {
       endCustomer();
       endAgent();
@@ -222,6 +355,7 @@ export class EmulatorStore {
       agent: agent ? { participantId: agent.id, userId: agent.userId ?? '', name: agent.name ?? '' } : null,
       createdAt: conversation.createdAt,
       endedAt: conversation.endedAt,
+      reopened: conversation.reopened,
       messages: conversation.log,
     });
   }
@@ -261,6 +395,7 @@ export class EmulatorStore {
 
   /** Forgets conversations, agents, notifications and routing changes; integrations stay. */
   reset(): void {
+    this.close();
     this.conversations = new Map();
     this.latestByThread = new Map();
     this.conversationByOutboundId = new Map();
@@ -269,6 +404,12 @@ export class EmulatorStore {
     this.seq = 0;
     this.routing = { ...this.defaultRouting };
     this.emitChange({ type: 'reset' });
+  }
+
+  /** Stops the alerting timeouts. */
+  close(): void {
+    for (const timer of this.alertingTimers) clearTimeout(timer);
+    this.alertingTimers.clear();
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -281,10 +422,16 @@ export class EmulatorStore {
     for (const listener of this.lifecycleListeners) listener(event);
   }
 
-  private endQueueLegs(conversation: Conversation, disconnectType: DisconnectType): void {
-    for (const acd of conversation.participants.filter((p) => p.purpose === 'acd' && p.state !== 'disconnected')) {
-      this.markDisconnected(acd, disconnectType);
-    }
+  private queueLegs(conversation: Conversation): Participant[] {
+    return conversation.participants.filter((p) => p.purpose === 'acd' && p.state !== 'disconnected');
+  }
+
+  /** The conversation (re)enters the queue: a queue leg (`acd.start`). */
+  private addQueueLeg(conversation: Conversation): Participant {
+    const acd = this.acdParticipant();
+    conversation.participants.push(acd);
+    this.emitLifecycle({ topic: 'acd.start', conversation, participant: acd });
+    return acd;
   }
 
   private markDisconnected(participant: Participant, disconnectType: DisconnectType): void {

@@ -8,11 +8,19 @@ export interface EmulatorOptions {
   /** Retries after the first attempt (Genesys: 5). */
   webhookMaxRetries?: number;
   webhookTimeoutMs?: number;
-  /** How long a disconnected conversation still threads new inbound messages from the same sender (Genesys: 0–72 h). */
+  /**
+   * How long a disconnected conversation still threads new inbound messages from the same sender: Genesys allows
+   * 0–72 h and defaults to 72 h (help "Messaging threading timeline"), and so does the emulator.
+   */
   threadingTimelineSeconds?: number;
   heartbeatIntervalMs?: number;
   /** Lifetime of a Notifications API channel (Genesys: 24 h). */
   notificationChannelTtlMs?: number;
+  /**
+   * Refuse a structured response whose originatingMessageId is not a Structured message of its conversation. The SDK
+   * only says the field is required; whether Genesys checks what it names is unverified, so this is off by default.
+   */
+  checkOriginatingMessage?: boolean;
   /** Also send a `Receipt` webhook (`status: 'Delivered'`) for every new customer message. */
   inboundReceiptWebhooks?: boolean;
   oauthClients?: OAuthClientInput[];
@@ -30,6 +38,11 @@ export interface OAuthClientInput {
   clientId: string;
   clientSecret: string;
   tokenTtlSeconds?: number;
+  /**
+   * The permissions of the client's roles; absent: every permission. Detail-event topics need
+   * `analytics:conversationDetail:view`: without it their subscriptions are rejected.
+   */
+  permissions?: string[];
 }
 
 /** The control API's shortcut for an Open Messaging integration. */
@@ -93,8 +106,46 @@ export interface CustomerAddress {
 
 export type ParticipantPurpose = 'customer' | 'agent' | 'acd';
 export type ParticipantState = 'alerting' | 'connected' | 'disconnected';
-/** Conversation-API spelling; detail events use the upper-case form. */
-export type DisconnectType = 'client' | 'peer' | 'transfer' | 'system';
+
+/** Every `disconnectType` of the detail-event enum (Python SDK `user_end_detail_event_topic_user_end_event.py`). */
+export const DISCONNECT_TYPES = [
+  'UNKNOWN',
+  'ENDPOINT',
+  'CLIENT',
+  'SYSTEM',
+  'TRANSFER',
+  'ERROR',
+  'PEER',
+  'OTHER',
+  'SPAM',
+  'TIMEOUT',
+  'TRANSPORT_FAILURE',
+  'CONFERENCE_TRANSFER',
+  'CONSULT_TRANSFER',
+  'FORWARD_TRANSFER',
+  'NO_ANSWER_TRANSFER',
+  'NOT_AVAILABLE_TRANSFER',
+  'UNCALLABLE',
+  'DND_ENDPOINT',
+  'DND_TRANSFER',
+  'INACTIVITY',
+  'SESSION_EXPIRED',
+  'TAKEOVER',
+] as const;
+
+/** Detail-event spelling (UPPER_SNAKE); the conversations API spells the same values in lower case, dotted. */
+export type DisconnectType = (typeof DISCONNECT_TYPES)[number];
+
+/** How an agent leaves a conversation to another: the values a transfer's first leg ends with. */
+export const TRANSFER_TYPES = ['TRANSFER', 'CONSULT_TRANSFER', 'FORWARD_TRANSFER', 'CONFERENCE_TRANSFER', 'TAKEOVER'] as const;
+export type TransferType = (typeof TRANSFER_TYPES)[number];
+
+/** How an alerted agent's leg ends without an answer (the conversation goes back to the queue). */
+export const NO_ANSWER_TYPES = ['NO_ANSWER_TRANSFER', 'NOT_AVAILABLE_TRANSFER', 'DND_TRANSFER'] as const;
+export type NoAnswerType = (typeof NO_ANSWER_TYPES)[number];
+
+/** `acdOutcome` of `acd.end` (Python SDK `acd_end_detail_event_topic_acd_end_event.py`). */
+export type AcdOutcome = 'UNKNOWN' | 'ABANDON' | 'ANSWERED' | 'FLOW_OUT';
 
 export interface Participant {
   id: string;
@@ -110,6 +161,8 @@ export interface Participant {
   connectedTime?: string;
   endTime?: string;
   disconnectType?: DisconnectType;
+  /** Agents: how long Genesys alerts them before it moves on (NO_ANSWER_TRANSFER). */
+  alertingTimeoutMs?: number;
 }
 
 export type MessageDirection = 'Inbound' | 'Outbound';
@@ -154,7 +207,7 @@ export interface NotificationRecord {
   deliveredTo: number;
 }
 
-export type LifecycleTopic = 'user.start' | 'user.end' | 'customer.end' | 'acw';
+export type LifecycleTopic = 'customer.start' | 'acd.start' | 'acd.end' | 'user.start' | 'user.end' | 'customer.end' | 'acw';
 
 export interface ConversationView {
   id: string;
@@ -166,15 +219,19 @@ export interface ConversationView {
   agent: { participantId: string; userId: string; name: string } | null;
   createdAt: string;
   endedAt?: string;
+  /** Times the conversation was reopened inside the threading timeline. */
+  reopened: number;
   messages: LogEntry[];
 }
 
-export type FaultMode = '429' | '503' | 'hang';
+export type FaultMode = '429' | '503' | 'hang' | 'lost-response' | 'delay';
 
 export interface FaultInput {
   mode: FaultMode;
   count: number;
   retryAfterSeconds?: number;
+  /** `delay`: how long each call waits before it is carried out. */
+  delayMs?: number;
   pathPrefix?: string;
 }
 
@@ -200,6 +257,8 @@ export interface ApiCallStats {
 
 export interface NotificationChannelView {
   id: string;
+  clientId: string;
+  lastUsedAt: string;
   connectUri: string;
   expires: string;
   topics: string[];
@@ -214,6 +273,8 @@ export interface EmulatorState {
   routing: RoutingSettings;
   faults: ActiveFault[];
   notificationChannels: NotificationChannelView[];
+  /** Channels removed so far because their OAuth client opened a 21st. */
+  notificationChannelsEvicted: number;
   notifications: NotificationRecord[];
   apiCalls: ApiCallStats;
 }
@@ -222,6 +283,10 @@ export interface AgentMessageInput {
   text?: string;
   attachments?: { url: string; mime: string; filename?: string }[];
   quickReplies?: { text: string; payload?: string }[];
+  /** Cards with Postback buttons (a Structured message). */
+  cards?: { title: string; description?: string; actions: { text: string; payload?: string }[] }[];
+  /** Further content elements as a bot flow may send them (QuickReplyV2, ListPicker, Location, Form, …), unchanged. */
+  content?: Record<string, unknown>[];
   /** 'Bot' emulates an Architect bot flow writing (no agent needed). */
   originatingEntity?: 'Human' | 'Bot';
 }

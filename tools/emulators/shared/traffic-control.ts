@@ -6,6 +6,8 @@ export interface FaultInput<Mode extends string = string> {
   mode: Mode;
   count: number;
   retryAfterSeconds?: number;
+  /** For modes that hold a call before carrying it out. */
+  delayMs?: number;
   pathPrefix?: string;
 }
 
@@ -21,8 +23,14 @@ export interface ApiCallRecord<Mode extends string = string> {
   fault?: Mode;
 }
 
-/** How an emulator answers each of its fault modes but `hang`, in the product's own error format. */
-export type FaultResponders<Mode extends string> = Record<Exclude<Mode, 'hang'>, (res: Response, fault: ActiveFault<Mode>) => void>;
+/**
+ * How an emulator answers each of its fault modes but `hang`, in the product's own error format; a responder may
+ * instead let the call go on (`next`), e.g. late, or to replace its answer.
+ */
+export type FaultResponders<Mode extends string> = Record<
+  Exclude<Mode, 'hang'>,
+  (res: Response, fault: ActiveFault<Mode>, next: () => void) => void
+>;
 
 /** The detailed call log keeps the newest calls only, so a long-running emulator does not grow without bound. */
 const MAX_CALL_LOG = 5000;
@@ -48,6 +56,9 @@ export class TrafficControl<Mode extends string = string> {
   addFault(input: FaultInput<Mode>): ActiveFault<Mode> {
     if (!this.modes.includes(input.mode)) throw new ControlError(400, `mode must be one of ${this.modes.join(', ')}`);
     if (!Number.isInteger(input.count) || input.count < 1) throw new ControlError(400, 'count must be a positive integer');
+    if (input.delayMs !== undefined && !(Number.isFinite(input.delayMs) && input.delayMs > 0)) {
+      throw new ControlError(400, 'delayMs must be a number > 0');
+    }
     const fault: ActiveFault<Mode> = { ...input, retryAfterSeconds: input.retryAfterSeconds ?? 1, remaining: input.count };
     this.faults.push(fault);
     this.onFaultsChanged(this.activeFaults());
@@ -109,6 +120,6 @@ export class TrafficControl<Mode extends string = string> {
       res.on('close', () => this.hanging.delete(res));
       return;
     }
-    this.responders[fault.mode as Exclude<Mode, 'hang'>](res, fault);
+    this.responders[fault.mode as Exclude<Mode, 'hang'>](res, fault, next);
   };
 }

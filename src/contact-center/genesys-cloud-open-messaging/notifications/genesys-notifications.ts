@@ -1,163 +1,359 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { OutboundHttp } from '../../../infrastructure/http/outbound-http';
+import { MetricsService } from '../../../infrastructure/metrics/metrics.service';
 import { ConversationSignalPublisher } from '../conversation-signal-publisher';
 import { conversationTopics } from '../conversation-signals';
 import { GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
 import type { NotificationMessage } from '../genesys-types';
-import { NotificationChannel } from './notification-channel';
+import { ChannelTopicAnswer, NotificationChannel } from './notification-channel';
 import { DEFAULT_NOTIFICATION_OPTIONS, GENESYS_NOTIFICATION_OPTIONS, NotificationOptions } from './notification-options';
+import { ProviderProblems } from './provider-problems';
 
 const PUBLISH_ATTEMPTS = 5;
+/** While conversations wait for a channel, how often to look for room again (other processes may free channels). */
+const PENDING_RETRY_MS = 60_000;
+const TOPIC_CONVERSATION = /^v2\.detail\.events\.conversation\.([A-Za-z0-9-]+)\./;
 
 export interface ChannelStatus {
   channelId?: string;
   open: boolean;
+  /** This endpoint's topics on the channel (endpoints sharing an OAuth client share its channels). */
   topics: number;
   connects: number;
 }
 
+export interface EndpointNotificationStatus {
+  conversations: string[];
+  channels: ChannelStatus[];
+  /** Conversations not watched for want of a channel (Genesys keeps 20 per OAuth client). */
+  unwatched: string[];
+}
+
+/** The OAuth client a channel belongs to: Genesys counts (and evicts) channels per user/app combination. */
+const clientKey = (endpoint: GenesysEndpoint) => `${endpoint.provider.apiBaseUrl}|${endpoint.provider.clientId}`;
+
 /**
- * Watches conversations' lifecycle topics over the Genesys Notifications API, in this process, one set of
- * channels per endpoint (a new channel whenever the others are full). Signals go to the ProviderEventBus in the
- * order they arrived; when the handover intake is briefly unavailable (Redis) they are retried in memory.
+ * Watches conversations' lifecycle topics over the Genesys Notifications API, in this process. Channels belong to an
+ * OAuth client, not to an endpoint: endpoints sharing a client share its channels (a new one only when the others
+ * are full), and a process never opens one when the client already has `maxChannelsPerClient - 1` (one stays free for
+ * a renewal's overlap): Genesys keeps 20 per client and silently drops the oldest. Signals go to the sink in the order
+ * they arrived, per endpoint; when the handover intake is briefly unavailable (Redis) they are retried in memory.
  */
 @Injectable()
 export class GenesysNotifications implements OnApplicationShutdown {
   private readonly logger = new Logger(GenesysNotifications.name);
   private readonly options: NotificationOptions;
-  private readonly watchers = new Map<string, EndpointWatcher>();
+  private readonly pools = new Map<string, ClientPool>();
+  private readonly publishing = new Map<string, Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly api: GenesysApiClient,
     private readonly http: OutboundHttp,
     private readonly publisher: ConversationSignalPublisher,
     @Optional() @Inject(GENESYS_NOTIFICATION_OPTIONS) options?: Partial<NotificationOptions>,
+    @Optional() private readonly health?: ProviderProblems,
+    @Optional() private readonly metrics?: MetricsService,
   ) {
     this.options = { ...DEFAULT_NOTIFICATION_OPTIONS, ...options };
   }
 
   async watch(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
-    let watcher = this.watchers.get(endpoint.id);
-    if (!watcher) {
-      watcher = new EndpointWatcher(endpoint, this.api, this.http, this.publisher, this.options, this.logger);
-      this.watchers.set(endpoint.id, watcher);
+    const key = clientKey(endpoint);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new ClientPool(key, endpoint, this.api, this.http, this.options, this.logger, {
+        publish: (ep, message) => this.enqueue(ep, message),
+        subscriptions: (endpoints, answer) => this.onSubscriptions(endpoints, answer),
+        channelLimit: (ep, count) => this.onChannelLimit(ep, count),
+        channels: (count) => this.metrics?.notificationChannels.set({ client: endpoint.provider.clientId }, count),
+      });
+      this.pools.set(key, pool);
     }
-    watcher.endpoint = endpoint;
-    await watcher.watch(conversationId);
+    await pool.watch(endpoint, conversationId);
   }
 
   async unwatch(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
-    const watcher = this.watchers.get(endpoint.id);
-    if (!watcher) return;
-    await watcher.unwatch(conversationId);
-    if (watcher.isIdle) {
-      watcher.close();
-      this.watchers.delete(endpoint.id);
+    const key = clientKey(endpoint);
+    const pool = this.pools.get(key);
+    if (!pool) return;
+    await pool.unwatch(conversationId);
+    if (pool.isIdle) {
+      pool.close();
+      this.pools.delete(key);
     }
   }
 
-  /** What this process watches, per endpoint id: conversations and the state of each channel. */
-  status(): Record<string, { conversations: string[]; channels: ChannelStatus[] }> {
-    return Object.fromEntries([...this.watchers].map(([id, w]) => [id, { conversations: w.conversations(), channels: w.channelStatus() }]));
+  /** What this process watches, per endpoint id: conversations and the channels holding them. */
+  status(): Record<string, EndpointNotificationStatus> {
+    const result: Record<string, EndpointNotificationStatus> = {};
+    for (const pool of this.pools.values()) Object.assign(result, pool.status());
+    return result;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const closing = [...this.watchers.values()];
-    this.watchers.clear();
-    for (const watcher of closing) watcher.close();
-    await Promise.allSettled(closing.map((w) => w.drained()));
-  }
-}
-
-class EndpointWatcher {
-  private readonly channels: NotificationChannel[] = [];
-  private readonly channelOf = new Map<string, NotificationChannel>();
-  private publishing: Promise<void> = Promise.resolve();
-  private closed = false;
-
-  constructor(
-    public endpoint: GenesysEndpoint,
-    private readonly api: GenesysApiClient,
-    private readonly http: OutboundHttp,
-    private readonly publisher: ConversationSignalPublisher,
-    private readonly options: NotificationOptions,
-    private readonly logger: Logger,
-  ) {}
-
-  get isIdle(): boolean {
-    return this.channelOf.size === 0;
-  }
-
-  conversations(): string[] {
-    return [...this.channelOf.keys()];
-  }
-
-  channelStatus(): ChannelStatus[] {
-    return this.channels.map((c) => ({ channelId: c.channelId, open: c.isOpen, topics: c.size, connects: c.connects }));
-  }
-
-  async watch(conversationId: string): Promise<void> {
-    const topics = conversationTopics(conversationId);
-    let channel = this.channelOf.get(conversationId);
-    if (!channel) {
-      channel = this.channels.find((c) => c.size + topics.length <= this.options.topicsPerChannel) ?? this.openChannel();
-      this.channelOf.set(conversationId, channel);
-    }
-    await channel.subscribe(topics);
-  }
-
-  async unwatch(conversationId: string): Promise<void> {
-    const channel = this.channelOf.get(conversationId);
-    if (!channel) return;
-    this.channelOf.delete(conversationId);
-    await channel.unsubscribe(conversationTopics(conversationId));
-    if (channel.size === 0) {
-      channel.close();
-      this.channels.splice(this.channels.indexOf(channel), 1);
-    }
-  }
-
-  close(): void {
     this.closed = true;
-    for (const channel of this.channels) channel.close();
-    this.channels.length = 0;
-    this.channelOf.clear();
+    const closing = [...this.pools.values()];
+    this.pools.clear();
+    for (const pool of closing) pool.close();
+    await Promise.allSettled([...this.publishing.values()]);
   }
 
-  drained(): Promise<void> {
-    return this.publishing;
+  private onSubscriptions(endpoints: Map<string, GenesysEndpoint>, answer: { rejected: ChannelTopicAnswer[]; permitted: string[] }): void {
+    if (!this.health) return;
+    const rejectedBy = new Map<string, ChannelTopicAnswer[]>();
+    for (const topic of answer.rejected) {
+      const endpoint = endpoints.get(TOPIC_CONVERSATION.exec(topic.id)?.[1] ?? '');
+      if (endpoint) rejectedBy.set(endpoint.id, [...(rejectedBy.get(endpoint.id) ?? []), topic]);
+    }
+    for (const [endpointId, topics] of rejectedBy) {
+      const missing = [...new Set(topics.flatMap((t) => (Array.isArray(t.missingPermissions) ? t.missingPermissions : [])))];
+      const reason = topics.find((t) => t.rejectionReason)?.rejectionReason;
+      const message =
+        `Genesys rejected ${topics.length} notification topic(s)` +
+        (missing.length > 0 ? `: the OAuth client's role lacks ${missing.join(', ')}` : reason ? `: ${reason}` : '') +
+        '; agent joins, transfers and ends of these conversations are not seen';
+      void this.health
+        .report(endpointId, 'subscription_rejected', message, {
+          topics: topics.length,
+          example: topics[0].id,
+          missingPermissions: missing,
+          ...(reason ? { rejectionReason: reason } : {}),
+        })
+        .catch((err: Error) => this.logger.warn(`Cannot record the status of endpoint ${endpointId}: ${err.message}`));
+    }
+    const permittedBy = new Set(answer.permitted.map((t) => endpoints.get(TOPIC_CONVERSATION.exec(t)?.[1] ?? '')?.id));
+    for (const endpointId of permittedBy) {
+      if (endpointId && !rejectedBy.has(endpointId)) void this.health.clear(endpointId, 'subscription_rejected').catch(() => undefined);
+    }
   }
 
-  private openChannel(): NotificationChannel {
-    const channel = new NotificationChannel({
-      api: this.api,
-      http: this.http,
-      endpoint: () => this.endpoint,
-      onNotification: (message) => this.enqueue(message),
-      options: this.options,
-      logger: this.logger,
+  private onChannelLimit(endpoint: GenesysEndpoint, count: number): void {
+    void this.health
+      ?.report(
+        endpoint.id,
+        'channel_limit',
+        `OAuth client ${endpoint.provider.clientId} has ${count} of Genesys's ${this.options.maxChannelsPerClient} notification channels; ` +
+          'new conversations are not watched until one frees up (use another OAuth client, or fewer replicas per client)',
+        { channels: count, limit: this.options.maxChannelsPerClient },
+      )
+      .catch(() => undefined);
+  }
+
+  private enqueue(endpoint: GenesysEndpoint, message: NotificationMessage): void {
+    const previous = this.publishing.get(endpoint.id) ?? Promise.resolve();
+    const next = previous.then(() => this.publishWithRetry(endpoint, message));
+    this.publishing.set(endpoint.id, next);
+    void next.finally(() => {
+      if (this.publishing.get(endpoint.id) === next) this.publishing.delete(endpoint.id);
     });
-    this.channels.push(channel);
-    return channel;
   }
 
-  private enqueue(message: NotificationMessage): void {
-    this.publishing = this.publishing.then(() => this.publishWithRetry(message));
-  }
-
-  private async publishWithRetry(message: NotificationMessage): Promise<void> {
+  private async publishWithRetry(endpoint: GenesysEndpoint, message: NotificationMessage): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.publisher.publish(this.endpoint, [message]);
+        await this.publisher.publish(endpoint, [message]);
         return;
       } catch (err) {
         if (attempt >= PUBLISH_ATTEMPTS || this.closed) {
           const what = message.topicName ?? 'a message';
-          this.logger.error(`Genesys notifications: dropped ${what} for endpoint ${this.endpoint.id}: ${(err as Error).message}`);
+          this.logger.error(`Genesys notifications: dropped ${what} for endpoint ${endpoint.id}: ${(err as Error).message}`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
       }
     }
+  }
+}
+
+interface PoolHooks {
+  publish: (endpoint: GenesysEndpoint, message: NotificationMessage) => void;
+  subscriptions: (endpoints: Map<string, GenesysEndpoint>, answer: { rejected: ChannelTopicAnswer[]; permitted: string[] }) => void;
+  channelLimit: (endpoint: GenesysEndpoint, count: number) => void;
+  channels: (count: number) => void;
+}
+
+/** The channels of one OAuth client in this process, shared by every endpoint using that client. */
+class ClientPool {
+  private readonly channels: NotificationChannel[] = [];
+  private readonly channelOf = new Map<string, NotificationChannel>();
+  /** The endpoint watching each conversation: whose sink its events go to. */
+  private readonly endpointOf = new Map<string, GenesysEndpoint>();
+  /** Conversations waiting for room on a channel. */
+  private readonly pending = new Map<string, GenesysEndpoint>();
+  /** Topics assigned to each channel, counted when a conversation is placed (before its subscription is sent). */
+  private readonly load = new Map<NotificationChannel, number>();
+  private opening?: Promise<NotificationChannel | undefined>;
+  private creation: Promise<unknown> = Promise.resolve();
+  private pendingTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly key: string,
+    /** The endpoint last seen with this client: its credentials and rate limit make the channel calls. */
+    private endpoint: GenesysEndpoint,
+    private readonly api: GenesysApiClient,
+    private readonly http: OutboundHttp,
+    private readonly options: NotificationOptions,
+    private readonly logger: Logger,
+    private readonly hooks: PoolHooks,
+  ) {}
+
+  get isIdle(): boolean {
+    return this.channelOf.size === 0 && this.pending.size === 0;
+  }
+
+  async watch(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
+    this.endpoint = endpoint;
+    this.endpointOf.set(conversationId, endpoint);
+    const topics = conversationTopics(conversationId);
+    let channel = this.channelOf.get(conversationId);
+    while (!channel) {
+      const fits = this.channels.find((c) => (this.load.get(c) ?? 0) + topics.length <= this.options.topicsPerChannel);
+      if (fits) {
+        // Placed at once, before any await: concurrent watches never overfill a channel.
+        channel = fits;
+        this.load.set(fits, (this.load.get(fits) ?? 0) + topics.length);
+        this.pending.delete(conversationId);
+        this.channelOf.set(conversationId, fits);
+        break;
+      }
+      // One channel opened at a time; everyone else waits for it, then looks again.
+      this.opening ??= this.openChannel(endpoint).finally(() => (this.opening = undefined));
+      if (!(await this.opening)) {
+        this.pending.set(conversationId, endpoint);
+        this.schedulePending();
+        return;
+      }
+      if (this.closed) return;
+    }
+    await channel.subscribe(topics);
+  }
+
+  async unwatch(conversationId: string): Promise<void> {
+    this.pending.delete(conversationId);
+    this.endpointOf.delete(conversationId);
+    const channel = this.channelOf.get(conversationId);
+    if (!channel) return;
+    this.channelOf.delete(conversationId);
+    this.load.set(channel, Math.max(0, (this.load.get(channel) ?? 0) - conversationTopics(conversationId).length));
+    await channel.unsubscribe(conversationTopics(conversationId));
+    if (channel.size === 0 && !this.load.get(channel)) {
+      channel.close();
+      this.load.delete(channel);
+      this.channels.splice(this.channels.indexOf(channel), 1);
+      this.hooks.channels(this.channels.length);
+    }
+    this.retryPending();
+  }
+
+  status(): Record<string, EndpointNotificationStatus> {
+    const result: Record<string, EndpointNotificationStatus> = {};
+    const entries = new Map<string, Map<NotificationChannel, ChannelStatus>>();
+    const of = (endpointId: string) => (result[endpointId] ??= { conversations: [], channels: [], unwatched: [] });
+    for (const [conversationId, channel] of this.channelOf) {
+      const endpointId = this.endpointOf.get(conversationId)?.id ?? '?';
+      const status = of(endpointId);
+      status.conversations.push(conversationId);
+      const byChannel = entries.get(endpointId) ?? new Map<NotificationChannel, ChannelStatus>();
+      entries.set(endpointId, byChannel);
+      let entry = byChannel.get(channel);
+      if (!entry) {
+        entry = { channelId: channel.channelId, open: channel.isOpen, topics: 0, connects: channel.connects };
+        byChannel.set(channel, entry);
+        status.channels.push(entry);
+      }
+      entry.topics += conversationTopics(conversationId).length;
+    }
+    for (const [conversationId, endpoint] of this.pending) of(endpoint.id).unwatched.push(conversationId);
+    return result;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.pendingTimer);
+    for (const channel of this.channels) channel.close();
+    this.channels.length = 0;
+    this.channelOf.clear();
+    this.load.clear();
+    this.pending.clear();
+    this.hooks.channels(0);
+  }
+
+  /**
+   * A new channel, unless the client is at its budget: this process's channels, or the client's at Genesys
+   * (`includechannels=oauthclient` counts other processes and applications too), at `maxChannelsPerClient - 1`.
+   */
+  private async openChannel(endpoint: GenesysEndpoint): Promise<NotificationChannel | undefined> {
+    const budget = this.options.maxChannelsPerClient - 1;
+    const count = Math.max(this.channels.length, await this.clientChannels());
+    if (this.closed) return undefined;
+    if (count >= budget) {
+      this.hooks.channelLimit(endpoint, count);
+      return undefined;
+    }
+    const channel = new NotificationChannel({
+      api: this.api,
+      http: this.http,
+      endpoint: () => this.endpoint,
+      onNotification: (message) => this.route(message),
+      onSubscriptions: (answer) => this.hooks.subscriptions(this.endpointOf, answer),
+      // One channel created at a time per client: renewals after a socket_closing do not all overlap at once.
+      creating: (create) => {
+        const run = this.creation.catch(() => undefined).then(create);
+        this.creation = run;
+        return run;
+      },
+      options: this.options,
+      logger: this.logger,
+    });
+    this.channels.push(channel);
+    this.hooks.channels(this.channels.length);
+    return channel;
+  }
+
+  /** The client's channels at Genesys (0 when the listing fails: then only this process's count is known). */
+  private async clientChannels(): Promise<number> {
+    try {
+      const listing = await this.api.json<{ entities?: unknown[] }>(this.endpoint, {
+        method: 'GET',
+        path: '/api/v2/notifications/channels',
+        query: { includechannels: 'oauthclient' },
+        operation: 'list notification channels',
+        maxAttempts: 1,
+      });
+      return Array.isArray(listing?.entities) ? listing.entities.length : 0;
+    } catch (err) {
+      this.logger.debug(`Genesys notifications: cannot list the channels of ${this.key}: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
+  private route(message: NotificationMessage): void {
+    const conversationId = TOPIC_CONVERSATION.exec(message.topicName ?? '')?.[1];
+    const endpoint = conversationId ? this.endpointOf.get(conversationId) : undefined;
+    if (endpoint) this.hooks.publish(endpoint, message);
+  }
+
+  private schedulePending(): void {
+    if (this.pendingTimer || this.closed) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      this.retryPending();
+    }, PENDING_RETRY_MS);
+    this.pendingTimer.unref();
+  }
+
+  private retryPending(): void {
+    if (this.pending.size === 0 || this.closed) return;
+    const waiting = [...this.pending];
+    this.pending.clear();
+    void (async () => {
+      for (const [conversationId, endpoint] of waiting) {
+        await this.watch(endpoint, conversationId).catch((err: Error) =>
+          this.logger.warn(`Genesys notifications: cannot watch conversation ${conversationId}: ${err.message}`),
+        );
+      }
+    })();
   }
 }

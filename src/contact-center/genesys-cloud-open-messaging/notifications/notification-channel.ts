@@ -6,12 +6,27 @@ import { backoffDelay, GenesysApiClient, GenesysEndpoint } from '../genesys-api-
 import type { NotificationMessage } from '../genesys-types';
 import type { NotificationOptions } from './notification-options';
 
+/** `ChannelTopic` of the subscription answer (`ChannelTopicEntityListing.entities`). */
+export interface ChannelTopicAnswer {
+  id: string;
+  state?: string;
+  rejectionReason?: string;
+  missingPermissions?: string[];
+}
+
 export interface ChannelContext {
   api: GenesysApiClient;
   http: OutboundHttp;
   /** The endpoint as last seen (credentials may have changed since the channel was created). */
   endpoint: () => GenesysEndpoint;
   onNotification: (message: NotificationMessage) => void;
+  /**
+   * Genesys refused topics: `Rejected` entries of the answer (each reported once per channel), or every topic of a
+   * PUT answered 403. `permitted` are the topics it accepted in the same answer.
+   */
+  onSubscriptions: (answer: { rejected: ChannelTopicAnswer[]; permitted: string[] }) => void;
+  /** Runs the creation of a channel: the owner serialises them and keeps count (Genesys keeps 20 per OAuth client). */
+  creating: <T>(create: () => Promise<T>) => Promise<T>;
   options: NotificationOptions;
   logger: Logger;
 }
@@ -31,8 +46,10 @@ interface Connection {
  */
 export class NotificationChannel {
   readonly topics = new Set<string>();
-  /** The topic set Genesys last acknowledged for the current channel. */
+  /** The topic set Genesys last acknowledged for the current channel (rejected topics count as answered). */
   private confirmed = new Set<string>();
+  /** Topics Genesys rejected on this channel, already reported. */
+  private readonly rejected = new Set<string>();
   private conn?: Connection;
   private connecting?: Promise<void>;
   private recovering = false;
@@ -135,11 +152,13 @@ export class NotificationChannel {
   }
 
   private async createChannel(): Promise<{ channelId: string; connectUri: string; createdAt: number }> {
-    const channel = await this.ctx.api.json<{ id?: string; connectUri?: string }>(this.ctx.endpoint(), {
-      method: 'POST',
-      path: '/api/v2/notifications/channels',
-      operation: 'create notification channel',
-    });
+    const channel = await this.ctx.creating(() =>
+      this.ctx.api.json<{ id?: string; connectUri?: string }>(this.ctx.endpoint(), {
+        method: 'POST',
+        path: '/api/v2/notifications/channels',
+        operation: 'create notification channel',
+      }),
+    );
     if (!channel?.id || !channel.connectUri) throw new ProviderUnavailableError('Genesys notification channel without id or connectUri');
     return { channelId: channel.id, connectUri: channel.connectUri, createdAt: Date.now() };
   }
@@ -252,14 +271,37 @@ export class NotificationChannel {
     return this.pendingSync;
   }
 
+  /**
+   * Replaces the subscriptions with `ignoreErrors=true`, so a topic Genesys refuses (a missing permission) comes back
+   * as a `Rejected` entry instead of failing the whole list with 403; the answer is read topic by topic.
+   */
   private async putSubscriptions(channelId: string): Promise<void> {
     const snapshot = [...this.topics];
-    await this.ctx.api.call(this.ctx.endpoint(), {
-      method: 'PUT',
-      path: `/api/v2/notifications/channels/${encodeURIComponent(channelId)}/subscriptions`,
-      body: snapshot.map((id) => ({ id })),
-      operation: 'update notification subscriptions',
-    });
+    let answer: { entities?: ChannelTopicAnswer[] } | undefined;
+    try {
+      answer = await this.ctx.api.json<{ entities?: ChannelTopicAnswer[] }>(this.ctx.endpoint(), {
+        method: 'PUT',
+        path: `/api/v2/notifications/channels/${encodeURIComponent(channelId)}/subscriptions`,
+        query: { ignoreErrors: 'true' },
+        body: snapshot.map((id) => ({ id })),
+        operation: 'update notification subscriptions',
+      });
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 403) {
+        this.ctx.onSubscriptions({
+          rejected: snapshot.map((id) => ({ id, state: 'Rejected', rejectionReason: err.message })),
+          permitted: [],
+        });
+      }
+      throw err;
+    }
+    const entities = Array.isArray(answer?.entities) ? answer.entities : [];
+    const rejected = entities.filter((e) => typeof e?.id === 'string' && e.state === 'Rejected');
+    const rejectedIds = new Set(rejected.map((e) => e.id));
+    const fresh = rejected.filter((e) => !this.rejected.has(e.id));
+    for (const e of fresh) this.rejected.add(e.id);
+    for (const id of this.rejected) if (!this.topics.has(id)) this.rejected.delete(id);
+    this.ctx.onSubscriptions({ rejected: fresh, permitted: snapshot.filter((id) => !rejectedIds.has(id)) });
     this.confirmed = new Set(snapshot);
   }
 

@@ -1,4 +1,9 @@
 export interface NotificationOptions {
+  /**
+   * Genesys keeps 20 channels per user/app combination and silently drops the oldest past it: a process opens no
+   * channel when the OAuth client already has this many minus one (one stays free for a renewal's overlap).
+   */
+  maxChannelsPerClient: number;
   /** Genesys allows 1,000 topics per channel. */
   topicsPerChannel: number;
   /** No frame (heartbeat or event) for this long means the socket is dead. Genesys sends a heartbeat every 30 s. */
@@ -16,6 +21,7 @@ export interface NotificationOptions {
 export const GENESYS_NOTIFICATION_OPTIONS = Symbol('GENESYS_NOTIFICATION_OPTIONS');
 
 export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
+  maxChannelsPerClient: 20,
   topicsPerChannel: 1000,
   heartbeatTimeoutMs: 75_000,
   renewAfterMs: 23 * 60 * 60 * 1000,
