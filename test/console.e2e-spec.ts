@@ -80,7 +80,7 @@ describe('the operator console over HTTP', () => {
       .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
       .expect(200);
     expect(res.body).toMatchObject({ endpointId: f.endpointId, provider: 'genesys-cloud-open-messaging', ok: true });
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['token', 'notifications']);
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['token', 'notifications', 'subscriptions', 'channels']);
     await http().get('/admin/v1/endpoints/nope/health').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(404);
   });
 });

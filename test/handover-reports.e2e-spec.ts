@@ -106,8 +106,11 @@ describe('handover reports: facts recorded through the Genesys emulator', () => 
     expect(metrics.tQueueWaitSeconds.p50).toBeLessThanOrEqual(metrics.tAnswerSeconds.p50);
     expect(metrics.tQueueWaitSeconds.p50).toBeGreaterThan(metrics.tAnswerSeconds.p50 - 0.5);
     expect(metrics.tHandleSeconds.count).toBe(2);
-    within(metrics.tHandleSeconds.p50, 1); // `answered`: ended 1 s after the answer
-    within(metrics.tHandleSeconds.max, 1.2); // `transferred`: released 1.2 s after the answer
+    // `answered`: the agent ends 1 s after the answer (the connector ends it once it confirmed the agent left);
+    // `transferred`: released 1.2 s after the answer.
+    const handles = [played.answered, played.transferred].map((p) => (p.endedAt - p.answeredAt) / 1000).sort((a, b) => a - b);
+    within(metrics.tHandleSeconds.p50, handles[0]);
+    within(metrics.tHandleSeconds.max, handles[1]);
   });
 
   it('answers the same as CSV, one row per group and interval (Accept: text/csv or format=csv)', async () => {

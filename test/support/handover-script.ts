@@ -90,14 +90,12 @@ export class HandoverScript {
   }
 
   /** Waits until the session's `count`-th handover has ended with `reason`. */
-  async ended(sessionId: string, reason: string, count = 1): Promise<void> {
-    await eventually(
-      () =>
-        expect(
-          this.f.bot.forSession(sessionId).filter((e) => e.type === 'handover.ended' && (e.data as { reason: string }).reason === reason),
-        ).toHaveLength(count),
-      { timeoutMs: 15000 },
-    );
+  /** Waits for the bot's `count`-th handover.ended with `reason`; answers when the connector ended it (the event's time). */
+  async ended(sessionId: string, reason: string, count = 1): Promise<number> {
+    const ends = () =>
+      this.f.bot.forSession(sessionId).filter((e) => e.type === 'handover.ended' && (e.data as { reason: string }).reason === reason);
+    await eventually(() => expect(ends()).toHaveLength(count), { timeoutMs: 15000 });
+    return Date.parse(ends()[count - 1].time);
   }
 
   /** Sleeps until `ms` after `origin`. */
@@ -130,8 +128,9 @@ export async function playKnownOutcomes(f: HandoverFixture, options: { midway?: 
     await s.agentSays('s-answered', conversation, 'Hello, I am Sam');
     await s.userSays('s-answered', 'Thanks, Sam');
     await s.until(answeredAt, 1000);
-    const endedAt = s.agentEnds(conversation);
-    await s.ended('s-answered', 'agent_ended');
+    s.agentEnds(conversation);
+    // The connector ends it once it has confirmed that the agent left (agent-left grace, a conversation read).
+    const endedAt = await s.ended('s-answered', 'agent_ended');
     return { ...started, answeredAt, endedAt };
   })();
   const transferred = (async () => {
