@@ -73,14 +73,14 @@ describe('the operator console over HTTP', () => {
     expect(cleared.headers['set-cookie'][0]).toContain('Max-Age=0');
   });
 
-  it("reports an endpoint's provider health (token, notification channels) to the admin only", async () => {
+  it("reports an endpoint's provider health (token, notification channels, Genesys's subscription and channel answers) to the admin only", async () => {
     await http().get(`/admin/v1/endpoints/${f.endpointId}/health`).expect(401);
     const res = await http()
       .get(`/admin/v1/endpoints/${f.endpointId}/health`)
       .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
       .expect(200);
     expect(res.body).toMatchObject({ endpointId: f.endpointId, provider: 'genesys-cloud-open-messaging', ok: true });
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['token', 'notifications']);
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['token', 'notifications', 'subscriptions', 'channels']);
     await http().get('/admin/v1/endpoints/nope/health').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`).expect(404);
   });
 });

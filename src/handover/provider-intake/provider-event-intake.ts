@@ -144,8 +144,8 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
   /**
    * The event's conversation resolved to an ended handover, but the provider may have reopened it for a newer one
    * (Genesys threading timeline): the mapping another process wrote since, or the user's live handover that has
-   * this conversation. While that handover is still opening (no conversation yet) the event cannot be placed: the
-   * sender retries (a WebSocket event in memory, a webhook with 503).
+   * this conversation. While that handover is still opening (requested, no conversation yet) the event cannot be
+   * placed: the sender retries (a WebSocket event in memory, a webhook with 503).
    */
   private async currentOwner(
     endpointId: string,
@@ -161,7 +161,8 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     const handover = await this.sessions.getHandover(live.id);
     if (!handover || handover.state === 'ended') return undefined;
     if (handover.conversationId === event.conversationId) return live;
-    if (!handover.conversationId) {
+    // Still opening: its first message may be what reopened this conversation, not yet mapped.
+    if (handover.state === 'requested' && !handover.conversationId) {
       throw new Error(`Conversation ${event.conversationId} may be reopening for handover ${live.id}; retry the event`);
     }
     return undefined;
