@@ -73,7 +73,7 @@ describe('the operator console over HTTP', () => {
     expect(cleared.headers['set-cookie'][0]).toContain('Max-Age=0');
   });
 
-  it("reports an endpoint's provider health (token, notification channels) to the admin only", async () => {
+  it("reports an endpoint's provider health (token, notification channels, Genesys's subscription and channel answers) to the admin only", async () => {
     await http().get(`/admin/v1/endpoints/${f.endpointId}/health`).expect(401);
     const res = await http()
       .get(`/admin/v1/endpoints/${f.endpointId}/health`)

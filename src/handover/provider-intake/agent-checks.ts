@@ -6,7 +6,7 @@ import type { Handover } from '../domain/handover.model';
 import { SessionsRepository } from '../store/sessions.repository';
 
 /** First look at an alerted agent's leg, then doubling up to MAX_DELAY_MS, for at most GIVE_UP_MS. */
-const FIRST_DELAY_MS = 2000;
+const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 15_000;
 const GIVE_UP_MS = 10 * 60 * 1000;
 
