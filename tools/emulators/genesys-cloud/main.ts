@@ -1,5 +1,6 @@
 import { GenesysEmulator } from './emulator';
 import type { EmulatorOptions } from './types';
+import { closeOnSignals } from '../shared/close-on-signals';
 
 /**
  * Standalone emulator (`npm run emulator`). Environment:
@@ -54,21 +55,7 @@ async function main(): Promise<void> {
     console.log(`  integration ${integration.id} -> ${integration.outboundNotificationWebhookUrl}`);
   }
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: closing the emulator`);
-    emulator.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  closeOnSignals(emulator, 'emulator');
 }
 
 main().catch((err: unknown) => {

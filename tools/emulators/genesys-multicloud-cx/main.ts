@@ -1,5 +1,6 @@
 import { McxEmulator } from './emulator';
 import type { McxEmulatorOptions } from './types';
+import { closeOnSignals } from '../shared/close-on-signals';
 
 /**
  * Standalone emulator (`npm run emulator:mcx`). Environment:
@@ -49,21 +50,7 @@ async function main(): Promise<void> {
   console.log(`  control API: ${emulator.url}/emulator/v1/state   live feed: ${emulator.url.replace(/^http/, 'ws')}/emulator/v1/live`);
   for (const channel of emulator.state().channels) console.log(`  channel ${channel.channelId} -> ${channel.webhookUrl}`);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: closing the emulator`);
-    emulator.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  closeOnSignals(emulator, 'emulator');
 }
 
 main().catch((err: unknown) => {
