@@ -3,9 +3,10 @@ import helmet from '@fastify/helmet';
 import { BadRequestException, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ContentTypeParserDoneFunction } from 'fastify/types/content-type-parser';
 import { PROVIDER_DEFINITIONS, type ProviderDefinition } from './endpoints/provider-definition';
-import { HttpExceptionFilter } from './infrastructure/http/http-exception.filter';
+import { errorBody, HttpExceptionFilter } from './infrastructure/http/http-exception.filter';
 import { flattenValidationErrors } from './infrastructure/http/validation-errors';
 import { AppLogger } from './infrastructure/logging/app-logger';
 import { RequestLog } from './infrastructure/logging/request-log';
@@ -22,6 +23,11 @@ export const APP_OPTIONS: NestApplicationOptions = { rawBody: true, bufferLogs: 
 export function createHttpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // A malformed URL (bad percent-encoding) fails before any route or filter: answered here in the one error shape.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      reply.status(status).send(errorBody(status, error.message));
+    },
     // X-Forwarded-For/-Proto are believed from a proxy on this host only (the client IP of the auth brake and the throttler).
     trustProxy: 'loopback',
     // Node's own timeouts (Fastify's defaults disable the request timeout and keep idle sockets for 72 s).
@@ -100,7 +106,8 @@ function parseJson(body: Buffer, done: ContentTypeParserDoneFunction): void {
   } catch (err) {
     return done(new BadRequestException((err as Error).message), undefined);
   }
-  if (typeof parsed !== 'object' || parsed === null) return done(new BadRequestException('The body must be a JSON object or array'), undefined);
+  if (typeof parsed !== 'object' || parsed === null)
+    return done(new BadRequestException('The body must be a JSON object or array'), undefined);
   done(null, parsed);
 }
 

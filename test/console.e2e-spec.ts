@@ -74,7 +74,12 @@ describe('the operator console over HTTP', () => {
   });
 
   it('guards every route of the board whatever the spelling of its path, and marks the pass Secure behind an HTTPS proxy', async () => {
-    for (const path of ['/CONSOLE/QUEUES/api/queues', '/Console/Queues/', '/console/%71ueues/api/queues', '/console/queues/static/main.js']) {
+    for (const path of [
+      '/CONSOLE/QUEUES/api/queues',
+      '/Console/Queues/',
+      '/console/%71ueues/api/queues',
+      '/console/queues/static/main.js',
+    ]) {
       const res = await http().get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'self'");

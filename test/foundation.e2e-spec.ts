@@ -104,6 +104,14 @@ describe('request bodies', () => {
     expect(validated.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('JSON') });
   });
 
+  it('answers 400 in the JSON error shape for a path with a malformed percent-encoding', async () => {
+    const res = await request(t.app.getHttpServer()).get('/admin/v1/endpoints/%E0%A4%A');
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.stringContaining('%E0%A4%A') },
+    });
+  });
+
   it('reads an empty JSON body, no body and a body of another type alike: the validation names the missing fields', async () => {
     const answers = [
       await admin('', 'application/json'),

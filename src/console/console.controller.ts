@@ -61,6 +61,10 @@ export class ConsoleController {
 
   private async send(res: FastifyReply, path: string): Promise<void> {
     const content = await readFile(path);
-    res.header('Content-Security-Policy', CONSOLE_CSP).header('Content-Type', TYPES[extname(path)]).header('Cache-Control', 'no-cache').send(content);
+    res
+      .header('Content-Security-Policy', CONSOLE_CSP)
+      .header('Content-Type', TYPES[extname(path)])
+      .header('Cache-Control', 'no-cache')
+      .send(content);
   }
 }

@@ -21,13 +21,10 @@ import { guardQueueBoard, QUEUE_BOARD_PATH, QueueBoardPasses, QueueBoardSessionC
   imports: [
     AdminModule,
     EndpointsModule,
-    BullBoardModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        route: QUEUE_BOARD_PATH,
-        adapter: FastifyAdapter,
-        boardOptions: { uiConfig: { boardTitle: 'Relay queues' } },
-      }),
+    BullBoardModule.forRoot({
+      route: QUEUE_BOARD_PATH,
+      adapter: FastifyAdapter,
+      boardOptions: { uiConfig: { boardTitle: 'Relay queues' } },
     }),
     BullBoardModule.forFeature(...LANES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
   ],

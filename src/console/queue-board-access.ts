@@ -67,10 +67,7 @@ export function guardQueueBoard(fastify: FastifyInstance, passes: QueueBoardPass
   const guard: onRequestHookHandler = (request, reply, done) => {
     reply.header('Content-Security-Policy', QUEUE_BOARD_CSP).header('Cache-Control', 'no-store');
     if (passes.isValid(cookieOf(request, COOKIE))) return done();
-    reply
-      .status(401)
-      .type('text/plain; charset=utf-8')
-      .send('Open the queue board from the operator console (/console): it signs you in.');
+    reply.status(401).type('text/plain; charset=utf-8').send('Open the queue board from the operator console (/console): it signs you in.');
   };
   fastify.addHook('onRoute', (route) => {
     if (route.url !== QUEUE_BOARD_PATH && !route.url.startsWith(`${QUEUE_BOARD_PATH}/`)) return;

@@ -196,7 +196,10 @@ export class GenesysMcxWebhookController {
   @ApiUnauthorizedResponse({ description: 'Missing or invalid signature; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Multicloud CX endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; Nexus redelivers.' })
-  async interactions(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<{ status: { code: 0 } }> {
+  async interactions(
+    @Param('endpointId') endpointId: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+  ): Promise<{ status: { code: 0 } }> {
     const { endpoint, body } = await this.authenticate(endpointId, req);
     const { events } = shaped(() => normaliseInteractionsWebhook(body));
     if (events.length > 0) await this.sink.accept(endpoint, events);

@@ -7,6 +7,11 @@ export interface StorageHealth {
   isUnavailable(err: unknown): boolean;
 }
 
+/** The one error shape, for a status and a message. */
+export function errorBody(status: number, message: string): { statusCode: number; error: string; message: string } {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+}
+
 /**
  * One error shape for every route: `{ statusCode, error, message }`. Redis outages answer 503 so that Genesys
  * and bots retry (never "200 and lost"); unexpected errors answer 500 without internals.
@@ -30,7 +35,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
       const body = exception.getResponse();
       // A string body: Fastify's own errors (a bad URL, a bad Content-Length), which Nest turns into HttpExceptions.
-      reply.status(status).send(typeof body === 'string' ? { statusCode: status, error: STATUS_CODES[status] ?? exception.name, message: body } : body);
+      reply.status(status).send(typeof body === 'string' ? errorBody(status, body) : body);
       return;
     }
     if (this.storage.isUnavailable(exception)) {
