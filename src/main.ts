@@ -10,7 +10,7 @@ import { ConfigError } from './config/environment';
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config }), createHttpAdapter(), APP_OPTIONS);
-  await configureApp(app);
+  configureApp(app);
   // Exit 0 once every shutdown hook ran (workers drained), instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.port);

@@ -37,7 +37,7 @@ async function bootError(overrides: Record<string, string>): Promise<Error> {
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, logDestination: new LogCapture() })],
   }).compile();
-  const app = await configuredApp(moduleRef);
+  const app = configuredApp(moduleRef);
   const error = await app.init().then(
     () => new Error('the application booted'),
     (err: Error) => err,

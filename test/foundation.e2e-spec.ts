@@ -59,10 +59,24 @@ describe('service foundation', () => {
     expect(res.body.message).toBe(`Endpoint ${id} not found`);
   });
 
-  it('sets security headers', async () => {
-    const res = await request(t.app.getHttpServer()).get('/health/live');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-powered-by']).toBeUndefined();
+  it('sets security headers, on errors too', async () => {
+    const answers = [
+      await request(t.app.getHttpServer()).get('/health/live'),
+      await request(t.app.getHttpServer()).get('/no/such/route'),
+      await request(t.app.getHttpServer()).get('/admin/v1/endpoints'),
+      await request(t.app.getHttpServer()).post('/health/live').set('Content-Type', 'application/json').send('{"a":'),
+    ];
+    for (const res of answers) {
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+        'cross-origin-opener-policy': 'same-origin',
+        'referrer-policy': 'no-referrer',
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
   });
 
   it('logs requests as JSON lines with the request id', async () => {

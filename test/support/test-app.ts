@@ -48,9 +48,9 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
 }
 
 /** The application of a compiled module, created and configured as main.ts does it (not yet initialised). */
-export async function configuredApp(moduleRef: TestingModule): Promise<NestFastifyApplication> {
+export function configuredApp(moduleRef: TestingModule): NestFastifyApplication {
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), APP_OPTIONS);
-  await configureApp(app);
+  configureApp(app);
   return app;
 }
 
@@ -61,7 +61,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, logDestination: logs })],
   }).compile();
-  const app = await configuredApp(moduleRef);
+  const app = configuredApp(moduleRef);
   await app.listen(0, '127.0.0.1');
   const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
   let stopping: Promise<void> | undefined;

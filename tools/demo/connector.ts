@@ -33,8 +33,8 @@ export async function startConnector({ host, port, env, seedEnv }: ConnectorOpti
     ...APP_OPTIONS,
     abortOnError: false,
   });
+  configureApp(app);
   try {
-    await configureApp(app);
     // The endpoints seeder runs during listen() (application bootstrap).
     await withProcessEnv(seedEnv, () => app.listen(port, host));
   } catch (err) {
