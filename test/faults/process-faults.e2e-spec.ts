@@ -5,6 +5,7 @@ import { LOCK_MS } from '../../src/relay/lane-worker';
 import { LANES } from '../../src/relay/relay-queues';
 import { eventually } from '../support/wait-for-jobs';
 import { count, createStack, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
+import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
 
 const SESSIONS = 8;
 
@@ -92,7 +93,9 @@ describe('fault: connector processes', () => {
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(graceMs + 5000);
 
-    const queues = LANES.map((name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }));
+    const queues = LANES.map(
+      (name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: new RedisKeys(stack.prefix).bullPrefix(name) }),
+    );
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('active')));
     await Promise.all(queues.map((q) => q.close()));
     const active = counts.reduce((n, c) => n + (c.active ?? 0), 0);
