@@ -73,13 +73,18 @@ export class RedisCluster {
       const deadline = Date.now() + readyTimeoutMs;
       for (const node of nodes) {
         while (!node.output.includes('Ready to accept connections')) {
-          if (Date.now() > deadline || node.proc.exitCode !== null) throw new Error(`redis-server ${node.port} did not start:\n${node.output}`);
+          if (Date.now() > deadline || node.proc.exitCode !== null)
+            throw new Error(`redis-server ${node.port} did not start:\n${node.output}`);
           await sleep(20);
         }
       }
-      await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], {
-        timeout: readyTimeoutMs,
-      });
+      await run(
+        'redis-cli',
+        ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+        {
+          timeout: readyTimeoutMs,
+        },
+      );
       await cluster.waitHealthy(deadline - Date.now());
       return cluster;
     } catch (err) {
@@ -137,7 +142,9 @@ export class RedisCluster {
     if (mode === 'kill') {
       const node = this.node(masterPort);
       node.proc.kill('SIGKILL');
-      await new Promise((resolve) => (node.proc.exitCode !== null || node.proc.signalCode !== null ? resolve(undefined) : node.proc.once('exit', resolve)));
+      await new Promise((resolve) =>
+        node.proc.exitCode !== null || node.proc.signalCode !== null ? resolve(undefined) : node.proc.once('exit', resolve),
+      );
     } else {
       await this.withNode(replica.port, (client) => client.cluster('FAILOVER'));
     }

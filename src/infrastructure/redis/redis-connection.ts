@@ -28,6 +28,7 @@ export function clusterClient(seedUrls: readonly string[], redisOptions: RedisOp
   return new Cluster(
     seeds.map(({ host, port }) => ({ host, port })),
     {
+      enableAutoPipelining: true,
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 200,

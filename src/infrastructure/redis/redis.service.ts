@@ -1,10 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis, { Cluster, RedisOptions } from 'ioredis';
+import Redis, { ChainableCommander, Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { clusterClient, RedisClient, redisOptionsFromUrl } from './redis-connection';
 import { isRedisUnavailableError } from './redis-errors';
 import { RedisKeys } from './redis-keys';
 import { RedisScript, runScript, ScriptCall } from './redis-script';
+
+/** How long a readiness probe waits for Redis (a stopped node on a cluster may not answer at all). */
+const READY_TIMEOUT_MS = 1000;
 
 /**
  * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`), on one Redis
@@ -49,6 +52,34 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return runScript(this.client, script, call);
   }
 
+  /**
+   * Commands on keys in any slots, sent at once; their replies in order, the first error thrown. On one Redis they
+   * are one pipeline; a cluster refuses a pipeline across nodes, so there each is its own command (ioredis sends the
+   * commands of one tick to a node together).
+   */
+  async batch(build: (pipeline: ChainableCommander) => void): Promise<unknown[]> {
+    if (!(this.client instanceof Cluster)) {
+      const pipeline = this.client.pipeline();
+      build(pipeline);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0] as Error;
+      return results.map(([, value]) => value);
+    }
+    const client = this.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const calls: Promise<unknown>[] = [];
+    const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
+      get:
+        (_target, command: string) =>
+        (...args: unknown[]) => {
+          calls.push(client[command](...args));
+          return recorder;
+        },
+    });
+    build(recorder);
+    return Promise.all(calls);
+  }
+
   /** Whether `err` (from any Redis command) means Redis is unreachable right now, so the caller should retry later. */
   isUnavailable(err: unknown): boolean {
     return isRedisUnavailableError(err, this.client.status);
@@ -70,14 +101,17 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return client;
   }
 
-  /** Redis answers; on a cluster, every slot is served (a master down and not yet replaced fails it). */
+  /**
+   * Redis answers within READY_TIMEOUT_MS; on a cluster, every slot is served (a master down and not yet replaced
+   * fails it).
+   */
   async isReady(): Promise<boolean> {
-    try {
-      if (this.client instanceof Cluster) return (await this.client.cluster('INFO')).includes('cluster_state:ok');
-      return (await this.client.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    const answer =
+      this.client instanceof Cluster
+        ? this.client.cluster('INFO').then((info) => info.includes('cluster_state:ok'))
+        : this.client.ping().then((pong) => pong === 'PONG');
+    const timeout = new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref());
+    return Promise.race([answer.catch(() => false), timeout]);
   }
 
   async onApplicationShutdown(): Promise<void> {
