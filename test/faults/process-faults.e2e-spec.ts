@@ -3,7 +3,6 @@ import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LOCK_MS } from '../../src/relay/lane-worker';
 import { LANES } from '../../src/relay/relay-queues';
-import { eventually } from '../support/wait-for-jobs';
 import { allDelivered, createStack, OwnRedis, post, recordResult, Stack, statusSummary, tally } from './harness';
 import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
 
