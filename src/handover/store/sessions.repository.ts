@@ -307,11 +307,11 @@ export class SessionsRepository {
     return (await this.redis.client.get(this.liveUserKey(endpointId, userId))) ?? undefined;
   }
 
-  /** Every live handover (one per user with a live handover), read a page of up to 1000 at a time. */
-  async *liveHandovers(): AsyncGenerator<Handover> {
+  /** Every live handover (one per user with a live handover), or one endpoint's, read a page of up to 1000 at a time. */
+  async *liveHandovers(endpointId?: string): AsyncGenerator<Handover> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.keys.liveUserPattern(), 'COUNT', 1000);
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.keys.liveUserPattern(endpointId), 'COUNT', 1000);
       cursor = next;
       if (keys.length === 0) continue;
       const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
