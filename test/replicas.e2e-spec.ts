@@ -88,6 +88,7 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
       }
     }, 50);
 
+    const sentAt = new Map<string, number>();
     const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
     const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
     let killedAt = 0;
@@ -105,16 +106,19 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
             (await post(proxy.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text })) === 202
           ) {
             accepted.get(s)!.push(text);
+            sentAt.set(text, Date.now());
           }
           const agentText = `${s} agent ${round}`;
           stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
           agentSent.get(s)!.push(agentText);
+          sentAt.set(agentText, Date.now());
         }),
       );
     }
     const sent = [...accepted.values(), ...agentSent.values()].flat();
     await eventually(() => expect(sent.filter((t) => !arrived.has(t))).toEqual([]), { timeoutMs: 60000, intervalMs: 200 });
     clearInterval(botScan);
+
     stopWatching();
 
     const { agentReceived, botReceived } = receivedBy(stack, conversations);
@@ -126,16 +130,21 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
         totals.outOfOrder += c.outOfOrder;
       }
     }
+    // What the kill cost: how long past the kill (or past its acceptance, for a message accepted after it) each
+    // message took to arrive. Messages accepted after the kill also queue behind the load, which says nothing of it.
+    const waitedS = Math.max(...sent.map((t) => arrived.get(t)! - Math.max(sentAt.get(t)!, killedAt))) / 1000;
     const lastArrivalS = (Math.max(...sent.map((t) => arrived.get(t)!)) - killedAt) / 1000;
-    const sentAfterKill = sent.length - 2 * SESSIONS * KILL_AT_ROUND;
     process.stdout.write(
-      `replicas: ${sent.length} messages (${sentAfterKill} sent after the kill), lost ${totals.lost}, out of order ${totals.outOfOrder}, ` +
-        `duplicated ${totals.duplicated}; every accepted message delivered ${lastArrivalS.toFixed(1)} s after the kill\n`,
+      `replicas: ${sent.length} messages (${sent.length - 2 * SESSIONS * KILL_AT_ROUND} accepted after the kill): lost ${totals.lost}, ` +
+        `out of order ${totals.outOfOrder}, duplicated ${totals.duplicated}; every accepted message delivered within ${waitedS.toFixed(1)} s ` +
+        `of the kill (or of its acceptance, when later); the last one ${lastArrivalS.toFixed(1)} s after the kill\n`,
     );
     expect(totals.lost).toBe(0);
     expect(totals.outOfOrder).toBe(0);
+    // At-least-once across a crash: only an entry in flight at the kill may arrive twice.
+    expect(totals.duplicated).toBeLessThanOrEqual(2 * SESSIONS);
     expect([...accepted.values()].flat()).toHaveLength(SESSIONS * ROUNDS);
-    expect(lastArrivalS * 1000).toBeLessThanOrEqual(RESUME_BOUND_MS);
+    expect(waitedS * 1000).toBeLessThanOrEqual(RESUME_BOUND_MS);
 
     // The lease moved to a live process, with a larger fencing token.
     const after = (await lease())!;
