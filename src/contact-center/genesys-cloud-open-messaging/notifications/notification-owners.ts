@@ -5,6 +5,7 @@ import type { Endpoint } from '../../../endpoints/endpoint.model';
 import { EndpointsService } from '../../../endpoints/endpoints.service';
 import { FleetLease, FleetLeases } from '../../../infrastructure/redis/fleet-lease';
 import { RedisService } from '../../../infrastructure/redis/redis.service';
+import { ProviderThrottledError } from '../../provider-errors';
 import { LiveHandoverDirectory, ProviderEventSink } from '../../provider-event-sink';
 import { signalsFromConversation } from '../conversation-signals';
 import { GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
@@ -18,8 +19,11 @@ import { notificationLease } from './notification-options';
  * list: one at a time was quadratic, and took minutes for tens of thousands of live handovers).
  */
 const TAKEOVER_CONCURRENCY = 1000;
-/** Conversations read from Genesys at once when reconciling after a take-over (each read spends the endpoint's rate limit). */
-const RECONCILE_CONCURRENCY = 20;
+/**
+ * The share of the endpoint's Genesys rate limit the reconciling reads may take: they go one at a time, paced, so
+ * that a take-over of thousands of conversations leaves the rest of the budget to the messages.
+ */
+const RECONCILE_SHARE = 0.5;
 /** How long a process waits for the owner to confirm a watch it asked for before it goes on without. */
 const WATCH_ANSWER_MS = 3000;
 /** How often the endpoint list is read again, to compete for endpoints created (or stop for those removed) elsewhere. */
@@ -32,6 +36,8 @@ interface OwnerMessage {
   /** A watch request's id, repeated by the owner's `watched` answer. */
   id?: string;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const isGenesys = (endpoint: Endpoint): endpoint is GenesysEndpoint => endpoint.provider.type === GENESYS_CLOUD_OPEN_MESSAGING;
 
@@ -163,16 +169,23 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
     await Promise.all(inFlight);
     if (conversations.length === 0) return;
     this.logger.log(`Watching ${conversations.length} live conversation(s) of endpoint ${endpointId} again (lease token ${token})`);
-    const queue = [...conversations];
-    const reconcileNext = async (): Promise<void> => {
-      for (let conversationId = queue.shift(); conversationId; conversationId = queue.shift()) {
+    const gapMs = 60_000 / (endpoint.provider.rateLimitPerMinute * RECONCILE_SHARE);
+    for (const conversationId of conversations) {
+      for (;;) {
         if (!stillOwner()) return;
-        await this.reconcile(endpoint, conversationId).catch((err: Error) =>
-          this.logger.warn(`Cannot reconcile conversation ${conversationId}: ${err.message}`),
-        );
+        try {
+          await this.reconcile(endpoint, conversationId);
+          break;
+        } catch (err) {
+          if (!(err instanceof ProviderThrottledError)) {
+            this.logger.warn(`Cannot reconcile conversation ${conversationId}: ${(err as Error).message}`);
+            break;
+          }
+          await sleep(err.retryAfterMs ?? gapMs);
+        }
       }
-    };
-    await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, reconcileNext));
+      await sleep(gapMs);
+    }
   }
 
   private async reconcile(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
