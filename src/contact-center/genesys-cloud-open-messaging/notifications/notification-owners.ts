@@ -89,7 +89,7 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
   async watch(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
     const lease = this.leaseOf(endpoint.id);
     if (lease.held || (!this.fleet.stopped && (await lease.refresh()))) {
-      await this.notifications.watch(endpoint, conversationId);
+      await this.watchHere(endpoint, conversationId);
       return;
     }
     const id = randomUUID();
@@ -100,10 +100,13 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
         resolve(true);
       });
     });
-    await this.send({ op: 'watch', endpointId: endpoint.id, conversationId, id });
-    // Unanswered (the owner just died, say): its successor watches every live conversation when it takes over.
-    if (!(await answered)) this.logger.debug(`No notifications owner answered for conversation ${conversationId} yet`);
-    this.answers.delete(id);
+    try {
+      await this.send({ op: 'watch', endpointId: endpoint.id, conversationId, id });
+      // Unanswered (the owner just died, say): its successor watches every live conversation when it takes over.
+      if (!(await answered)) this.logger.debug(`No notifications owner answered for conversation ${conversationId} yet`);
+    } finally {
+      this.answers.delete(id);
+    }
   }
 
   async unwatch(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
@@ -114,6 +117,12 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
   /** The process that owns the endpoint's notifications now, and its fencing token. */
   owner(endpointId: string): Promise<{ holder: string; token: number } | undefined> {
     return this.fleet.holder(notificationLease(endpointId));
+  }
+
+  /** Watches in this process; a watch that completes after the lease was lost is dropped with the rest. */
+  private async watchHere(endpoint: GenesysEndpoint, conversationId: string): Promise<void> {
+    await this.notifications.watch(endpoint, conversationId);
+    if (!this.leaseOf(endpoint.id).held) this.notifications.dropEndpoint(endpoint.id);
   }
 
   private leaseOf(endpointId: string): FleetLease {
@@ -156,8 +165,7 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
     const inFlight = new Set<Promise<void>>();
     for await (const conversationId of this.live.liveConversations(endpoint)) {
       if (!stillOwner()) return;
-      const watching: Promise<void> = this.notifications
-        .watch(endpoint, conversationId)
+      const watching: Promise<void> = this.watchHere(endpoint, conversationId)
         .then(
           () => void conversations.push(conversationId),
           (err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`),
@@ -216,7 +224,7 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
         await this.notifications.unwatch(endpoint, message.conversationId);
         return;
       }
-      await this.notifications.watch(endpoint, message.conversationId);
+      await this.watchHere(endpoint, message.conversationId);
     } catch (err) {
       this.logger.warn(`Cannot ${message.op} conversation ${message.conversationId} for another process: ${(err as Error).message}`);
     }
