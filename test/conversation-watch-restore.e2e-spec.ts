@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 import { createHandoverFixture, HandoverFixture, INTEGRATION_ID } from './support/handover-fixture';
 import { createTestApp, TestApp } from './support/test-app';
 import { eventually } from './support/wait-for-jobs';
@@ -74,5 +75,13 @@ describe('the next notifications owner watches the live conversations again', ()
     await eventually(() =>
       expect(f.bot.forSession(sessions[0]).at(-1)).toMatchObject({ type: 'handover.ended', data: { reason: 'agent_ended' } }),
     );
+
+    // Another holder supersedes the replica (as a process would after the replica's lease ran out unrenewed): at its
+    // next renewal the replica sees its token is no longer current and closes its channel at once.
+    const lease = new RedisKeys(f.t.prefix).lease(`notifications:${f.endpointId}`);
+    const token = Number(await replica!.redis.hget(lease, 'token'));
+    await replica!.redis.hset(lease, { holder: 'another-process', token: token + 1, until: Date.now() + 60_000 });
+    await eventually(() => expect(f.emulator.state().notificationChannels.filter((c) => c.sockets > 0)).toEqual([]), { timeoutMs: 5000 });
+    expect(replica!.logs.lines.some((l) => l.includes(`Notifications of endpoint ${f.endpointId} are no longer watched here`))).toBe(true);
   });
 });
