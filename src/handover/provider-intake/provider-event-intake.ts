@@ -59,6 +59,10 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     return outcomes;
   }
 
+  async *liveConversations(endpoint: Endpoint): AsyncGenerator<string> {
+    for await (const handover of this.sessions.liveHandovers(endpoint.id)) if (handover.conversationId) yield handover.conversationId;
+  }
+
   async bindConversation(endpoint: Endpoint, customer: CustomerAddress, conversationId: string): Promise<BoundHandover | undefined> {
     const identity = await this.findIdentity(endpoint.id, customer);
     const handover = identity && (await this.sessions.getHandover(identity.id));

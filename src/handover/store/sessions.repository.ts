@@ -131,7 +131,7 @@ export class SessionsRepository {
           sessionIndex: this.sessionIndexKey(endpointId, sessionId),
           handover: this.handoverKey(handover.id),
           timeline: this.timelineKey(endpointId, sessionId),
-          liveHandovers: this.redis.keys.liveHandovers(shard),
+          liveHandovers: this.redis.keys.liveHandovers(endpointId, shard),
           agentMbox: agent.mbox,
           agentOwner: agent.owner,
           agentActive: agent.active,
@@ -216,7 +216,7 @@ export class SessionsRepository {
         timeline: this.timelineKey(endpointId, sessionId),
         timers: this.timersKey(id),
         sessionIndex: this.sessionIndexKey(endpointId, sessionId),
-        liveHandovers: this.redis.keys.liveHandovers(this.redis.keys.shardOfId(id)),
+        liveHandovers: this.redis.keys.liveHandovers(endpointId, this.redis.keys.shardOfId(id)),
         botMbox: bot.mbox,
         botOwner: bot.owner,
         botActive: bot.active,
@@ -368,12 +368,12 @@ export class SessionsRepository {
     return mark?.split('|')[0];
   }
 
-  /** Every live handover, shard by shard, read a page of up to 1000 at a time. */
-  async *liveHandovers(): AsyncGenerator<Handover> {
+  /** The live handovers of an endpoint, shard by shard, read a page of up to 1000 at a time. */
+  async *liveHandovers(endpointId: string): AsyncGenerator<Handover> {
     for (const shard of this.redis.keys.shards()) {
       let cursor = '0';
       do {
-        const [next, ids] = await this.redis.client.sscan(this.redis.keys.liveHandovers(shard), cursor, 'COUNT', 1000);
+        const [next, ids] = await this.redis.client.sscan(this.redis.keys.liveHandovers(endpointId, shard), cursor, 'COUNT', 1000);
         cursor = next;
         const raws = await this.pipelined<Record<string, string>>(ids.map((id) => ['hgetall', this.handoverKey(id)]));
         for (const raw of raws) {

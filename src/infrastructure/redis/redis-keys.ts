@@ -118,9 +118,9 @@ export class RedisKeys {
     return this.sharded(shard, 'handover', '');
   }
 
-  /** Set: the ids of the shard's handovers that are not ended. No TTL; members leave when their handover ends. */
-  liveHandovers(shard: number): string {
-    return this.sharded(shard, 'live-handovers');
+  /** Set: the ids of an endpoint's handovers in one shard that are not ended. No TTL; members leave when their handover ends. */
+  liveHandovers(endpointId: string, shard: number): string {
+    return this.sharded(shard, 'live-handovers', endpointId);
   }
 
   /** Hash: one session (userId, handoverId of its current or last handover, updatedAt, transcriptMark). No TTL. */
@@ -221,6 +221,33 @@ export class RedisKeys {
    */
   mcxSentPart(endpointId: string, messageId: string, index: number): string {
     return this.key('mcx-sent', endpointId, messageId, String(index));
+  }
+
+  // ── fleet (FleetLeases, NotificationOwners, RedisThrottlerStorage; every script here touches one key) ────────────
+
+  /**
+   * Hash { holder, token, until }: one fleet lease (`notifications:<endpointId>`, `fleet-leader`). `until` is the
+   * expiry in Redis's clock (ms), `token` the fencing counter. Kept 30 days after the last renewal (PEXPIRE), so
+   * that the counter never restarts while a holder could still be around.
+   */
+  lease(name: string): string {
+    return this.key('lease', name);
+  }
+
+  /**
+   * Pub/sub channel (not a key): JSON requests to the process that owns an endpoint's notifications (watch or
+   * unwatch a conversation) and its answers.
+   */
+  notificationRequestsChannel(): string {
+    return this.key('notification-requests');
+  }
+
+  /**
+   * Hash { hits, blockedUntil }: one admin rate-limit bucket (throttler name and client). Lives one window from its
+   * first hit, or until the block ends (PEXPIRE).
+   */
+  throttle(throttlerName: string, key: string): string {
+    return this.key('throttle', throttlerName, key);
   }
 
   // ── reports (ReportStore, src/reporting; every command and script there touches one key) ──────────────────
