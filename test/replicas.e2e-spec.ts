@@ -1,8 +1,10 @@
 import Redis from 'ioredis';
+import { clusterClient, RedisClient } from '../src/infrastructure/redis/redis-connection';
 import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
+import { RedisCluster } from './support/redis-cluster';
 import { ConnectorProcess, freePort } from './support/connector-process';
 import { RoundRobinProxy } from './support/round-robin-proxy';
-import { count, createStack, post, receivedBy, Stack } from './faults/harness';
+import { createStack, post, Stack, statusSummary, tally } from './faults/harness';
 import { INTEGRATION_ID } from './support/handover-fixture';
 import { deleteKeysWithPrefix, TEST_REDIS_URL } from './support/redis-cleanup';
 import { eventually } from './support/wait-for-jobs';
@@ -10,33 +12,42 @@ import { eventually } from './support/wait-for-jobs';
 const SESSIONS = 100;
 const ROUNDS = 20;
 const KILL_AT_ROUND = 10;
+/** On the cluster, a master is killed too, a few rounds after the connector. */
+const FAILOVER_AT_ROUND = 13;
 /** The interface's bound: work of a dead process resumes on a live one within this. */
 const RESUME_BOUND_MS = 15_000;
 
 /**
- * Three connector processes on one plain Redis behind a round-robin balancer (bot calls and Genesys webhooks), one
- * Genesys endpoint: one of them owns its notifications. The owner is SIGKILLed mid-stream.
+ * Three connector processes behind a round-robin balancer (bot calls and Genesys webhooks), one Genesys endpoint: one
+ * of them owns its notifications. The owner is SIGKILLed mid-stream; on the Redis Cluster a master is killed as well.
  */
-describe('three replicas on one Redis, the notifications owner SIGKILLed mid-stream', () => {
+describe.each([
+  { redisKind: 'one plain Redis', onCluster: false },
+  { redisKind: 'a Redis Cluster of 6 local nodes, a master failed over too', onCluster: true },
+])('three replicas on $redisKind, the notifications owner SIGKILLed mid-stream', ({ onCluster }) => {
   let stack: Stack;
   let proxy: RoundRobinProxy;
-  let redis: Redis;
+  let redis: RedisClient;
+  let cluster: RedisCluster | undefined;
   const connectors: ConnectorProcess[] = [];
 
   afterAll(async () => {
     await proxy?.close();
     await stack?.close();
     redis?.disconnect();
-    if (stack) await deleteKeysWithPrefix(stack.prefix);
+    if (cluster) await cluster.stop();
+    else if (stack) await deleteKeysWithPrefix(stack.prefix);
   });
 
   it('loses nothing, keeps order, resumes within 15 s, moves the lease, keeps one channel, and still notices ends', async () => {
+    cluster = onCluster ? await RedisCluster.start() : undefined;
+    const redisEnv: Record<string, string> = cluster ? { REDIS_CLUSTER_NODES: cluster.seedUrls } : {};
     const proxyPort = await freePort();
     stack = await createStack(TEST_REDIS_URL, { webhookPort: proxyPort });
     const ports = [await freePort(), await freePort(), await freePort()];
-    connectors.push(...(await Promise.all(ports.map((port) => stack.connector({ PORT: String(port), LOG_LEVEL: 'warn' })))));
+    connectors.push(...(await Promise.all(ports.map((port) => stack.connector({ PORT: String(port), LOG_LEVEL: 'warn', ...redisEnv })))));
     proxy = await RoundRobinProxy.start(ports, proxyPort);
-    redis = new Redis(TEST_REDIS_URL);
+    redis = cluster ? clusterClient(cluster.seedUrls.split(','), {}) : new Redis(TEST_REDIS_URL);
     const keys = new RedisKeys(stack.prefix);
     const lease = async () => {
       const [holder, token, until] = await redis.hmget(keys.lease(`notifications:${stack.endpointId}`), 'holder', 'token', 'until');
@@ -91,8 +102,11 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
     const sentAt = new Map<string, number>();
     const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
     const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const statuses: number[] = [];
     let killedAt = 0;
+    let failover: Promise<number> | undefined;
     for (let round = 0; round < ROUNDS; round++) {
+      if (cluster && round === FAILOVER_AT_ROUND) failover = cluster.failover((await cluster.masters())[0]);
       if (round === KILL_AT_ROUND) {
         await owner.stop('SIGKILL');
         killedAt = Date.now();
@@ -102,9 +116,9 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
       await Promise.all(
         sessions.map(async (s) => {
           const text = `${s} user ${round}`;
-          if (
-            (await post(proxy.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text })) === 202
-          ) {
+          const status = await post(proxy.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          statuses.push(status);
+          if (status === 202) {
             accepted.get(s)!.push(text);
             sentAt.set(text, Date.now());
           }
@@ -115,21 +129,14 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
         }),
       );
     }
+    await failover;
     const sent = [...accepted.values(), ...agentSent.values()].flat();
     await eventually(() => expect(sent.filter((t) => !arrived.has(t))).toEqual([]), { timeoutMs: 60000, intervalMs: 200 });
     clearInterval(botScan);
 
     stopWatching();
 
-    const { agentReceived, botReceived } = receivedBy(stack, conversations);
-    const totals = { lost: 0, duplicated: 0, outOfOrder: 0 };
-    for (const s of sessions) {
-      for (const c of [count(accepted.get(s)!, agentReceived(s)), count(agentSent.get(s)!, botReceived(s))]) {
-        totals.lost += c.lost;
-        totals.duplicated += c.duplicated;
-        totals.outOfOrder += c.outOfOrder;
-      }
-    }
+    const totals = tally(stack, new Map(sessions.map((s) => [s, conversations.get(s)!])), accepted, agentSent);
     // What the kill cost: how long past the kill (or past its acceptance, for a message accepted after it) each
     // message took to arrive. Messages accepted after the kill also queue behind the load, which says nothing of it.
     const waitedS = Math.max(...sent.map((t) => arrived.get(t)! - Math.max(sentAt.get(t)!, killedAt))) / 1000;
@@ -137,7 +144,8 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
     process.stdout.write(
       `replicas: ${sent.length} messages (${sent.length - 2 * SESSIONS * KILL_AT_ROUND} accepted after the kill): lost ${totals.lost}, ` +
         `out of order ${totals.outOfOrder}, duplicated ${totals.duplicated}; every accepted message delivered within ${waitedS.toFixed(1)} s ` +
-        `of the kill (or of its acceptance, when later); the last one ${lastArrivalS.toFixed(1)} s after the kill\n`,
+        `of the kill (or of its acceptance, when later); the last one ${lastArrivalS.toFixed(1)} s after the kill; ` +
+        `bot API ${statusSummary(statuses)}\n`,
     );
     expect(totals.lost).toBe(0);
     expect(totals.outOfOrder).toBe(0);
@@ -145,6 +153,12 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
     expect(totals.duplicated).toBeLessThanOrEqual(2 * SESSIONS);
     expect([...accepted.values()].flat()).toHaveLength(SESSIONS * ROUNDS);
     expect(waitedS * 1000).toBeLessThanOrEqual(RESUME_BOUND_MS);
+
+    if (cluster) {
+      const perMaster = await cluster.keysPerMaster(`${stack.prefix}:*`);
+      expect(perMaster.size).toBe(3);
+      for (const keys of perMaster.values()) expect(keys).toBeGreaterThan(0);
+    }
 
     // The lease moved to a live process, with a larger fencing token.
     const after = (await lease())!;
@@ -168,5 +182,5 @@ describe('three replicas on one Redis, the notifications owner SIGKILLed mid-str
       .notificationChannels.filter((c) => c.sockets > 0 && c.topics.some((t) => [...conversations.values()].some((id) => t.includes(id))));
     expect(connected).toHaveLength(1);
     for (const s of sessions) expect(connected[0].topics.join('\n')).toContain(conversations.get(s)!);
-  }, 150000);
+  }, 240000);
 });
