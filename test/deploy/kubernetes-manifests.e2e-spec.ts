@@ -24,7 +24,7 @@ const secretSets = SECRETS.filter((_, i) => i % 2 === 1);
 function byKind(objects: KubernetesObject[]) {
   const one = <T>(kind: string) => {
     const found = objects.filter((object) => object.kind === kind);
-    expect(found).toHaveLength(1);
+    if (found.length !== 1) throw new Error(`expected one ${kind}, rendered ${found.length}`);
     return found[0] as unknown as T;
   };
   return {
