@@ -100,6 +100,18 @@ export class DeliveryTracker {
     return this.accepted.size;
   }
 
+  /** When the last of the messages accepted before `t` (performance.now()) arrived; NaN while one has not arrived. */
+  lastArrivalOfAcceptedBefore(t: number): number {
+    let last = 0;
+    for (const [key, acceptedAt] of this.accepted) {
+      if (acceptedAt >= t) continue;
+      const arrived = this.arrivedAt.get(key);
+      if (arrived === undefined) return NaN;
+      last = Math.max(last, arrived);
+    }
+    return last;
+  }
+
   deliveredAcceptedCount(): number {
     let n = 0;
     for (const key of this.accepted.keys()) if (this.arrivedAt.has(key)) n++;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { freePort } from './connector-process';
+import { cpuSplit } from './proc-stats';
 
 const run = promisify(execFile);
 const SLOTS = 16384;
@@ -73,13 +74,18 @@ export class RedisCluster {
       const deadline = Date.now() + readyTimeoutMs;
       for (const node of nodes) {
         while (!node.output.includes('Ready to accept connections')) {
-          if (Date.now() > deadline || node.proc.exitCode !== null) throw new Error(`redis-server ${node.port} did not start:\n${node.output}`);
+          if (Date.now() > deadline || node.proc.exitCode !== null)
+            throw new Error(`redis-server ${node.port} did not start:\n${node.output}`);
           await sleep(20);
         }
       }
-      await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], {
-        timeout: readyTimeoutMs,
-      });
+      await run(
+        'redis-cli',
+        ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+        {
+          timeout: readyTimeoutMs,
+        },
+      );
       await cluster.waitHealthy(deadline - Date.now());
       return cluster;
     } catch (err) {
@@ -137,7 +143,9 @@ export class RedisCluster {
     if (mode === 'kill') {
       const node = this.node(masterPort);
       node.proc.kill('SIGKILL');
-      await new Promise((resolve) => (node.proc.exitCode !== null || node.proc.signalCode !== null ? resolve(undefined) : node.proc.once('exit', resolve)));
+      await new Promise((resolve) =>
+        node.proc.exitCode !== null || node.proc.signalCode !== null ? resolve(undefined) : node.proc.once('exit', resolve),
+      );
     } else {
       await this.withNode(replica.port, (client) => client.cluster('FAILOVER'));
     }
@@ -150,6 +158,24 @@ export class RedisCluster {
     }
     await this.waitHealthy(deadline - Date.now());
     return replica.port;
+  }
+
+  /** User+system CPU seconds the live nodes have used (from /proc). */
+  cpuSeconds(): number {
+    return this.liveNodes().reduce((sum, n) => {
+      const { user, system } = cpuSplit(n.proc.pid!);
+      return sum + user + system;
+    }, 0);
+  }
+
+  /** A numeric INFO field summed over the masters (e.g. 'stats', 'total_commands_processed'). */
+  async infoSum(section: string, field: string): Promise<number> {
+    let sum = 0;
+    for (const port of await this.masters()) {
+      const info = await this.withNode(port, (client) => client.info(section));
+      sum += Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? 0);
+    }
+    return sum;
   }
 
   /** Kills every node and removes the temp dir; idempotent. */

@@ -37,47 +37,51 @@ describe('RedisCluster (test support)', () => {
     expect([...perMaster.values()].reduce((a, b) => a + b, 0)).toBe(60);
   });
 
-  it.each(['gentle', 'kill'] as const)('fails a master over (%s) under a writing loop: no acknowledged write lost', async (mode) => {
-    const [victim] = await cluster.masters();
-    const acked = new Map<string, number[]>();
-    let failed = 0;
-    let writing = true;
-    // 20 writers, each appending its own sequence to a list of its own tag (so every master takes writes).
-    const writers = Array.from({ length: 20 }, async (_, w) => {
-      const key = `{${mode}-${w}}:list`;
-      acked.set(key, []);
-      for (let seq = 0; writing; seq++) {
-        try {
-          await client.rpush(key, String(seq));
-          acked.get(key)!.push(seq);
-        } catch {
-          failed++;
+  it.each(['gentle', 'kill'] as const)(
+    'fails a master over (%s) under a writing loop: no acknowledged write lost',
+    async (mode) => {
+      const [victim] = await cluster.masters();
+      const acked = new Map<string, number[]>();
+      let failed = 0;
+      let writing = true;
+      // 20 writers, each appending its own sequence to a list of its own tag (so every master takes writes).
+      const writers = Array.from({ length: 20 }, async (_, w) => {
+        const key = `{${mode}-${w}}:list`;
+        acked.set(key, []);
+        for (let seq = 0; writing; seq++) {
+          try {
+            await client.rpush(key, String(seq));
+            acked.get(key)!.push(seq);
+          } catch {
+            failed++;
+          }
+          await new Promise((r) => setTimeout(r, 5));
         }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    const began = performance.now();
-    const promoted = await cluster.failover(victim, mode);
-    timings.push(`${mode} failover ${Math.round(performance.now() - began)} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-    writing = false;
-    await Promise.all(writers);
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const began = performance.now();
+      const promoted = await cluster.failover(victim, mode);
+      timings.push(`${mode} failover ${Math.round(performance.now() - began)} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+      writing = false;
+      await Promise.all(writers);
 
-    const masters = await cluster.masters();
-    expect(masters).toContain(promoted);
-    expect(masters).not.toContain(victim);
-    expect(masters).toHaveLength(3);
-    for (const [key, seqs] of acked) {
-      expect(seqs.length).toBeGreaterThan(10);
-      const stored = new Set((await client.lrange(key, 0, -1)).map(Number));
-      expect(seqs.filter((seq) => !stored.has(seq))).toEqual([]);
-    }
-    expect(failed).toBe(0);
-    // The promoted master answers directly, as a master.
-    const direct = new Redis({ host: '127.0.0.1', port: promoted, lazyConnect: true });
-    await direct.connect();
-    expect(await direct.info('replication')).toContain('role:master');
-    direct.disconnect();
-  }, 60000);
+      const masters = await cluster.masters();
+      expect(masters).toContain(promoted);
+      expect(masters).not.toContain(victim);
+      expect(masters).toHaveLength(3);
+      for (const [key, seqs] of acked) {
+        expect(seqs.length).toBeGreaterThan(10);
+        const stored = new Set((await client.lrange(key, 0, -1)).map(Number));
+        expect(seqs.filter((seq) => !stored.has(seq))).toEqual([]);
+      }
+      expect(failed).toBe(0);
+      // The promoted master answers directly, as a master.
+      const direct = new Redis({ host: '127.0.0.1', port: promoted, lazyConnect: true });
+      await direct.connect();
+      expect(await direct.info('replication')).toContain('role:master');
+      direct.disconnect();
+    },
+    60000,
+  );
 });
