@@ -73,6 +73,9 @@ interface SetupResult {
   toGenesysP99: number;
   failed: number;
   missing: number;
+  /** CPU per handover: the connector's, and the bench process's (the Genesys emulator, the sink bot). */
+  connectorCpuMs: number;
+  benchCpuMs: number;
 }
 
 const children: Child[] = [];
@@ -239,6 +242,7 @@ async function main(): Promise<void> {
     let failed = 0;
     let next = from;
     const began = performance.now();
+    const cpu0 = { connector: connector.cpuSeconds(), bench: process.cpuUsage() };
     await Promise.all(
       Array.from({ length: parallel }, async () => {
         while (next < upTo) {
@@ -264,6 +268,7 @@ async function main(): Promise<void> {
     const missing = setupPending.size;
     setupPending.clear();
     const count = upTo - from;
+    const bench = process.cpuUsage(cpu0.bench);
     return {
       label,
       count,
@@ -274,6 +279,8 @@ async function main(): Promise<void> {
       toGenesysP99: percentile(setupLatencies, 99),
       failed,
       missing: missing + Math.max(0, upTo - failed - queued.size),
+      connectorCpuMs: ((connector.cpuSeconds() - cpu0.connector) * 1000) / count,
+      benchCpuMs: (bench.user + bench.system) / 1000 / count,
     };
   };
   const conversationOf = (i: number) => emulator.conversationFor(INTEGRATION_ID, userOf(i))?.id;
@@ -769,7 +776,16 @@ async function main(): Promise<void> {
     rows,
   );
   const setupTable = table(
-    ['handover setup', 'count', 'handovers/s', 'API request p50/p99 ms', 'request → inbound at Genesys p50/p99 ms', 'failed', 'missing'],
+    [
+      'handover setup',
+      'count',
+      'handovers/s',
+      'API request p50/p99 ms',
+      'request → inbound at Genesys p50/p99 ms',
+      'failed',
+      'missing',
+      'CPU ms/handover: connector / bench process',
+    ],
     setups.map((s) => [
       s.label,
       String(s.count),
@@ -778,6 +794,7 @@ async function main(): Promise<void> {
       `${fmt(s.toGenesysP50)} / ${fmt(s.toGenesysP99)}`,
       String(s.failed),
       String(s.missing),
+      `${fmt(s.connectorCpuMs, 2)} / ${fmt(s.benchCpuMs, 2)}`,
     ]),
   );
   const satB = pair.baseline;
@@ -1027,7 +1044,7 @@ ${machine}
 
 ## Method
 
-- Command: \`npm run bench\` (= \`tsc -p tsconfig.bench.json && node bench/results/build/bench/run.js\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}, BENCH_COMPARE_RATE=${COMPARE_RATE}, BENCH_SAT_PAIRS=${SAT_PAIRS}).
+- Command: \`npm run bench\` (= \`tsc -p tsconfig.bench.json && node bench/results/build/bench/run.js\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}, BENCH_COMPARE_RATE=${COMPARE_RATE}, BENCH_SAT_PAIRS=${SAT_PAIRS}, BENCH_RECOVERY_RATE=${RECOVERY_RATE}; \`BENCH_ONLY=recovery,cluster …\` runs a few sections and prints them without writing this file).
 - A throwaway \`redis-server --save '' --appendonly no\` on a free port; the connector as a separate process
   (the compiled build with the flags of \`npm run start:prod\`: \`node ${START_PROD_FLAGS.join(' ')} …/src/main.js\`; NODE_ENV=production,
   LOG_LEVEL=warn, WORKER_CONCURRENCY=${CONCURRENCY}, endpoint from an ENDPOINTS_FILE, queue updates off (queueUpdateIntervalSeconds 0: they poll Genesys per queued conversation), rateLimitPerMinute 100,000 (the validated
@@ -1046,6 +1063,13 @@ ${machine}
   without progress); ooo = a message delivered before an earlier message of its session that had been acknowledged (2xx) before it was sent (messages in flight together carry no order promise; their raw inversions are printed in the log only); the baseline has no ordering guarantee (concurrent worker).
 - delivered/s = unique deliveries / (first send → last delivery). Throughput ratio uses delivered/s at saturation,
   measured in ${SAT_PAIRS} back-to-back connector/baseline pairs (alternating which goes first); the target takes the median pair's ratio.
+  The same for user → agent: the bot API against the baseline's user → agent route (the same route and bearer API key,
+  one BullMQ job, one Open Messaging inbound call to the same emulated Genesys per message).
+- BullMQ jobs per message: the growth of the system's BullMQ id counters over the point (BullMQ increments
+  \`<prefix>:<queue>:id\` for every job it adds) / the point's deliveries; the baseline's counter says what it pays.
+- Crash recovery: agent→bot at ${RECOVERY_RATE}/s; a third of the way in, the connector gets SIGKILL and is started again at once
+  (webhooks sent while it is down fail and are not counted as accepted). The figure: seconds from the kill until the last
+  message accepted before it was delivered.
 
 ## Results
 
