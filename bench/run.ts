@@ -537,8 +537,9 @@ async function main(): Promise<void> {
   }
 
   // Phase 3c: crash recovery. Agent→bot at a fixed rate; a third of the way in the connector is SIGKILLed and started
-  // again at once (the webhooks it misses while down fail, as Genesys would see them). Measured: the seconds from the
-  // kill until the last message accepted before it was delivered.
+  // again at once (the webhooks it misses while down fail, as Genesys would see them). Measured: the longest an
+  // accepted message waited for its delivery after the kill (from the kill, or from its send if later): the messages
+  // in flight at the kill, and those accepted after the restart behind a mailbox the killed process still owned.
   let recovery: { row: Row; seconds: number } | undefined;
   if (want('recovery')) {
     let killedAt = 0;
@@ -558,8 +559,8 @@ async function main(): Promise<void> {
       },
       drain: { maxS: 90, quietS: 30 },
     });
-    recovery = { row, seconds: (tracker.lastArrivalOfAcceptedBefore(killedAt) - killedAt) / 1000 };
-    log(`crash recovery: last message accepted before the kill delivered ${fmt(recovery.seconds)} s after it`);
+    recovery = { row, seconds: tracker.longestWaitAfter(killedAt) / 1000 };
+    log(`crash recovery: the longest an accepted message waited after the kill: ${fmt(recovery.seconds)} s`);
     await warmUp();
   }
 
@@ -727,7 +728,7 @@ async function main(): Promise<void> {
         `BENCH_ONLY=${ONLY.join(',')}: BENCHMARKS.md not written`,
         ...rows,
         `agent→bot ratios ${ratios(saturation)}; user→agent ratios ${ratios(u2aSaturation)}`,
-        recovery ? `crash recovery ${fmt(recovery.seconds)} s` : '',
+        recovery ? `crash recovery: the longest wait after the kill ${fmt(recovery.seconds)} s` : '',
         cluster?.notRun ? `Redis Cluster: not run: ${cluster.notRun}` : '',
       ].join('\n'),
     );
@@ -906,8 +907,8 @@ async function main(): Promise<void> {
         '–',
       ],
       [
-        `SIGKILL under load (${RECOVERY_RATE}/s) and an immediate restart: last message accepted before the kill delivered`,
-        `${fmt(rec.seconds)} s after the kill; lost/dup/ooo ${rec.row.lost}/${rec.row.duplicates}/${rec.row.outOfOrder}`,
+        `SIGKILL under load (${RECOVERY_RATE}/s) and an immediate restart: the longest an accepted message waited after the kill`,
+        `${fmt(rec.seconds)} s; lost/dup/ooo ${rec.row.lost}/${rec.row.duplicates}/${rec.row.outOfOrder}`,
         '≤ 15 s, 0 lost, 0 out of order',
         yes(rec.seconds <= 15 && rec.row.lost === 0 && rec.row.outOfOrder === 0),
       ],
@@ -1068,8 +1069,9 @@ ${machine}
 - BullMQ jobs per message: the growth of the system's BullMQ id counters over the point (BullMQ increments
   \`<prefix>:<queue>:id\` for every job it adds) / the point's deliveries; the baseline's counter says what it pays.
 - Crash recovery: agent→bot at ${RECOVERY_RATE}/s; a third of the way in, the connector gets SIGKILL and is started again at once
-  (webhooks sent while it is down fail and are not counted as accepted). The figure: seconds from the kill until the last
-  message accepted before it was delivered.
+  (webhooks sent while it is down fail and are not counted as accepted). The figure: the longest an accepted message waited
+  for its delivery after the kill (from the kill, or from its send if later), so it covers the messages in flight at the
+  kill and those accepted after the restart that queued behind a mailbox the killed process still owned.
 
 ## Results
 

@@ -75,6 +75,8 @@ export async function runPoint(spec: PointSpec, tracker: DeliveryTracker): Promi
     } else if (Date.now() - still > quietS * 1000) break;
     await sleep(100);
   }
+  // Then the messages in flight when the load stopped (sent, never acknowledged): they cost their jobs too.
+  for (let n = -1, since = Date.now(); n !== tracker.arrivedCount && Date.now() - since < 5000; await sleep(300)) n = tracker.arrivedCount;
   const s = tracker.summary();
   const elapsedS = (loadEnded - started) / 1000;
   return {

@@ -100,16 +100,23 @@ export class DeliveryTracker {
     return this.accepted.size;
   }
 
-  /** When the last of the messages accepted before `t` (performance.now()) arrived; NaN while one has not arrived. */
-  lastArrivalOfAcceptedBefore(t: number): number {
-    let last = 0;
-    for (const [key, acceptedAt] of this.accepted) {
-      if (acceptedAt >= t) continue;
+  /**
+   * The longest an accepted message waited for its delivery after `t` (performance.now(), e.g. a crash): from `t`,
+   * or from its send if later, to its first delivery. NaN while one has not arrived.
+   */
+  longestWaitAfter(t: number): number {
+    let longest = 0;
+    for (const key of this.accepted.keys()) {
       const arrived = this.arrivedAt.get(key);
       if (arrived === undefined) return NaN;
-      last = Math.max(last, arrived);
+      longest = Math.max(longest, arrived - Math.max(t, this.sentAt.get(key)!));
     }
-    return last;
+    return longest;
+  }
+
+  /** Deliveries of this point's messages, acknowledged or not. */
+  get arrivedCount(): number {
+    return this.arrivedAt.size;
   }
 
   deliveredAcceptedCount(): number {
