@@ -223,7 +223,7 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
     const agent = named ? { name: named } : {};
     const currentAgent = !named;
-    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
+    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, handover.sessionId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
         ? {
