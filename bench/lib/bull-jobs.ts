@@ -10,8 +10,8 @@ export const BASELINE_QUEUE = 'relay';
  * counters over a system's queues is how many jobs it added: the connector's lanes, or the baseline's queue.
  */
 export function connectorJobCounters(redisPrefix: string): string[] {
-  const bull = new RedisKeys(redisPrefix).bullPrefix();
-  return LANES.map((lane) => `${bull}:${lane}:id`);
+  const keys = new RedisKeys(redisPrefix);
+  return LANES.map((lane) => `${keys.bullPrefix(lane)}:${lane}:id`);
 }
 
 export function baselineJobCounters(prefix: string): string[] {
