@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis, { Cluster } from 'ioredis';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 import { RedisCluster } from '../test/support/redis-cluster';
 import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../tools/emulators/genesys-cloud';
 import { McxEmulator } from '../tools/emulators/genesys-multicloud-cx';
@@ -612,7 +613,7 @@ async function main(): Promise<void> {
     const rssBefore = connector.rssMb();
     const memAfterMain = await usedMemory();
     // The rate limiter remembers every Genesys call of the last minute (traffic, not sessions): kept out of the per-session figure.
-    const limiterKey = `${connectorEnv.REDIS_PREFIX}:ratelimit:genesys:${ENDPOINT}`;
+    const limiterKey = new RedisKeys(connectorEnv.REDIS_PREFIX).rateLimit(`genesys:${ENDPOINT}`);
     const limiterBytes = async () => Number((await redisClient.memory('USAGE', limiterKey, 'SAMPLES', '0')) ?? 0);
     const limiterBefore = await limiterBytes();
     setups.push(await startHandovers(`handovers ${SESSIONS + 1}..${SCALE_SESSIONS}`, SCALE_SESSIONS, 64));
@@ -629,6 +630,9 @@ async function main(): Promise<void> {
     const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
     const idleSample = Array.from({ length: 200 }, (_, k) => sessionOf(SESSIONS + Math.floor(((SCALE_SESSIONS - SESSIONS) * k) / 200)));
     const footprint = await idleSessionFootprint(redisClient, connectorEnv.REDIS_PREFIX, ENDPOINT, idleSample);
+    log(
+      `idle session footprint: ${footprint.map((f) => `${f.key} ${fmt(f.bytes)}`).join(', ')}; keys: ${keyBreakdown.map((k) => `${k.kind} ${k.keys}`).join(', ')}`,
+    );
     return { rssBefore, rssScale, memScale, limiterGrowth, bytesPerSession, idleScale, bigPoint, keysTotal, keyBreakdown, footprint };
   }
 
@@ -1229,7 +1233,10 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
     for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
     const sizes = (await pipeline.exec()) ?? [];
     keys.forEach((key, i) => {
-      const kind = key.slice(prefix.length + 1).split(':')[0];
+      // The segment after the prefix; past a shard's hash tag (`{s<n>}`), and a tag's word for the others
+      // (`{bull-<queue>}` → bull, `{endpoints}` → endpoints).
+      const segments = key.slice(prefix.length + 1).split(':');
+      const kind = /^\{s\d+\}$/.test(segments[0]) ? segments[1] : segments[0].replace(/^\{([a-z]+).*\}$/, '$1');
       const entry = kinds.get(kind) ?? { keys: 0, bytes: 0 };
       entry.keys++;
       entry.bytes += Number(sizes[i]?.[1] ?? 0);
@@ -1240,34 +1247,44 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
   return [...kinds.entries()].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shared sorted sets. */
+/** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shards' sorted sets. */
 async function idleSessionFootprint(
   client: Redis,
   prefix: string,
   endpointId: string,
   sessionIds: string[],
 ): Promise<{ key: string; bytes: number }[]> {
+  const keys = new RedisKeys(prefix);
   const usage = async (key: string) => Number((await client.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
   const totals = new Map<string, number>();
   const add = (key: string, bytes: number) => totals.set(key, (totals.get(key) ?? 0) + bytes / sessionIds.length);
   for (const sessionId of sessionIds) {
-    const sessionKey = `${prefix}:session:${endpointId}:${sessionId}`;
+    const sessionKey = keys.sessionState(endpointId, sessionId);
     const [userId, handoverId] = await client.hmget(sessionKey, 'userId', 'handoverId');
-    const conversationId = await client.hget(`${prefix}:handover:${handoverId}`, 'conversationId');
+    const conversationId = await client.hget(keys.handover(handoverId!), 'conversationId');
     add('session (hash)', await usage(sessionKey));
-    add('handover (hash)', await usage(`${prefix}:handover:${handoverId}`));
-    add('timeline (list)', await usage(`${prefix}:timeline:${endpointId}:${sessionId}`));
-    add('live-user (string)', await usage(`${prefix}:live-user:${endpointId}:${userId}`));
-    add('conversation → handover (string)', await usage(`${prefix}:conversation:${conversationId}`));
+    add('handover (hash)', await usage(keys.handover(handoverId!)));
+    add('timeline (list)', await usage(keys.timeline(endpointId, sessionId)));
+    add('live-user (string)', await usage(keys.liveUser(endpointId, userId!)));
+    add('conversation → handover (string)', await usage(keys.conversation(conversationId!)));
   }
-  for (const [name, key] of [
-    ['sessions index (zset, per member)', `${prefix}:sessions:${endpointId}`],
-    ['timers (zset, per member × members per session)', `${prefix}:timers`],
-  ]) {
-    const members = await client.zcard(key);
-    const perSession = key.endsWith(':timers') ? members / (await client.zcard(`${prefix}:sessions:${endpointId}`)) : 1;
-    totals.set(name, members > 0 ? ((await usage(key)) / members) * perSession : 0);
-  }
+  // One sorted set per shard: bytes and members summed over the shards.
+  const overShards = async (keyOf: (shard: number) => string) => {
+    let members = 0;
+    let bytes = 0;
+    for (const shard of keys.shards()) {
+      const key = keyOf(shard);
+      members += (await client.type(key)) === 'set' ? await client.scard(key) : await client.zcard(key);
+      bytes += await usage(keyOf(shard));
+    }
+    return { members, bytes };
+  };
+  const index = await overShards((shard) => keys.sessionIndex(endpointId, shard));
+  const timers = await overShards((shard) => keys.timers(shard));
+  const live = await overShards((shard) => keys.liveHandovers(shard));
+  totals.set('sessions index (zset, per member)', index.members > 0 ? index.bytes / index.members : 0);
+  totals.set('timers (zset, per member × members per session)', timers.members > 0 ? timers.bytes / index.members : 0);
+  totals.set('live handovers (set, per member)', live.members > 0 ? live.bytes / live.members : 0);
   return [...totals.entries()].map(([key, bytes]) => ({ key, bytes }));
 }
 
