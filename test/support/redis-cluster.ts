@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { freePort } from './connector-process';
+import { cpuSplit } from './proc-stats';
 
 const run = promisify(execFile);
 const SLOTS = 16384;
@@ -157,6 +158,24 @@ export class RedisCluster {
     }
     await this.waitHealthy(deadline - Date.now());
     return replica.port;
+  }
+
+  /** User+system CPU seconds the live nodes have used (from /proc). */
+  cpuSeconds(): number {
+    return this.liveNodes().reduce((sum, n) => {
+      const { user, system } = cpuSplit(n.proc.pid!);
+      return sum + user + system;
+    }, 0);
+  }
+
+  /** A numeric INFO field summed over the masters (e.g. 'stats', 'total_commands_processed'). */
+  async infoSum(section: string, field: string): Promise<number> {
+    let sum = 0;
+    for (const port of await this.masters()) {
+      const info = await this.withNode(port, (client) => client.info(section));
+      sum += Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? 0);
+    }
+    return sum;
   }
 
   /** Kills every node and removes the temp dir; idempotent. */
