@@ -1281,7 +1281,7 @@ async function idleSessionFootprint(
   };
   const index = await overShards((shard) => keys.sessionIndex(endpointId, shard));
   const timers = await overShards((shard) => keys.timers(shard));
-  const live = await overShards((shard) => keys.liveHandovers(shard));
+  const live = await overShards((shard) => keys.liveHandovers(endpointId, shard));
   totals.set('sessions index (zset, per member)', index.members > 0 ? index.bytes / index.members : 0);
   totals.set('timers (zset, per member × members per session)', timers.members > 0 ? timers.bytes / index.members : 0);
   totals.set('live handovers (set, per member)', live.members > 0 ? live.bytes / live.members : 0);

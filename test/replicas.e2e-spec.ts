@@ -116,7 +116,10 @@ describe.each([
       await Promise.all(
         sessions.map(async (s) => {
           const text = `${s} user ${round}`;
-          const status = await post(proxy.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, { messageId: `m-${round}`, text });
+          const status = await post(proxy.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
+            messageId: `m-${round}`,
+            text,
+          });
           statuses.push(status);
           if (status === 202) {
             accepted.get(s)!.push(text);
