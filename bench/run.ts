@@ -3,9 +3,9 @@
  * in the same run, on a throwaway redis-server. Bounded: every phase has a fixed duration or a timeout; writes
  * BENCHMARKS.md at the end. Knobs (env): BENCH_POINT_S (10), BENCH_SCALE_SESSIONS (100000), BENCH_SESSIONS (1000),
  * BENCH_COMPARE_RATE (200: the agent→bot rate compared with 100 and with SCALE_SESSIONS live sessions),
- * BENCH_SAT_PAIRS (3: connector/baseline saturation pairs), BENCH_QUICK=1 (for iterating on the hot path: only
- * the agent→bot points and the profile, printed, nothing written), BENCH_PROFILE_RATE (quick run: profile at this
- * fixed rate instead of at saturation).
+ * BENCH_SAT_PAIRS (3: connector/baseline saturation pairs), BENCH_RECOVERY_RATE (300: the agent→bot rate of the
+ * crash point), BENCH_ONLY / BENCH_QUICK=1 (a few sections, printed, nothing written: see ONLY), BENCH_PROFILE_RATE
+ * (profile at this fixed rate instead of at saturation).
  */
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,12 +13,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
+import { RedisCluster } from '../test/support/redis-cluster';
 import { DEFAULT_QUEUE_ID, GenesysEmulator } from '../tools/emulators/genesys-cloud';
 import { McxEmulator } from '../tools/emulators/genesys-multicloud-cx';
-import { botMessages, genesysWebhooks, mcxWebhooks, PointResult, runPoint, WebhookTarget } from './lib/load';
+import { botMessages, genesysWebhooks, mcxWebhooks, MessageFactory, PointResult, runPoint, WebhookTarget } from './lib/load';
 import { Child, freePort, ROOT, startRedis } from './lib/processes';
-import { bullmqJobCost } from './lib/bullmq-job-cost';
+import { baselineJobCounters, connectorJobCounters, jobsAdded } from './lib/bull-jobs';
+import { bullmqJobCost, JobCost } from './lib/bullmq-job-cost';
 import { evalVsEvalsha } from './lib/eval-vs-evalsha';
 import { callersOf, CpuProfile, InspectorProfiler, selfTimeByArea, topSelfTime } from './lib/profile';
 import { Sink } from './lib/sink';
@@ -41,13 +44,25 @@ const MCX_API_KEY = `hck_${randomBytes(32).toString('base64url')}`;
 const MCX_CHANNEL = { channelId: '0123456789', ccid: '0ff723ff-6c6f-44e0-9ce3-ce579337eadd' };
 const MCX_CHANNEL_SECRET = 'bench-mcx-channel-secret-0123456789';
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
-const QUICK = process.env.BENCH_QUICK === '1';
+/**
+ * BENCH_ONLY=<section,…>: only these sections (after the handover setup of BENCH_SESSIONS), their rows printed,
+ * BENCHMARKS.md not written. Sections: compare, fixed, saturation, mcx, u2a, receipts, two-proc, recovery, profile,
+ * micro, scale, cluster. BENCH_QUICK=1 is BENCH_ONLY=fixed,saturation,mcx,profile.
+ */
+const ONLY = (process.env.BENCH_ONLY ?? (process.env.BENCH_QUICK === '1' ? 'fixed,saturation,mcx,profile' : undefined))
+  ?.split(',')
+  .map((section) => section.trim());
+const want = (section: string) => !ONLY || ONLY.includes(section);
+const BASELINE_PREFIX = 'baseline';
+const RECOVERY_RATE = Number(process.env.BENCH_RECOVERY_RATE ?? 300);
 const SAT_PAIRS = Number(process.env.BENCH_SAT_PAIRS ?? 3);
 const START_PROD_FLAGS = ['--max-semi-space-size=32'];
 const HARD_LIMIT_MS = Number(process.env.BENCH_HARD_LIMIT_S ?? 2400) * 1000;
 
 const log = (msg: string) => process.stdout.write(`[bench +${((performance.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`);
 const t0 = performance.now();
+
+type Row = PointResult & { cpuMsPerMsg: number; redisCmdsPerMsg: number; redisUsPerMsg: number; jobsPerMsg: number };
 
 interface SetupResult {
   label: string;
@@ -59,6 +74,9 @@ interface SetupResult {
   toGenesysP99: number;
   failed: number;
   missing: number;
+  /** CPU per handover: the connector's, and the bench process's (the Genesys emulator, the sink bot). */
+  connectorCpuMs: number;
+  benchCpuMs: number;
 }
 
 const children: Child[] = [];
@@ -197,9 +215,14 @@ async function main(): Promise<void> {
     {
       PORT: String(baselinePort),
       REDIS_URL: redis.url,
-      REDIS_PREFIX: 'baseline',
+      REDIS_PREFIX: BASELINE_PREFIX,
       WEBHOOK_SECRET,
       SINK_URL: sink.url,
+      API_KEY,
+      GENESYS_URL: emulator.url,
+      GENESYS_INTEGRATION_ID: INTEGRATION_ID,
+      GENESYS_CLIENT_ID: 'bench-client',
+      GENESYS_CLIENT_SECRET: 'bench-client-secret',
       WORKER_CONCURRENCY: CONCURRENCY,
     },
     START_PROD_FLAGS,
@@ -213,20 +236,21 @@ async function main(): Promise<void> {
   const userOf = (i: number) => `bench-user-${i}`;
   const sessionOf = (i: number) => `bench-s-${i}`;
   let created = 0;
-  const startHandovers = async (label: string, upTo: number, parallel = 32): Promise<SetupResult> => {
+  const startHandovers = async (label: string, upTo: number, parallel = 32, baseUrl = connectorUrl): Promise<SetupResult> => {
     const from = created;
     const reqLatencies: number[] = [];
     setupLatencies = [];
     let failed = 0;
     let next = from;
     const began = performance.now();
+    const cpu0 = { connector: connector.cpuSeconds(), bench: process.cpuUsage() };
     await Promise.all(
       Array.from({ length: parallel }, async () => {
         while (next < upTo) {
           const i = next++;
           const sent = performance.now();
           setupPending.set(userOf(i), sent);
-          const status = await fetch(`${connectorUrl}/v1/endpoints/${ENDPOINT}/handovers`, {
+          const status = await fetch(`${baseUrl}/v1/endpoints/${ENDPOINT}/handovers`, {
             method: 'POST',
             headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
             body: JSON.stringify({ sessionId: sessionOf(i), userId: userOf(i), text: `I want a human (${i})` }),
@@ -245,6 +269,7 @@ async function main(): Promise<void> {
     const missing = setupPending.size;
     setupPending.clear();
     const count = upTo - from;
+    const bench = process.cpuUsage(cpu0.bench);
     return {
       label,
       count,
@@ -255,40 +280,67 @@ async function main(): Promise<void> {
       toGenesysP99: percentile(setupLatencies, 99),
       failed,
       missing: missing + Math.max(0, upTo - failed - queued.size),
+      connectorCpuMs: ((connector.cpuSeconds() - cpu0.connector) * 1000) / count,
+      benchCpuMs: (bench.user + bench.system) / 1000 / count,
     };
   };
   const conversationOf = (i: number) => emulator.conversationFor(INTEGRATION_ID, userOf(i))?.id;
-  const webhookTarget = (n: number): WebhookTarget => ({
+  const webhookTarget = (n: number, from = 0): WebhookTarget => ({
     path: `/webhooks/genesys/${ENDPOINT}`,
     secret: WEBHOOK_SECRET,
     integrationId: INTEGRATION_ID,
-    sessions: Array.from({ length: n }, (_, i) => ({ userId: userOf(i), conversationId: conversationOf(i) })),
+    sessions: Array.from({ length: n }, (_, i) => ({ userId: userOf(from + i), conversationId: conversationOf(from + i) })),
   });
 
   const setups: SetupResult[] = [];
-  type Row = PointResult & { cpuMsPerMsg: number; redisCmdsPerMsg: number };
   const points: Row[] = [];
   const commandsProcessed = async () => Number(/total_commands_processed:(\d+)/.exec(await redisClient.info('stats'))![1]);
   const notes: string[] = [];
-  const point = async (spec: Parameters<typeof runPoint>[0], record = true) => {
-    const cpu0 = { c: connector.cpuSeconds(), b: baseline.cpuSeconds(), r: redis.child.cpuSeconds(), me: process.cpuUsage() };
-    const cmds0 = await commandsProcessed();
+  const connectorJobs = connectorJobCounters(connectorEnv.REDIS_PREFIX);
+  const baselineJobs = baselineJobCounters(BASELINE_PREFIX);
+  /** The processes under test of a point (their CPU), where their Redis is, and their BullMQ job counters. */
+  interface Sut {
+    processes: () => Child[];
+    redisCpuSeconds: () => number;
+    commands: () => Promise<number>;
+    jobs: () => Promise<number>;
+  }
+  const singleRedis = { redisCpuSeconds: () => redis.child.cpuSeconds(), commands: commandsProcessed };
+  const connectorSut: Sut = { ...singleRedis, processes: () => [connector], jobs: () => jobsAdded(redisClient, connectorJobs) };
+  const baselineSut: Sut = { ...singleRedis, processes: () => [baseline], jobs: () => jobsAdded(redisClient, baselineJobs) };
+  const cpuOf = (processes: Child[]) => processes.reduce((sum, c) => sum + c.cpuSeconds(), 0);
+  const point = async (
+    spec: Parameters<typeof runPoint>[0],
+    record = true,
+    sut = spec.baseUrl === baselineUrl ? baselineSut : connectorSut,
+  ) => {
+    const cpu0 = {
+      sut: cpuOf(sut.processes()),
+      c: connector.cpuSeconds(),
+      b: baseline.cpuSeconds(),
+      r: sut.redisCpuSeconds(),
+      me: process.cpuUsage(),
+    };
+    const cmds0 = await sut.commands();
+    const jobs0 = await sut.jobs();
     const pr = await runPoint(spec, tracker);
-    const sut = spec.baseUrl === baselineUrl ? baseline : connector;
-    const sutCpu0 = spec.baseUrl === baselineUrl ? cpu0.b : cpu0.c;
     const delivered = pr.deliveredPerS > 0 ? tracker.deliveredAcceptedCount() : 0;
     const r: Row = {
       ...pr,
-      cpuMsPerMsg: ((sut.cpuSeconds() - sutCpu0) * 1000) / delivered,
-      redisCmdsPerMsg: ((await commandsProcessed()) - cmds0) / delivered,
+      // NaN when the processes under test changed during the point (a crash and a restart).
+      cpuMsPerMsg: spec.fault ? NaN : ((cpuOf(sut.processes()) - cpu0.sut) * 1000) / delivered,
+      redisCmdsPerMsg: ((await sut.commands()) - cmds0) / delivered,
+      redisUsPerMsg: ((sut.redisCpuSeconds() - cpu0.r) * 1e6) / delivered,
+      // Every delivery of the point: a message in flight when the load stopped cost its job too.
+      jobsPerMsg: ((await sut.jobs()) - jobs0) / pr.delivered,
     };
     if (record) {
       points.push(r);
       const me = process.cpuUsage(cpu0.me);
       log(
         `${r.name} [${r.model}]: accepted ${fmt(r.acceptedPerS)}/s delivered ${fmt(r.deliveredPerS)}/s p99 ${fmt(r.p99)} ms e2e p99 ${fmt(r.e2eP99)} ms ` +
-          `lost ${r.lost} dup ${r.duplicates} ooo ${r.outOfOrder} (raw inversions ${r.inversions}) stray ${r.stray} err ${r.errors} | cpu s: connector ${fmt(connector.cpuSeconds() - cpu0.c)} ` +
-          `baseline ${fmt(baseline.cpuSeconds() - cpu0.b)} redis ${fmt(redis.child.cpuSeconds() - cpu0.r)} bench ${fmt((me.user + me.system) / 1e6)}`,
+          `lost ${r.lost} dup ${r.duplicates} ooo ${r.outOfOrder} (raw inversions ${r.inversions}) stray ${r.stray} err ${r.errors} jobs/msg ${fmt(r.jobsPerMsg, 2)} | cpu s: connector ${fmt(connector.cpuSeconds() - cpu0.c)} ` +
+          `baseline ${fmt(baseline.cpuSeconds() - cpu0.b)} sut ${fmt(cpuOf(sut.processes()) - cpu0.sut)} redis ${fmt(sut.redisCpuSeconds() - cpu0.r)} bench ${fmt((me.user + me.system) / 1e6)}`,
       );
     }
     return r;
@@ -307,15 +359,16 @@ async function main(): Promise<void> {
     false,
   );
   const compareName = (live: number) => `a2b, 100 active of ${live} live sessions`;
-  if (!QUICK)
-    await point({
-      name: compareName(100),
+  const comparePoint = () =>
+    point({
+      name: compareName(created),
       baseUrl: connectorUrl,
       factory: genesysWebhooks(small),
       durationS: POINT_S,
       connections: 100,
       rate: COMPARE_RATE,
     });
+  const smallPoint = want('compare') || want('scale') ? await comparePoint() : undefined;
 
   // Phase 2: SESSIONS live sessions; handover setup measured on the way.
   const memBefore = await usedMemory();
@@ -327,121 +380,361 @@ async function main(): Promise<void> {
   // A saturating warm-up per system, so the JIT has compiled every path the measured points take.
   await point({ name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 100 }, false);
   await point({ name: 'warm-up baseline', baseUrl: baselineUrl, factory: genesysWebhooks(main), durationS: 5, connections: 100 }, false);
-  for (const rate of [500, 1000]) {
-    await point({
-      name: `agent→bot connector`,
-      baseUrl: connectorUrl,
-      factory: genesysWebhooks(main),
-      durationS: POINT_S,
-      connections: 100,
-      rate,
-    });
-    await point({
-      name: `agent→bot baseline`,
-      baseUrl: baselineUrl,
-      factory: genesysWebhooks(main),
-      durationS: POINT_S,
-      connections: 100,
-      rate,
-    });
+  if (want('fixed')) {
+    for (const rate of [500, 1000]) {
+      for (const [system, baseUrl] of [
+        ['connector', connectorUrl],
+        ['baseline', baselineUrl],
+      ]) {
+        await point({ name: `agent→bot ${system}`, baseUrl, factory: genesysWebhooks(main), durationS: POINT_S, connections: 100, rate });
+      }
+    }
   }
   // Saturation in SAT_PAIRS back-to-back pairs, alternating which system goes first, so that the machine's drift
-  // between points falls on both; the throughput target uses the median of the pairs' ratios.
-  const saturation: { connector: Row; baseline: Row; ratio: number }[] = [];
-  let satCommands: ReturnType<typeof diffCommandStats> = [];
-  for (let pair = 1; pair <= SAT_PAIRS; pair++) {
-    const suffix = SAT_PAIRS > 1 ? `, pair ${pair}` : '';
-    const runConnector = async () => {
-      const stats0 = await commandStats(redisClient);
-      const r = await point({
-        name: `agent→bot connector${suffix}`,
-        baseUrl: connectorUrl,
-        factory: genesysWebhooks(main),
-        durationS: POINT_S,
-        connections: 100,
-      });
-      if (pair === 1) satCommands = diffCommandStats(stats0, await commandStats(redisClient), tracker.deliveredAcceptedCount());
-      return r;
-    };
-    const runBaseline = () =>
-      point({
-        name: `agent→bot baseline${suffix}`,
-        baseUrl: baselineUrl,
-        factory: genesysWebhooks(main),
-        durationS: POINT_S,
-        connections: 100,
-      });
-    let c: Row;
-    let b: Row;
-    if (pair % 2 === 1) {
-      c = await runConnector();
-      b = await runBaseline();
-    } else {
-      b = await runBaseline();
-      c = await runConnector();
+  // between points falls on both; the throughput targets use the median of the pairs' ratios.
+  const saturationPairs = async (
+    direction: string,
+    factory: (baseUrl: string) => MessageFactory,
+    first?: (run: () => Promise<Row>) => Promise<Row>,
+  ) => {
+    const pairs: SaturationPair[] = [];
+    for (let pair = 1; pair <= SAT_PAIRS; pair++) {
+      const suffix = SAT_PAIRS > 1 ? `, pair ${pair}` : '';
+      const run = (system: string, baseUrl: string) => () =>
+        point({ name: `${direction} ${system}${suffix}`, baseUrl, factory: factory(baseUrl), durationS: POINT_S, connections: 100 });
+      const runConnector = pair === 1 && first ? () => first(run('connector', connectorUrl)) : run('connector', connectorUrl);
+      const runBaseline = run('baseline', baselineUrl);
+      let c: Row;
+      let b: Row;
+      if (pair % 2 === 1) {
+        c = await runConnector();
+        b = await runBaseline();
+      } else {
+        b = await runBaseline();
+        c = await runConnector();
+      }
+      pairs.push({ connector: c, baseline: b, ratio: c.deliveredPerS / b.deliveredPerS });
     }
-    saturation.push({ connector: c, baseline: b, ratio: c.deliveredPerS / b.deliveredPerS });
-  }
-  const medianPair = [...saturation].sort((x, y) => x.ratio - y.ratio)[Math.floor(saturation.length / 2)];
-  const ratio = medianPair.ratio;
-  const satB = medianPair.baseline;
+    return pairs;
+  };
+  let satCommands: ReturnType<typeof diffCommandStats> = [];
+  const saturation = want('saturation')
+    ? await saturationPairs(
+        'agent→bot',
+        () => genesysWebhooks(main),
+        async (run) => {
+          const stats0 = await commandStats(redisClient);
+          const r = await run();
+          satCommands = diffCommandStats(stats0, await commandStats(redisClient), tracker.deliveredAcceptedCount());
+          return r;
+        },
+      )
+    : [];
+  const medianPair = medianOf(saturation);
 
   // Phase 2b: the same agent→bot points for Genesys Multicloud CX (Third-Party Messaging webhooks, sha1-signed), on
   // SESSIONS handovers of its own endpoint, in the same connector process; each agent message costs one receipt call.
-  const mcxConsumers = Array.from({ length: SESSIONS }, (_, i) => `bench-mcx-user-${i}`);
-  const mcxOpened = await openMcxHandovers(connectorUrl, mcxConsumers, queued);
-  log(`Multicloud CX: ${mcxOpened} of ${SESSIONS} handovers queued`);
-  const mcx = mcxWebhooks({
-    path: `/webhooks/genesys-mcx/${MCX_ENDPOINT}`,
-    secret: MCX_CHANNEL_SECRET,
-    channelId: MCX_CHANNEL.channelId,
-    consumers: mcxConsumers,
-  });
-  await point({ name: 'warm-up Multicloud CX', baseUrl: connectorUrl, factory: mcx, durationS: 5, connections: 100 }, false);
-  const mcxPoints: Row[] = [];
-  for (const rate of [500, 1000, undefined]) {
-    mcxPoints.push(
-      await point({
+  if (want('mcx')) {
+    const mcxConsumers = Array.from({ length: SESSIONS }, (_, i) => `bench-mcx-user-${i}`);
+    const mcxOpened = await openMcxHandovers(connectorUrl, mcxConsumers, queued);
+    log(`Multicloud CX: ${mcxOpened} of ${SESSIONS} handovers queued`);
+    const mcx = mcxWebhooks({
+      path: `/webhooks/genesys-mcx/${MCX_ENDPOINT}`,
+      secret: MCX_CHANNEL_SECRET,
+      channelId: MCX_CHANNEL.channelId,
+      consumers: mcxConsumers,
+    });
+    await point({ name: 'warm-up Multicloud CX', baseUrl: connectorUrl, factory: mcx, durationS: 5, connections: 100 }, false);
+    let mcxSaturation: Row | undefined;
+    for (const rate of [500, 1000, undefined]) {
+      mcxSaturation = await point({
         name: 'agent→bot connector, Multicloud CX',
         baseUrl: connectorUrl,
         factory: mcx,
         durationS: POINT_S,
         connections: 100,
         rate,
-      }),
-    );
+      });
+    }
+    if (medianPair)
+      notes.push(
+        `Multicloud CX agent→bot at saturation: ${fmt(mcxSaturation!.deliveredPerS)} delivered/s, ${(mcxSaturation!.deliveredPerS / medianPair.connector.deliveredPerS).toFixed(2)}× Genesys Cloud's (${fmt(medianPair.connector.deliveredPerS)}/s) in the same run; its ${SESSIONS} handovers are live beside Genesys Cloud's.`,
+      );
   }
-  const mcxSaturation = mcxPoints[mcxPoints.length - 1];
-  notes.push(
-    `Multicloud CX agent→bot at saturation: ${fmt(mcxSaturation.deliveredPerS)} delivered/s, ${(mcxSaturation.deliveredPerS / medianPair.connector.deliveredPerS).toFixed(2)}× Genesys Cloud's (${fmt(medianPair.connector.deliveredPerS)}/s) in the same run; its ${SESSIONS} handovers are live beside Genesys Cloud's.`,
-  );
-  if (QUICK) {
-    const profiler = await InspectorProfiler.connect(inspectPort);
-    await profiler.start();
-    const profileRate = process.env.BENCH_PROFILE_RATE ? Number(process.env.BENCH_PROFILE_RATE) : undefined;
-    const ut0 = connector.cpuSplit();
-    await point(
-      {
-        name: 'agent→bot connector (profiled)',
-        baseUrl: connectorUrl,
-        factory: genesysWebhooks(main),
-        durationS: POINT_S,
-        connections: 100,
-        rate: profileRate,
-      },
+
+  // Phase 3: user → agent through the bot API, against the baseline's user → agent route (the same Genesys call).
+  const sessionIds = Array.from({ length: SESSIONS }, (_, i) => sessionOf(i));
+  // The baseline has no sessions: its path names the customer (Genesys's from.id), so it reaches the same conversations.
+  const userIds = Array.from({ length: SESSIONS }, (_, i) => userOf(i));
+  const userMessages = (baseUrl: string) => botMessages(ENDPOINT, API_KEY, baseUrl === baselineUrl ? userIds : sessionIds);
+  let u2aSaturation: SaturationPair[] = [];
+  if (want('u2a')) {
+    for (const baseUrl of [connectorUrl, baselineUrl]) {
+      await point({ name: 'warm-up user→agent', baseUrl, factory: userMessages(baseUrl), durationS: 3, connections: 50, rate: 300 }, false);
+    }
+    await point({
+      name: 'user→agent connector',
+      baseUrl: connectorUrl,
+      factory: userMessages(connectorUrl),
+      durationS: POINT_S,
+      connections: 100,
+      rate: 500,
+    });
+    u2aSaturation = await saturationPairs('user→agent', userMessages);
+  }
+  const u2aMedian = medianOf(u2aSaturation);
+
+  // Phase 3a: what the Delivered receipts cost (one extra Genesys call per agent message): the saturation point
+  // again with DELIVERED_RECEIPTS=false, same Redis, sessions and port; then back to the defaults.
+  const restartConnector = async (env: Record<string, string> = {}, signal: NodeJS.Signals = 'SIGTERM') => {
+    await connector.stop(signal, 30000);
+    connector = startConnector(env);
+    await connector.waitHttp(`${connectorUrl}/health/ready`, 90000);
+  };
+  const warmUp = () =>
+    point(
+      { name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 50, rate: 500 },
       false,
     );
-    const ut1 = connector.cpuSplit();
+  let fixedNoReceipts: Row | undefined;
+  let satNoReceipts: Row | undefined;
+  if (want('receipts')) {
+    await restartConnector({ DELIVERED_RECEIPTS: 'false' });
+    await warmUp();
+    // At 1,000/s too: without receipts the connector makes the same calls as the baseline (and the emulator, which
+    // shares the bench's cores, no longer answers one receipt per message).
+    const noReceipts = {
+      name: 'agent→bot connector, DELIVERED_RECEIPTS=false',
+      baseUrl: connectorUrl,
+      factory: genesysWebhooks(main),
+      durationS: POINT_S,
+      connections: 100,
+    };
+    fixedNoReceipts = await point({ ...noReceipts, rate: 1000 });
+    satNoReceipts = await point(noReceipts);
+    await restartConnector();
+    await warmUp();
+  }
+
+  // Phase 3b: a second connector process on the same Redis and prefix (a 2-replica deployment): the webhooks still
+  // go to the first one; the BullMQ workers of both drain the mailboxes. Shows whether the second core helps.
+  let twoProc: Row | undefined;
+  if (want('two-proc')) {
+    const port2 = await freePort();
+    const connector2 = Child.node('src/main', { ...connectorEnv, PORT: String(port2), PUBLIC_BASE_URL: `http://127.0.0.1:${port2}` });
+    children.push(connector2);
+    await connector2.waitHttp(`http://127.0.0.1:${port2}/health/ready`, 90000);
+    await sleep(2000);
+    const c2cpu = connector2.cpuSeconds();
+    twoProc = await point({
+      name: 'agent→bot 2 connector processes',
+      baseUrl: connectorUrl,
+      factory: genesysWebhooks(main),
+      durationS: POINT_S,
+      connections: 100,
+    });
+    log(`second connector process CPU during the point: ${fmt(connector2.cpuSeconds() - c2cpu)} s`);
+    await connector2.stop('SIGTERM', 15000);
+  }
+
+  // Phase 3c: crash recovery. Agent→bot at a fixed rate; a third of the way in the connector is SIGKILLed and started
+  // again at once (the webhooks it misses while down fail, as Genesys would see them). Measured: the longest an
+  // accepted message waited for its delivery after the kill (from the kill, or from its send if later): the messages
+  // in flight at the kill, and those accepted after the restart behind a mailbox the killed process still owned.
+  let recovery: { row: Row; seconds: number } | undefined;
+  if (want('recovery')) {
+    let killedAt = 0;
+    const row = await point({
+      name: 'agent→bot connector, SIGKILL + restart',
+      baseUrl: connectorUrl,
+      factory: genesysWebhooks(main),
+      durationS: Math.max(POINT_S, 12),
+      connections: 100,
+      rate: RECOVERY_RATE,
+      fault: {
+        afterS: Math.max(POINT_S, 12) / 3,
+        run: async () => {
+          killedAt = performance.now();
+          await restartConnector({}, 'SIGKILL');
+        },
+      },
+      drain: { maxS: 90, quietS: 30 },
+    });
+    recovery = { row, seconds: tracker.longestWaitAfter(killedAt) / 1000 };
+    log(`crash recovery: the longest an accepted message waited after the kill: ${fmt(recovery.seconds)} s`);
+    await warmUp();
+  }
+
+  // Phase 4: profile the connector's hot path (V8 sampling profiler through the inspector) at agent→bot saturation,
+  // or at BENCH_PROFILE_RATE.
+  let profile: CpuProfile | undefined;
+  if (want('profile')) {
+    try {
+      const profiler = await InspectorProfiler.connect(inspectPort);
+      await profiler.start();
+      const profileRate = process.env.BENCH_PROFILE_RATE ? Number(process.env.BENCH_PROFILE_RATE) : undefined;
+      const ut0 = connector.cpuSplit();
+      await point(
+        {
+          name: 'agent→bot connector (profiled)',
+          baseUrl: connectorUrl,
+          factory: genesysWebhooks(main),
+          durationS: POINT_S,
+          connections: 100,
+          rate: profileRate,
+        },
+        false,
+      );
+      const ut1 = connector.cpuSplit();
+      log(
+        `profiled point (rate ${profileRate ?? 'saturation'}): connector user ${fmt(ut1.user - ut0.user)} s, system ${fmt(ut1.system - ut0.system)} s`,
+      );
+      profile = await profiler.stop();
+      saveProfile(profile);
+    } catch (err) {
+      notes.push(`Profiling failed: ${String(err)}`);
+    }
+  }
+
+  // Phase 4b: the micro-benchmark behind the suggested EVAL → EVALSHA change (see BENCHMARKS.md).
+  let micro: Awaited<ReturnType<typeof evalVsEvalsha>> | undefined;
+  let jobCosts: JobCost[] = [];
+  if (want('micro')) {
+    micro = await evalVsEvalsha(redis.url);
+    log(`eval vs evalsha: ${JSON.stringify(micro)}`);
+    await bullmqJobCost(redis.url, 1000, 3); // warm-up
+    jobCosts = [await bullmqJobCost(redis.url, 1000), await bullmqJobCost(redis.url, 2000)];
+    log(`one BullMQ job by itself: ${JSON.stringify(jobCosts)}`);
+  }
+
+  // Phase 5: scale — SCALE_SESSIONS live handovers: memory per session, connector RSS, and the comparison point again.
+  const scale = want('scale') ? await scalePhase() : undefined;
+  async function scalePhase() {
+    const rssBefore = connector.rssMb();
+    const memAfterMain = await usedMemory();
+    // The rate limiter remembers every Genesys call of the last minute (traffic, not sessions): kept out of the per-session figure.
+    const limiterKey = new RedisKeys(connectorEnv.REDIS_PREFIX).rateLimit(`genesys:${ENDPOINT}`);
+    const limiterBytes = async () => Number((await redisClient.memory('USAGE', limiterKey, 'SAMPLES', '0')) ?? 0);
+    const limiterBefore = await limiterBytes();
+    setups.push(await startHandovers(`handovers ${SESSIONS + 1}..${SCALE_SESSIONS}`, SCALE_SESSIONS, 64));
+    log(`setup ${SCALE_SESSIONS}: ${JSON.stringify(setups[2])}`);
+    await sleep(2000);
+    const memScale = await usedMemory();
+    const limiterGrowth = (await limiterBytes()) - limiterBefore;
+    const bytesPerSession = (memScale - memAfterMain - limiterGrowth) / (SCALE_SESSIONS - SESSIONS);
+    const rssScale = connector.rssMb();
+    const idleScale = await idleCpuPercent(connector);
+    log(`connector CPU while idle with ${SCALE_SESSIONS} live sessions: ${fmt(idleScale)} %`);
+    const bigPoint = await comparePoint();
+    const keysTotal = await redisClient.dbsize();
+    const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
+    const idleSample = Array.from({ length: 200 }, (_, k) => sessionOf(SESSIONS + Math.floor(((SCALE_SESSIONS - SESSIONS) * k) / 200)));
+    const footprint = await idleSessionFootprint(redisClient, connectorEnv.REDIS_PREFIX, ENDPOINT, idleSample);
     log(
-      `profiled point (rate ${profileRate ?? 'saturation'}): connector user ${fmt(ut1.user - ut0.user)} s, system ${fmt(ut1.system - ut0.system)} s`,
+      `idle session footprint: ${footprint.map((f) => `${f.key} ${fmt(f.bytes)}`).join(', ')}; keys: ${keyBreakdown.map((k) => `${k.kind} ${k.keys}`).join(', ')}`,
     );
-    saveProfile(await profiler.stop());
+    return { rssBefore, rssScale, memScale, limiterGrowth, bytesPerSession, idleScale, bigPoint, keysTotal, keyBreakdown, footprint };
+  }
+
+  // Phase 6: agent→bot on a Redis Cluster (REDIS_CLUSTER_NODES), with 1 and with 3 connector processes; last, since
+  // it points the Genesys integration's webhook at the cluster's connectors.
+  const cluster = want('cluster') ? await clusterPhase() : undefined;
+  async function clusterPhase(): Promise<{ rows: Row[]; notRun?: string }> {
+    const redisCluster = await RedisCluster.start();
+    const clusterClient = new Cluster(
+      redisCluster.seedUrls.split(',').map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) })),
+    );
+    const prefix = `bench-cluster-${randomBytes(4).toString('hex')}`;
+    const replicas: { child: Child; url: string }[] = [];
+    const rows: Row[] = [];
+    const startReplica = async () => {
+      const replicaPort = await freePort();
+      const child = Child.node(
+        'src/main',
+        {
+          ...connectorEnv,
+          // Nothing listens there: a connector that ignored REDIS_CLUSTER_NODES would not get ready.
+          REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+          REDIS_CLUSTER_NODES: redisCluster.seedUrls,
+          REDIS_PREFIX: prefix,
+          PORT: String(replicaPort),
+          PUBLIC_BASE_URL: `http://127.0.0.1:${replicaPort}`,
+        },
+        START_PROD_FLAGS,
+      );
+      children.push(child);
+      const url = `http://127.0.0.1:${replicaPort}`;
+      replicas.push({ child, url });
+      await child.waitHttp(`${url}/health/ready`, 60000);
+    };
+    const clusterSut: Sut = {
+      processes: () => replicas.map((r) => r.child),
+      redisCpuSeconds: () => redisCluster.cpuSeconds(),
+      commands: async () => await redisCluster.infoSum('stats', 'total_commands_processed'),
+      jobs: () => jobsAdded(clusterClient, connectorJobCounters(prefix)),
+    };
+    try {
+      try {
+        await startReplica();
+      } catch (err) {
+        return { rows, notRun: `the connector did not get ready on Redis Cluster: ${lastLine(String(err))}` };
+      }
+      emulator.addIntegration({
+        id: INTEGRATION_ID,
+        name: 'Bench',
+        webhookUrl: `${replicas[0].url}/webhooks/genesys/${ENDPOINT}`,
+        webhookSecret: WEBHOOK_SECRET,
+      });
+      const from = created;
+      const count = Math.min(SESSIONS, 1000);
+      await startHandovers(`cluster handovers`, from + count, 32, replicas[0].url);
+      const perMaster = await redisCluster.keysPerMaster(`${prefix}*`);
+      if ([...perMaster.values()].some((n) => n === 0))
+        return { rows, notRun: `the connector's keys are not on every master: ${JSON.stringify([...perMaster])}` };
+      notes.push(`Redis Cluster: the connector's keys per master after ${count} handovers: ${[...perMaster.values()].join(', ')}.`);
+      const target = genesysWebhooks(webhookTarget(count, from));
+      const urls = () => replicas.map((r) => r.url);
+      for (const n of [1, 3]) {
+        while (replicas.length < n) await startReplica();
+        await point({ name: `warm-up cluster ×${n}`, baseUrl: urls(), factory: target, durationS: 5, connections: 100 }, false, clusterSut);
+        rows.push(
+          await point(
+            {
+              name: `agent→bot connector, Redis Cluster, ${n} replica${n > 1 ? 's' : ''}`,
+              baseUrl: urls(),
+              factory: target,
+              durationS: POINT_S,
+              connections: 100,
+            },
+            true,
+            clusterSut,
+          ),
+        );
+      }
+      return { rows };
+    } catch (err) {
+      return { rows, notRun: lastLine(String(err)) };
+    } finally {
+      await Promise.all(replicas.map((r) => r.child.stop('SIGTERM', 15000)));
+      clusterClient.disconnect();
+      await redisCluster.stop();
+    }
+  }
+
+  if (ONLY) {
     const rows = points.map(
       (r) =>
-        `${r.name} [${r.model}] delivered ${fmt(r.deliveredPerS)}/s e2e p99 ${fmt(r.e2eP99)} ms cpu ${fmt(r.cpuMsPerMsg, 2)} ms/msg redis ${fmt(r.redisCmdsPerMsg)} cmds/msg`,
+        `${r.name} [${r.model}] accepted ${fmt(r.acceptedPerS)}/s delivered ${fmt(r.deliveredPerS)}/s e2e p99 ${fmt(r.e2eP99)} ms lost/dup/ooo ${r.lost}/${r.duplicates}/${r.outOfOrder} cpu ${fmt(r.cpuMsPerMsg, 2)} ms/msg redis ${fmt(r.redisUsPerMsg)} µs/msg ${fmt(r.redisCmdsPerMsg)} cmds/msg jobs ${fmt(r.jobsPerMsg, 2)}/msg`,
     );
+    const ratios = (pairs: SaturationPair[]) => pairs.map((s) => s.ratio.toFixed(2)).join(', ');
     log(
-      `quick run:\n${rows.join('\n')}\nratios ${saturation.map((s) => s.ratio.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}); profile in bench/results/connector.cpuprofile`,
+      [
+        `BENCH_ONLY=${ONLY.join(',')}: BENCHMARKS.md not written`,
+        ...rows,
+        `agent→bot ratios ${ratios(saturation)}; user→agent ratios ${ratios(u2aSaturation)}`,
+        recovery ? `crash recovery: the longest wait after the kill ${fmt(recovery.seconds)} s` : '',
+        cluster?.notRun ? `Redis Cluster: not run: ${cluster.notRun}` : '',
+      ].join('\n'),
     );
     await Promise.all([connector.stop('SIGTERM', 15000), baseline.stop('SIGTERM', 10000)]);
     redisClient.disconnect();
@@ -452,144 +745,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Phase 3: user → agent through the bot API.
-  const sessionIds = Array.from({ length: SESSIONS }, (_, i) => sessionOf(i));
-  await point(
-    {
-      name: 'warm-up user→agent',
-      baseUrl: connectorUrl,
-      factory: botMessages(ENDPOINT, API_KEY, sessionIds),
-      durationS: 3,
-      connections: 50,
-      rate: 300,
-    },
-    false,
-  );
-  await point({
-    name: 'user→agent connector',
-    baseUrl: connectorUrl,
-    factory: botMessages(ENDPOINT, API_KEY, sessionIds),
-    durationS: POINT_S,
-    connections: 100,
-    rate: 500,
-  });
-  await point({
-    name: 'user→agent connector',
-    baseUrl: connectorUrl,
-    factory: botMessages(ENDPOINT, API_KEY, sessionIds),
-    durationS: POINT_S,
-    connections: 100,
-  });
-
-  // Phase 3a: what the Delivered receipts cost (one extra Genesys call per agent message): the saturation point
-  // again with DELIVERED_RECEIPTS=false, same Redis, sessions and port; then back to the defaults.
-  const ready = async () => {
-    await connector.waitHttp(`${connectorUrl}/health/ready`, 90000);
-    await point(
-      { name: 'warm-up connector', baseUrl: connectorUrl, factory: genesysWebhooks(main), durationS: 5, connections: 50, rate: 500 },
-      false,
-    );
-  };
-  await connector.stop('SIGTERM', 30000);
-  connector = startConnector({ DELIVERED_RECEIPTS: 'false' });
-  await ready();
-  // At 1,000/s too: without receipts the connector makes the same calls as the baseline (and the emulator, which
-  // shares the bench's cores, no longer answers one receipt per message).
-  const fixedNoReceipts = await point({
-    name: 'agent→bot connector, DELIVERED_RECEIPTS=false',
-    baseUrl: connectorUrl,
-    factory: genesysWebhooks(main),
-    durationS: POINT_S,
-    connections: 100,
-    rate: 1000,
-  });
-  const satNoReceipts = await point({
-    name: 'agent→bot connector, DELIVERED_RECEIPTS=false',
-    baseUrl: connectorUrl,
-    factory: genesysWebhooks(main),
-    durationS: POINT_S,
-    connections: 100,
-  });
-  await connector.stop('SIGTERM', 30000);
-  connector = startConnector();
-  await ready();
-
-  // Phase 3b: a second connector process on the same Redis and prefix (a 2-replica deployment): the webhooks still
-  // go to the first one; the BullMQ workers of both drain the mailboxes. Shows whether the second core helps.
-  const port2 = await freePort();
-  const connector2 = Child.node('src/main', { ...connectorEnv, PORT: String(port2), PUBLIC_BASE_URL: `http://127.0.0.1:${port2}` });
-  children.push(connector2);
-  await connector2.waitHttp(`http://127.0.0.1:${port2}/health/ready`, 90000);
-  await sleep(2000);
-  const c2cpu = connector2.cpuSeconds();
-  const twoProc = await point({
-    name: 'agent→bot 2 connector processes',
-    baseUrl: connectorUrl,
-    factory: genesysWebhooks(main),
-    durationS: POINT_S,
-    connections: 100,
-  });
-  log(`second connector process CPU during the point: ${fmt(connector2.cpuSeconds() - c2cpu)} s`);
-  await connector2.stop('SIGTERM', 15000);
-
-  // Phase 4: profile the connector's hot path at agent→bot saturation (V8 sampling profiler through the inspector).
-  let profile: CpuProfile | undefined;
-  try {
-    const profiler = await InspectorProfiler.connect(inspectPort);
-    await profiler.start();
-    await point(
-      {
-        name: 'agent→bot connector (profiled)',
-        baseUrl: connectorUrl,
-        factory: genesysWebhooks(main),
-        durationS: POINT_S,
-        connections: 100,
-      },
-      false,
-    );
-    profile = await profiler.stop();
-    saveProfile(profile);
-  } catch (err) {
-    notes.push(`Profiling failed: ${String(err)}`);
-  }
-
-  // Phase 4b: the micro-benchmark behind the suggested EVAL → EVALSHA change (see BENCHMARKS.md).
-  const micro = await evalVsEvalsha(redis.url);
-  log(`eval vs evalsha: ${JSON.stringify(micro)}`);
-  await bullmqJobCost(redis.url, 1000, 3); // warm-up
-  const jobCosts = [await bullmqJobCost(redis.url, 1000), await bullmqJobCost(redis.url, 2000)];
-  log(`one BullMQ job by itself: ${JSON.stringify(jobCosts)}`);
-
-  // Phase 5: scale — SCALE_SESSIONS live handovers: memory per session, connector RSS, and the comparison point again.
-  const rssBefore = connector.rssMb();
-  const memAfterMain = await usedMemory();
-  // The rate limiter remembers every Genesys call of the last minute (traffic, not sessions): kept out of the per-session figure.
-  const limiterKey = `${connectorEnv.REDIS_PREFIX}:ratelimit:genesys:${ENDPOINT}`;
-  const limiterBytes = async () => Number((await redisClient.memory('USAGE', limiterKey, 'SAMPLES', '0')) ?? 0);
-  const limiterBefore = await limiterBytes();
-  setups.push(await startHandovers(`handovers ${SESSIONS + 1}..${SCALE_SESSIONS}`, SCALE_SESSIONS, 64));
-  log(`setup ${SCALE_SESSIONS}: ${JSON.stringify(setups[2])}`);
-  await sleep(2000);
-  const memScale = await usedMemory();
-  const limiterGrowth = (await limiterBytes()) - limiterBefore;
-  const bytesPerSession = (memScale - memAfterMain - limiterGrowth) / (SCALE_SESSIONS - SESSIONS);
-  const rssScale = connector.rssMb();
-  const idleScale = await idleCpuPercent(connector);
-  log(`connector CPU while idle with ${SCALE_SESSIONS} live sessions: ${fmt(idleScale)} %`);
-  await point({
-    name: compareName(SCALE_SESSIONS),
-    baseUrl: connectorUrl,
-    factory: genesysWebhooks(small),
-    durationS: POINT_S,
-    connections: 100,
-    rate: COMPARE_RATE,
-  });
-  const keysTotal = await redisClient.dbsize();
-  const keyBreakdown = await memoryByKeyKind(redisClient, connectorEnv.REDIS_PREFIX);
-  const idleSample = Array.from({ length: 200 }, (_, k) => sessionOf(SESSIONS + Math.floor(((SCALE_SESSIONS - SESSIONS) * k) / 200)));
-  const footprint = await idleSessionFootprint(redisClient, connectorEnv.REDIS_PREFIX, ENDPOINT, idleSample);
-
-  // ---- report ------------------------------------------------------------------------------------------------------
+  // ---- report (a full run: every section ran) -------------------------------------------------------------------
+  const pair = medianPair!;
+  const u2a = u2aMedian!;
+  const { bigPoint, footprint, keyBreakdown } = scale!;
   const rows = points.map((r) => [
     r.name,
     r.model,
@@ -600,7 +759,9 @@ async function main(): Promise<void> {
     `${r.lost} / ${r.duplicates} / ${r.outOfOrder}`,
     String(r.errors),
     fmt(r.cpuMsPerMsg, 2),
+    fmt(r.redisUsPerMsg),
     fmt(r.redisCmdsPerMsg),
+    fmt(r.jobsPerMsg, 2),
   ]);
   const relayTable = table(
     [
@@ -613,12 +774,23 @@ async function main(): Promise<void> {
       'lost/dup/ooo',
       'errors',
       'SUT CPU ms/msg',
+      'Redis CPU µs/msg',
       'Redis cmds/msg',
+      'BullMQ jobs per message',
     ],
     rows,
   );
   const setupTable = table(
-    ['handover setup', 'count', 'handovers/s', 'API request p50/p99 ms', 'request → inbound at Genesys p50/p99 ms', 'failed', 'missing'],
+    [
+      'handover setup',
+      'count',
+      'handovers/s',
+      'API request p50/p99 ms',
+      'request → inbound at Genesys p50/p99 ms',
+      'failed',
+      'missing',
+      'CPU ms/handover: connector / bench process',
+    ],
     setups.map((s) => [
       s.label,
       String(s.count),
@@ -627,42 +799,44 @@ async function main(): Promise<void> {
       `${fmt(s.toGenesysP50)} / ${fmt(s.toGenesysP99)}`,
       String(s.failed),
       String(s.missing),
+      `${fmt(s.connectorCpuMs, 2)} / ${fmt(s.benchCpuMs, 2)}`,
     ]),
   );
-  const ratioNoReceipts = satNoReceipts.deliveredPerS / satB.deliveredPerS;
+  const satB = pair.baseline;
+  const ratio = pair.ratio;
+  const ratioNoReceipts = satNoReceipts!.deliveredPerS / satB.deliveredPerS;
   notes.push(
-    `2 connector processes (webhooks to one, workers in both): ${fmt(twoProc.deliveredPerS)} delivered/s = ${(twoProc.deliveredPerS / satB.deliveredPerS).toFixed(2)}× the baseline (1 process: ${ratio.toFixed(2)}×).`,
+    `2 connector processes (webhooks to one, workers in both): ${fmt(twoProc!.deliveredPerS)} delivered/s = ${(twoProc!.deliveredPerS / satB.deliveredPerS).toFixed(2)}× the baseline (1 process: ${ratio.toFixed(2)}×).`,
   );
   const at1000 = points.find((p) => p.name === 'agent→bot connector' && p.model === 'open 1000/s')!;
   const baseline1000 = points.find((p) => p.name === 'agent→bot baseline' && p.model === 'open 1000/s')!;
   const connectorPoints = points.filter((p) => !p.name.includes('baseline'));
   notes.push(
-    "SUT CPU ms/msg = CPU seconds of the process under test during the point / delivered messages (the second process of the 2-process point is not included). Redis cmds/msg = total_commands_processed delta / delivered messages, whole Redis (both systems' idle polling included, so low-rate points read higher).",
+    "SUT CPU ms/msg = CPU seconds of the processes under test during the point / delivered messages (the second process of the 2-process point is not included; – for the crash point, whose process was replaced). Redis CPU µs/msg = the redis-server processes' CPU during the point / delivered messages, and Redis cmds/msg = total_commands_processed delta / delivered messages: whole Redis (both systems' idle polling included, so low-rate points read higher). BullMQ jobs per message = the growth of the system's BullMQ id counters (`<prefix>:<queue>:id`, which BullMQ increments on every job it adds, a job id it already has included) / the point's delivered messages (acknowledged or not).",
   );
-  const correctness = connectorPoints.every((p) => p.lost === 0 && p.duplicates === 0 && p.outOfOrder === 0);
-  const smallPoint = points.find((p) => p.name === compareName(100))!;
-  const bigPoint = points[points.length - 1];
+  const correctness = connectorPoints.every((p) => p.lost === 0 && p.outOfOrder === 0 && (p.duplicates === 0 || p === recovery!.row));
+  const sp = smallPoint!;
   const scaleTable = table(
     ['scale', 'value'],
     [
       ['live handovers in Redis', String(SCALE_SESSIONS)],
       [
-        `Redis used_memory delta per session (sessions ${SESSIONS + 1}..${SCALE_SESSIONS}, idle after setup; rate-limiter growth of ${fmt(limiterGrowth / 1024)} KB left out)`,
-        `${fmt(bytesPerSession)} bytes`,
+        `Redis used_memory delta per session (sessions ${SESSIONS + 1}..${SCALE_SESSIONS}, idle after setup; rate-limiter growth of ${fmt(scale!.limiterGrowth / 1024)} KB left out)`,
+        `${fmt(scale!.bytesPerSession)} bytes`,
       ],
-      ['Redis used_memory total / keys', `${fmt(memScale / 1048576)} MB / ${keysTotal} keys (baseline queue included)`],
-      [`connector RSS with ${SESSIONS} / ${SCALE_SESSIONS} live`, `${fmt(rssBefore)} MB / ${fmt(rssScale)} MB`],
+      ['Redis used_memory total / keys', `${fmt(scale!.memScale / 1048576)} MB / ${scale!.keysTotal} keys (baseline queue included)`],
+      [`connector RSS with ${SESSIONS} / ${SCALE_SESSIONS} live`, `${fmt(scale!.rssBefore)} MB / ${fmt(scale!.rssScale)} MB`],
       [
         `connector CPU while idle (5 s, no traffic) with ${SESSIONS} / ${SCALE_SESSIONS} live`,
-        `${fmt(idleSmall)} % / ${fmt(idleScale)} % of a core`,
+        `${fmt(idleSmall)} % / ${fmt(scale!.idleScale)} % of a core`,
       ],
       ['Redis used_memory before phase 2', `${fmt(memBefore / 1048576)} MB`],
       [
         `agent→bot ${COMPARE_RATE}/s to the same 100 sessions, 100 vs ${SCALE_SESSIONS} live: e2e p50/p99 ms`,
-        `${fmt(smallPoint.e2eP50)}/${fmt(smallPoint.e2eP99)} vs ${fmt(bigPoint.e2eP50)}/${fmt(bigPoint.e2eP99)}`,
+        `${fmt(sp.e2eP50)}/${fmt(sp.e2eP99)} vs ${fmt(bigPoint.e2eP50)}/${fmt(bigPoint.e2eP99)}`,
       ],
-      [`same: request p99 ms`, `${fmt(smallPoint.p99)} vs ${fmt(bigPoint.p99)}`],
-      [`same: connector CPU ms per message`, `${fmt(smallPoint.cpuMsPerMsg, 2)} vs ${fmt(bigPoint.cpuMsPerMsg, 2)}`],
+      [`same: request p99 ms`, `${fmt(sp.p99)} vs ${fmt(bigPoint.p99)}`],
+      [`same: connector CPU ms per message`, `${fmt(sp.cpuMsPerMsg, 2)} vs ${fmt(bigPoint.cpuMsPerMsg, 2)}`],
     ],
   );
   const commandTable = table(
@@ -677,17 +851,109 @@ async function main(): Promise<void> {
     ['connector key kind (prefix:<kind>:…)', 'keys', 'bytes (MEMORY USAGE)', 'bytes / live session'],
     keyBreakdown.map((k) => [k.kind, String(k.keys), String(k.bytes), fmt(k.bytes / SCALE_SESSIONS)]),
   );
+  const pairsText = (pairs: SaturationPair[]) =>
+    `median of ${pairs.length} pairs: ${pairs.map((s) => `${fmt(s.connector.deliveredPerS)}/${fmt(s.baseline.deliveredPerS)} = ${s.ratio.toFixed(2)}`).join(', ')}`;
+  const yes = (met: boolean) => (met ? 'met' : 'NOT met');
+  const acceptedRatio = (p: SaturationPair) => p.connector.acceptedPerS / p.baseline.acceptedPerS;
+  // "The same p99 as with 100 live sessions, within noise": at most 1.5× it, or 10 ms more (a 200/s point's p99 is a few ms).
+  const sameTail = bigPoint.e2eP99 <= Math.max(1.5 * sp.e2eP99, sp.e2eP99 + 10);
+  const rec = recovery!;
+  const goals = table(
+    ['goal (issue 16)', 'measured', 'target', 'status'],
+    [
+      ['agent→bot at saturation, delivered/s', `${ratio.toFixed(2)}× the baseline (${pairsText(saturation)})`, '≥ 1.0×', yes(ratio >= 1)],
+      [
+        'agent→bot at saturation, accepted/s',
+        `${acceptedRatio(pair).toFixed(2)}× (${fmt(pair.connector.acceptedPerS)}/${fmt(pair.baseline.acceptedPerS)}, the median pair)`,
+        '≥ 0.8×',
+        yes(acceptedRatio(pair) >= 0.8),
+      ],
+      [
+        'user→agent at saturation, delivered/s',
+        `${u2a.ratio.toFixed(2)}× the baseline (${pairsText(u2aSaturation)})`,
+        '≥ 1.0×',
+        yes(u2a.ratio >= 1),
+      ],
+      [
+        'user→agent at saturation, accepted/s',
+        `${acceptedRatio(u2a).toFixed(2)}× (${fmt(u2a.connector.acceptedPerS)}/${fmt(u2a.baseline.acceptedPerS)}, the median pair)`,
+        '≥ 0.8×',
+        yes(acceptedRatio(u2a) >= 0.8),
+      ],
+      [
+        'agent→bot at a fixed 1,000 msg/s, e2e p99',
+        `${fmt(at1000.e2eP99)} ms (accepted ${fmt(at1000.acceptedPerS)}/s; the baseline: ${fmt(baseline1000.e2eP99)} ms)`,
+        '≤ 50 ms',
+        yes(meets1000(at1000)),
+      ],
+      [
+        `agent→bot at ${COMPARE_RATE}/s, ${SCALE_SESSIONS} vs 100 live sessions, e2e p99`,
+        `${fmt(bigPoint.e2eP99)} vs ${fmt(sp.e2eP99)} ms`,
+        'the same (≤ 1.5× or +10 ms)',
+        yes(sameTail),
+      ],
+      [
+        'CPU ms per message at saturation (agent→bot, the median pair)',
+        `${fmt(pair.connector.cpuMsPerMsg, 2)} vs ${fmt(satB.cpuMsPerMsg, 2)} ms (at 1,000/s: ${fmt(at1000.cpuMsPerMsg, 2)} vs ${fmt(baseline1000.cpuMsPerMsg, 2)})`,
+        '≤ the baseline',
+        yes(pair.connector.cpuMsPerMsg <= satB.cpuMsPerMsg),
+      ],
+      [
+        'Redis CPU µs per message at saturation (agent→bot, the median pair)',
+        `${fmt(pair.connector.redisUsPerMsg)} vs ${fmt(satB.redisUsPerMsg)} µs (${(pair.connector.redisUsPerMsg / satB.redisUsPerMsg).toFixed(2)}×)`,
+        '≤ 1.5× the baseline',
+        yes(pair.connector.redisUsPerMsg <= 1.5 * satB.redisUsPerMsg),
+      ],
+      [
+        'BullMQ jobs per relayed message (agent→bot at saturation)',
+        `${fmt(pair.connector.jobsPerMsg, 2)} vs ${fmt(satB.jobsPerMsg, 2)}; user→agent ${fmt(u2a.connector.jobsPerMsg, 2)} vs ${fmt(u2a.baseline.jobsPerMsg, 2)}`,
+        'reported',
+        '–',
+      ],
+      [
+        `SIGKILL under load (${RECOVERY_RATE}/s) and an immediate restart: the longest an accepted message waited after the kill`,
+        `${fmt(rec.seconds)} s; lost/dup/ooo ${rec.row.lost}/${rec.row.duplicates}/${rec.row.outOfOrder}`,
+        '≤ 15 s, 0 lost, 0 out of order',
+        yes(rec.seconds <= 15 && rec.row.lost === 0 && rec.row.outOfOrder === 0),
+      ],
+    ],
+  );
+  const clusterRows = cluster!.rows;
+  const clusterText = cluster!.notRun
+    ? `Not run: ${cluster!.notRun}.`
+    : table(
+        [
+          'agent→bot at saturation (closed c=100)',
+          'accepted/s',
+          'delivered/s',
+          'e2e p50/p99 ms',
+          'lost/dup/ooo',
+          'SUT CPU ms/msg',
+          'Redis CPU µs/msg',
+          'BullMQ jobs per message',
+        ],
+        [pair.connector, ...clusterRows].map((r, i) => [
+          i === 0 ? 'single Redis, 1 process (the median pair above)' : r.name.replace('agent→bot connector, ', ''),
+          fmt(r.acceptedPerS),
+          fmt(r.deliveredPerS),
+          `${fmt(r.e2eP50)} / ${fmt(r.e2eP99)}`,
+          `${r.lost} / ${r.duplicates} / ${r.outOfOrder}`,
+          fmt(r.cpuMsPerMsg, 2),
+          fmt(r.redisUsPerMsg),
+          fmt(r.jobsPerMsg, 2),
+        ]),
+      );
   const targets = table(
     ['target (issue 6)', 'measured', 'met'],
     [
       [
         'agent→bot ≥ 0.6× baseline throughput at saturation',
-        `${ratio.toFixed(2)}× (median of ${saturation.length} pairs: ${saturation.map((s) => `${fmt(s.connector.deliveredPerS)}/${fmt(s.baseline.deliveredPerS)} = ${s.ratio.toFixed(2)}`).join(', ')})`,
+        `${ratio.toFixed(2)}× (${pairsText(saturation)})`,
         ratio >= 0.6 ? 'yes' : 'NO',
       ],
       [
         'the same with DELIVERED_RECEIPTS=false',
-        `${ratioNoReceipts.toFixed(2)}× (${fmt(satNoReceipts.deliveredPerS)} delivered/s)`,
+        `${ratioNoReceipts.toFixed(2)}× (${fmt(satNoReceipts!.deliveredPerS)} delivered/s)`,
         ratioNoReceipts >= 0.6 ? 'yes' : 'NO',
       ],
       [
@@ -697,15 +963,15 @@ async function main(): Promise<void> {
       ],
       [
         'the same with DELIVERED_RECEIPTS=false',
-        `${fmt(fixedNoReceipts.e2eP99)} ms (accepted ${fmt(fixedNoReceipts.acceptedPerS)}/s)`,
-        meets1000(fixedNoReceipts) ? 'yes' : 'NO',
+        `${fmt(fixedNoReceipts!.e2eP99)} ms (accepted ${fmt(fixedNoReceipts!.acceptedPerS)}/s)`,
+        meets1000(fixedNoReceipts!) ? 'yes' : 'NO',
       ],
       [
-        'zero lost / duplicated / out-of-order (connector points)',
+        'zero lost / duplicated / out-of-order (connector points; duplicates allowed in the crash point)',
         connectorPoints.map((p) => `${p.lost}/${p.duplicates}/${p.outOfOrder}`).join(', '),
         correctness ? 'yes' : 'NO',
       ],
-      ['≤ 2 KB Redis per idle session', `${fmt(bytesPerSession)} bytes`, bytesPerSession <= 2048 ? 'yes' : 'NO'],
+      ['≤ 2 KB Redis per idle session', `${fmt(scale!.bytesPerSession)} bytes`, scale!.bytesPerSession <= 2048 ? 'yes' : 'NO'],
     ],
   );
   let profileText = 'No profile (see notes).';
@@ -742,11 +1008,11 @@ async function main(): Promise<void> {
     ].join('\n');
   }
   const microTable = table(
-    ['mailbox script MAILBOX_PEEK (' + micro.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
+    ['mailbox script MAILBOX_PEEK (' + micro!.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
     [
-      ['EVAL (script text every call, as before redis-script.ts)', fmt(micro.eval.perS), fmt(micro.eval.cpuUsPerCall)],
-      ['EVALSHA (runScript, as the connector)', fmt(micro.evalsha.perS), fmt(micro.evalsha.cpuUsPerCall)],
-      ['EVAL, client with enableAutoPipelining', fmt(micro.autoPipelined.perS), fmt(micro.autoPipelined.cpuUsPerCall)],
+      ['EVAL (script text every call, as before redis-script.ts)', fmt(micro!.eval.perS), fmt(micro!.eval.cpuUsPerCall)],
+      ['EVALSHA (runScript, as the connector)', fmt(micro!.evalsha.perS), fmt(micro!.evalsha.cpuUsPerCall)],
+      ['EVAL, client with enableAutoPipelining', fmt(micro!.autoPipelined.perS), fmt(micro!.autoPipelined.cpuUsPerCall)],
     ],
   );
   const jobCostTable = table(
@@ -773,13 +1039,17 @@ async function main(): Promise<void> {
 Generated by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString()}. Re-run it to refresh every figure below;
 the hand-written reading between the analysis markers is kept.
 
+## Targets (issue 16), measured in this run
+
+${goals}
+
 ## Machine
 
 ${machine}
 
 ## Method
 
-- Command: \`npm run bench\` (= \`tsc -p tsconfig.bench.json && node bench/results/build/bench/run.js\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}, BENCH_COMPARE_RATE=${COMPARE_RATE}, BENCH_SAT_PAIRS=${SAT_PAIRS}).
+- Command: \`npm run bench\` (= \`tsc -p tsconfig.bench.json && node bench/results/build/bench/run.js\`; knobs BENCH_POINT_S=${POINT_S}, BENCH_SESSIONS=${SESSIONS}, BENCH_SCALE_SESSIONS=${SCALE_SESSIONS}, BENCH_COMPARE_RATE=${COMPARE_RATE}, BENCH_SAT_PAIRS=${SAT_PAIRS}, BENCH_RECOVERY_RATE=${RECOVERY_RATE}; \`BENCH_ONLY=recovery,cluster …\` runs a few sections and prints them without writing this file).
 - A throwaway \`redis-server --save '' --appendonly no\` on a free port; the connector as a separate process
   (the compiled build with the flags of \`npm run start:prod\`: \`node ${START_PROD_FLAGS.join(' ')} …/src/main.js\`; NODE_ENV=production,
   LOG_LEVEL=warn, WORKER_CONCURRENCY=${CONCURRENCY}, endpoint from an ENDPOINTS_FILE, queue updates off (queueUpdateIntervalSeconds 0: they poll Genesys per queued conversation), rateLimitPerMinute 100,000 (the validated
@@ -798,12 +1068,30 @@ ${machine}
   without progress); ooo = a message delivered before an earlier message of its session that had been acknowledged (2xx) before it was sent (messages in flight together carry no order promise; their raw inversions are printed in the log only); the baseline has no ordering guarantee (concurrent worker).
 - delivered/s = unique deliveries / (first send → last delivery). Throughput ratio uses delivered/s at saturation,
   measured in ${SAT_PAIRS} back-to-back connector/baseline pairs (alternating which goes first); the target takes the median pair's ratio.
+  The same for user → agent: the bot API against the baseline's user → agent route (the same route and bearer API key,
+  one BullMQ job, one Open Messaging inbound call to the same emulated Genesys per message).
+- BullMQ jobs per message: the growth of the system's BullMQ id counters over the point (BullMQ increments
+  \`<prefix>:<queue>:id\` for every job it adds) / the point's deliveries; the baseline's counter says what it pays.
+- Crash recovery: agent→bot at ${RECOVERY_RATE}/s; a third of the way in, the connector gets SIGKILL and is started again at once
+  (webhooks sent while it is down fail and are not counted as accepted). The figure: the longest an accepted message waited
+  for its delivery after the kill (from the kill, or from its send if later), so it covers the messages in flight at the
+  kill and those accepted after the restart that queued behind a mailbox the killed process still owned.
 
 ## Results
 
 ### Relay
 
 ${relayTable}
+
+### Agent→bot on Redis Cluster: 1 and 3 replicas
+
+A local 6-node Redis Cluster (3 masters, 1 replica each, test/support/redis-cluster.ts) on the same cores; the
+connector given REDIS_CLUSTER_NODES, its own prefix and ${Math.min(SESSIONS, 1000)} handovers of its own; 3 replicas = 3
+connector processes, the load generator spreading the webhooks round robin over them (no load balancer process).
+On ${os.cpus().length} cores shared with Redis, the load generator and the emulators, this shows what the cluster and the
+extra processes cost here, not what they would gain on cores of their own.
+
+${clusterText}
 
 ### Handover setup
 
@@ -885,6 +1173,22 @@ async function openMcxHandovers(connectorUrl: string, consumers: string[], queue
   return opened();
 }
 
+interface SaturationPair {
+  connector: Row;
+  baseline: Row;
+  ratio: number;
+}
+
+/** The pair with the median ratio (the targets use it); undefined when none ran. */
+function medianOf(pairs: SaturationPair[]): SaturationPair | undefined {
+  return [...pairs].sort((x, y) => x.ratio - y.ratio)[Math.floor(pairs.length / 2)];
+}
+
+/** The last non-empty line of an error (a child's output is appended to its startup error). */
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).at(-1)?.slice(0, 300) ?? text;
+}
+
 function meets1000(p: PointResult): boolean {
   return p.e2eP99 <= 50 && p.acceptedPerS >= 950;
 }
@@ -929,7 +1233,10 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
     for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
     const sizes = (await pipeline.exec()) ?? [];
     keys.forEach((key, i) => {
-      const kind = key.slice(prefix.length + 1).split(':')[0];
+      // The segment after the prefix; past a shard's hash tag (`{s<n>}`), and a tag's word for the others
+      // (`{bull-<queue>}` → bull, `{endpoints}` → endpoints).
+      const segments = key.slice(prefix.length + 1).split(':');
+      const kind = /^\{s\d+\}$/.test(segments[0]) ? segments[1] : segments[0].replace(/^\{([a-z]+).*\}$/, '$1');
       const entry = kinds.get(kind) ?? { keys: 0, bytes: 0 };
       entry.keys++;
       entry.bytes += Number(sizes[i]?.[1] ?? 0);
@@ -940,34 +1247,44 @@ async function memoryByKeyKind(client: Redis, prefix: string): Promise<{ kind: s
   return [...kinds.entries()].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shared sorted sets. */
+/** MEMORY USAGE of the keys one idle session owns (mean over `sessionIds`), plus its share of the shards' sorted sets. */
 async function idleSessionFootprint(
   client: Redis,
   prefix: string,
   endpointId: string,
   sessionIds: string[],
 ): Promise<{ key: string; bytes: number }[]> {
+  const keys = new RedisKeys(prefix);
   const usage = async (key: string) => Number((await client.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
   const totals = new Map<string, number>();
   const add = (key: string, bytes: number) => totals.set(key, (totals.get(key) ?? 0) + bytes / sessionIds.length);
   for (const sessionId of sessionIds) {
-    const sessionKey = `${prefix}:session:${endpointId}:${sessionId}`;
+    const sessionKey = keys.sessionState(endpointId, sessionId);
     const [userId, handoverId] = await client.hmget(sessionKey, 'userId', 'handoverId');
-    const conversationId = await client.hget(`${prefix}:handover:${handoverId}`, 'conversationId');
+    const conversationId = await client.hget(keys.handover(handoverId!), 'conversationId');
     add('session (hash)', await usage(sessionKey));
-    add('handover (hash)', await usage(`${prefix}:handover:${handoverId}`));
-    add('timeline (list)', await usage(`${prefix}:timeline:${endpointId}:${sessionId}`));
-    add('live-user (string)', await usage(`${prefix}:live-user:${endpointId}:${userId}`));
-    add('conversation → handover (string)', await usage(`${prefix}:conversation:${conversationId}`));
+    add('handover (hash)', await usage(keys.handover(handoverId!)));
+    add('timeline (list)', await usage(keys.timeline(endpointId, sessionId)));
+    add('live-user (string)', await usage(keys.liveUser(endpointId, userId!)));
+    add('conversation → handover (string)', await usage(keys.conversation(conversationId!)));
   }
-  for (const [name, key] of [
-    ['sessions index (zset, per member)', `${prefix}:sessions:${endpointId}`],
-    ['timers (zset, per member × members per session)', `${prefix}:timers`],
-  ]) {
-    const members = await client.zcard(key);
-    const perSession = key.endsWith(':timers') ? members / (await client.zcard(`${prefix}:sessions:${endpointId}`)) : 1;
-    totals.set(name, members > 0 ? ((await usage(key)) / members) * perSession : 0);
-  }
+  // One sorted set per shard: bytes and members summed over the shards.
+  const overShards = async (keyOf: (shard: number) => string) => {
+    let members = 0;
+    let bytes = 0;
+    for (const shard of keys.shards()) {
+      const key = keyOf(shard);
+      members += (await client.type(key)) === 'set' ? await client.scard(key) : await client.zcard(key);
+      bytes += await usage(keyOf(shard));
+    }
+    return { members, bytes };
+  };
+  const index = await overShards((shard) => keys.sessionIndex(endpointId, shard));
+  const timers = await overShards((shard) => keys.timers(shard));
+  const live = await overShards((shard) => keys.liveHandovers(endpointId, shard));
+  totals.set('sessions index (zset, per member)', index.members > 0 ? index.bytes / index.members : 0);
+  totals.set('timers (zset, per member × members per session)', timers.members > 0 ? timers.bytes / index.members : 0);
+  totals.set('live handovers (set, per member)', live.members > 0 ? live.bytes / live.members : 0);
   return [...totals.entries()].map(([key, bytes]) => ({ key, bytes }));
 }
 

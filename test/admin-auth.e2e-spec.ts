@@ -56,13 +56,32 @@ describe('admin API authentication', () => {
 
 describe('admin API rate limit', () => {
   let t: TestApp;
+  let replica: TestApp;
 
   beforeAll(async () => {
     t = await createTestApp({ ADMIN_RATE_LIMIT_PER_MINUTE: '5' });
+    replica = await createTestApp({
+      ADMIN_RATE_LIMIT_PER_MINUTE: '5',
+      REDIS_PREFIX: t.prefix,
+      SECRETS_KEY: t.config.secretsKey.toString('base64'),
+    });
   });
 
   afterAll(async () => {
+    await replica.stop();
     await t.close();
+  });
+
+  it('is one budget per client across replicas on one Redis', async () => {
+    const call = (app: TestApp) =>
+      request(app.app.getHttpServer()).get(BASE).set('X-Forwarded-For', '192.0.2.70').set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+    for (const app of [t, replica, t, replica, t]) await call(app).expect(200);
+    // Each process saw at most 3 of the client's calls: only a shared count says the 6th is over the 5.
+    for (const app of [replica, t]) {
+      const limited = await call(app);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    }
   });
 
   it('answers 429 once a client exceeds ADMIN_RATE_LIMIT_PER_MINUTE across admin routes', async () => {

@@ -9,6 +9,7 @@ import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { eventually } from './support/wait-for-jobs';
 import { configuredApp, createTestApp, TEST_ADMIN_TOKEN, TestApp, testEnvironment } from './support/test-app';
 import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 
 const VALID_FILE = 'test/fixtures/endpoints-valid.yaml';
 const INVALID_FILE = 'test/fixtures/endpoints-invalid.yaml';
@@ -127,7 +128,8 @@ describe('declarative endpoints: files that stop the boot', () => {
 
     const probe = await createTestApp({ REDIS_PREFIX: prefix });
     try {
-      expect(await probe.redis.keys(`${prefix}:endpoint*`)).toEqual([]);
+      const keys = new RedisKeys(prefix);
+      expect(await probe.redis.exists(keys.endpoints(), keys.endpointApiKeys())).toBe(0);
     } finally {
       await probe.close();
     }

@@ -6,6 +6,7 @@ import { eventually } from './support/wait-for-jobs';
 import { dumpRedis } from './support/redis-dump';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 
 const BASE = '/admin/v1/endpoints';
 
@@ -324,7 +325,7 @@ describe('admin API: endpoints', () => {
   it('never stores, returns or logs a secret or an API key in clear', async () => {
     expect(secretsSet.length).toBeGreaterThan(20);
     const stored = (await dumpRedis(t)).text;
-    expect(stored).toContain(`${t.prefix}:endpoints`);
+    expect(stored).toContain(new RedisKeys(t.prefix).endpoints());
     const logs = t.logs.text();
     expect(logs).toContain('/admin/v1/endpoints');
     for (const value of secretsSet) {

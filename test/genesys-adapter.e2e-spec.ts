@@ -11,7 +11,11 @@ import { GenesysAuth } from '../src/contact-center/genesys-cloud-open-messaging/
 import { GenesysCloudOpenMessagingProvider } from '../src/contact-center/genesys-cloud-open-messaging/genesys-cloud-open-messaging.provider';
 import { GenesysNotifications } from '../src/contact-center/genesys-cloud-open-messaging/notifications/genesys-notifications';
 import { ProviderRateLimiter } from '../src/contact-center/provider-rate-limiter';
-import { ProviderEventOutcome, ProviderEventSink } from '../src/contact-center/provider-event-sink';
+import { NotificationOwners } from '../src/contact-center/genesys-cloud-open-messaging/notifications/notification-owners';
+import { genesysCloudOpenMessaging } from '../src/contact-center/genesys-cloud-open-messaging';
+import { LiveHandoverDirectory, ProviderEventOutcome, ProviderEventSink } from '../src/contact-center/provider-event-sink';
+import { EndpointsService } from '../src/endpoints/endpoints.service';
+import { FleetLeases } from '../src/infrastructure/redis/fleet-lease';
 import type { Endpoint } from '../src/endpoints/endpoint.model';
 import type { ConversationSignalEvent, ProviderEvent } from '../src/contact-center/provider-events';
 import { RedisService } from '../src/infrastructure/redis/redis.service';
@@ -31,6 +35,15 @@ class RecordingSink extends ProviderEventSink {
   }
 }
 
+/** No handover store behind this adapter: nothing live to take over. */
+class NoLiveHandovers extends LiveHandoverDirectory {
+  async bindConversation(): Promise<undefined> {
+    return undefined;
+  }
+
+  async *liveConversations(): AsyncGenerator<string> {}
+}
+
 const CLIENT = { clientId: 'connector-client', clientSecret: 'connector-client-secret' };
 const INTEGRATION_ID = 'b7e3c1a0-0000-4000-8000-00000000a001';
 
@@ -46,6 +59,18 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
   let notifications: GenesysNotifications;
   let provider: GenesysCloudOpenMessagingProvider;
   let api: GenesysApiClient;
+  let leases: FleetLeases;
+  /** The fleet layer over a notifications client: this process takes every endpoint's lease (nobody else competes). */
+  const owners = (watcher: GenesysNotifications) =>
+    new NotificationOwners(
+      leases,
+      redis,
+      new EndpointsService(redis, config, [genesysCloudOpenMessaging.definition]),
+      new NoLiveHandovers(),
+      new RecordingSink(published),
+      api,
+      watcher,
+    );
   const sent: OutboundRequest[] = [];
   const published: { endpointId: string; event: ProviderEvent }[] = [];
 
@@ -123,10 +148,12 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
         reconnectMaxMs: 500,
       },
     );
-    provider = new GenesysCloudOpenMessagingProvider(api, notifications, new AgentDirectory(api));
+    leases = new FleetLeases(redis);
+    provider = new GenesysCloudOpenMessagingProvider(api, notifications, owners(notifications), new AgentDirectory(api));
   });
 
   afterAll(async () => {
+    await leases.beforeApplicationShutdown();
     await notifications.onApplicationShutdown();
     await http.onApplicationShutdown();
     await emulator.close();
@@ -473,7 +500,7 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       const watcher = new GenesysNotifications(api, http, publisher, { reconnectBaseMs: 50, reconnectMaxMs: 200, ...options });
       watchers.push(watcher);
       const ep = { ...endpoint(), provider: { ...endpoint().provider, apiBaseUrl: quiet.url, loginBaseUrl: quiet.url } };
-      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher, new AgentDirectory(api));
+      const adapter = new GenesysCloudOpenMessagingProvider(api, watcher, owners(watcher), new AgentDirectory(api));
       const conversationId = await openConversation(ep, adapter);
       await adapter.watchConversation(ep, conversationId);
       return { watcher, ep, conversationId };

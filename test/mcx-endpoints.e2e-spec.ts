@@ -3,6 +3,7 @@ import request from 'supertest';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import type { McxEndpoint } from '../src/contact-center/genesys-multicloud-cx/nexus-api-client';
 import { createTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 
 const BASE = '/admin/v1/endpoints';
 /** Secrets unique to this run, so finding one anywhere can only mean it leaked. */
@@ -84,7 +85,7 @@ describe('admin API: Genesys Multicloud CX endpoints', () => {
       expect(t.logs.text()).not.toContain(value);
     }
     // Sealed at rest: the record in Redis holds none of them in clear.
-    const stored = JSON.stringify(await t.redis.hgetall(`${t.prefix}:endpoints`));
+    const stored = JSON.stringify(await t.redis.hgetall(new RedisKeys(t.prefix).endpoints()));
     for (const value of Object.values(secrets)) expect(stored).not.toContain(value);
     // The rest of the connector gets them in clear, with the webhook secret defaulting to the channel secret.
     const endpoint = (await t.app.get(EndpointsService).get('mcx-a')) as McxEndpoint;
@@ -183,7 +184,7 @@ describe('admin API: Genesys Multicloud CX endpoints', () => {
     expect(await endpoints.authenticateApiKey('seed-mcx', variables.HC_TEST_MCX_API_KEY)).toBe('ok');
     const view = await admin().get('seed-mcx').expect(200);
     expect(view.body.configUrl).toBe('https://connector.example.test/webhooks/genesys-mcx/seed-mcx');
-    const stored = JSON.stringify(await t.redis.hgetall(`${t.prefix}:endpoints`));
+    const stored = JSON.stringify(await t.redis.hgetall(new RedisKeys(t.prefix).endpoints()));
     for (const value of Object.values(variables)) {
       expect(view.text).not.toContain(value);
       expect(stored).not.toContain(value);

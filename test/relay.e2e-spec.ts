@@ -19,6 +19,7 @@ import { LogCapture } from './support/log-capture';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { testEnvironment } from './support/test-app';
 import { eventually, waitForJobs } from './support/wait-for-jobs';
+import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 
 interface Body {
   seq: number;
@@ -131,8 +132,9 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
   });
 
   it('drops a duplicate push with the same de-duplication key', async () => {
-    expect(await push('dup', 0, 'to-bot', `${config.redisPrefix}:dd:x1`)).toBe('queued');
-    expect(await push('dup', 0, 'to-bot', `${config.redisPrefix}:dd:x1`)).toBe('duplicate');
+    const dedupeKey = new RedisKeys(config.redisPrefix).botMessageSeen('ep', 'dup', 'x1');
+    expect(await push('dup', 0, 'to-bot', dedupeKey)).toBe('queued');
+    expect(await push('dup', 0, 'to-bot', dedupeKey)).toBe('duplicate');
     await waitForJobs(queues);
     expect(destination.received.get('to-bot:ep/dup')).toEqual([0]);
   });

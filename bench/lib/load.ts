@@ -10,18 +10,27 @@ export type MessageFactory = (tracker: DeliveryTracker) => { path: string; heade
 
 export interface PointSpec {
   name: string;
-  baseUrl: string;
+  /** Where to send; several = replicas behind a load balancer: requests spread round robin over them. */
+  baseUrl: string | readonly string[];
   factory: MessageFactory;
   durationS: number;
   connections: number;
   /** Fixed arrival rate (open model); omitted = saturation (closed model). */
   rate?: number;
+  /** Run during the load, `afterS` seconds in (e.g. kill a process); awaited before the drain. */
+  fault?: { afterS: number; run: () => Promise<void> };
+  /** After the load, wait for deliveries at most `maxS`, or until none for `quietS` (defaults 30 and 5). */
+  drain?: { maxS: number; quietS: number };
 }
+
+const urlsOf = (spec: PointSpec): readonly string[] => (typeof spec.baseUrl === 'string' ? [spec.baseUrl] : spec.baseUrl);
 
 export interface PointResult {
   name: string;
   model: string;
   acceptedPerS: number;
+  /** Unique deliveries of this point's messages, acknowledged or not (one in flight when the load stopped is not). */
+  delivered: number;
   deliveredPerS: number;
   errors: number;
   p50: number;
@@ -49,26 +58,32 @@ let pointCounter = 0;
 export async function runPoint(spec: PointSpec, tracker: DeliveryTracker): Promise<PointResult> {
   tracker.begin(`p${++pointCounter}`);
   const started = Date.now();
+  const fault = spec.fault && sleep(spec.fault.afterS * 1000).then(spec.fault.run);
   const result = spec.rate ? await openLoad(spec, tracker, spec.rate) : await closedLoad(spec, tracker);
+  await fault;
   const loadEnded = Date.now();
-  // Drain: until every accepted message arrived, or no progress for 5 s (max 30 s).
+  // Drain: until every accepted message arrived, or no progress for quietS (at most maxS).
+  const { maxS, quietS } = spec.drain ?? { maxS: 30, quietS: 5 };
   let last = -1;
   let still = Date.now();
-  while (Date.now() - loadEnded < 30000) {
+  while (Date.now() - loadEnded < maxS * 1000) {
     const n = tracker.deliveredAcceptedCount();
     if (n >= tracker.acceptedCount) break;
     if (n !== last) {
       last = n;
       still = Date.now();
-    } else if (Date.now() - still > 5000) break;
+    } else if (Date.now() - still > quietS * 1000) break;
     await sleep(100);
   }
+  // Then the messages in flight when the load stopped (sent, never acknowledged): they cost their jobs too.
+  for (let n = -1, since = Date.now(); n !== tracker.arrivedCount && Date.now() - since < 5000; await sleep(300)) n = tracker.arrivedCount;
   const s = tracker.summary();
   const elapsedS = (loadEnded - started) / 1000;
   return {
     name: spec.name,
     model: spec.rate ? `open ${spec.rate}/s` : `closed c=${spec.connections}`,
     acceptedPerS: s.accepted / elapsedS,
+    delivered: s.delivered,
     deliveredPerS: s.deliveredPerS,
     errors: result.errors,
     p50: result.p50,
@@ -94,11 +109,26 @@ interface LoadResult {
   p999: number;
 }
 
-/** Saturation (closed model): autocannon, `connections` in flight, each sends its next request on the response. */
+/**
+ * Saturation (closed model): autocannon, `connections` in flight, each sends its next request on the response;
+ * over several URLs, one autocannon per URL with its share of the connections (latency: the worst of their
+ * percentiles).
+ */
 async function closedLoad(spec: PointSpec, tracker: DeliveryTracker): Promise<LoadResult> {
+  const urls = urlsOf(spec);
+  const results = await Promise.all(urls.map((url) => closedLoadOn(url, Math.ceil(spec.connections / urls.length), spec, tracker)));
+  return {
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    p999: Math.max(...results.map((r) => r.p999)),
+  };
+}
+
+async function closedLoadOn(url: string, connections: number, spec: PointSpec, tracker: DeliveryTracker): Promise<LoadResult> {
   const result = await autocannon({
-    url: spec.baseUrl,
-    connections: spec.connections,
+    url,
+    connections,
     duration: spec.durationS,
     timeout: 30,
     requests: [
@@ -130,7 +160,9 @@ async function closedLoad(spec: PointSpec, tracker: DeliveryTracker): Promise<Lo
  * instant, so a stalled server cannot hide its queueing (no coordinated omission).
  */
 async function openLoad(spec: PointSpec, tracker: DeliveryTracker, rate: number): Promise<LoadResult> {
-  const pool = new Pool(spec.baseUrl, { connections: Math.max(spec.connections, 256), pipelining: 1, keepAliveTimeout: 60000 });
+  const pools = urlsOf(spec).map(
+    (url) => new Pool(url, { connections: Math.max(spec.connections, 256), pipelining: 1, keepAliveTimeout: 60000 }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const inFlight = new Set<Promise<void>>();
@@ -142,7 +174,7 @@ async function openLoad(spec: PointSpec, tracker: DeliveryTracker, rate: number)
     for (; issued < due; issued++) {
       const scheduled = begin + (issued * 1000) / rate;
       const m = spec.factory(tracker);
-      const p = pool
+      const p = pools[issued % pools.length]
         .request({ method: 'POST', path: m.path, headers: m.headers, body: m.body, headersTimeout: 30000, bodyTimeout: 30000 })
         .then(async (res) => {
           await res.body.dump();
@@ -159,7 +191,7 @@ async function openLoad(spec: PointSpec, tracker: DeliveryTracker, rate: number)
     await sleep(2);
   }
   await Promise.race([Promise.all(inFlight), sleep(30000)]);
-  await pool.close().catch(() => undefined);
+  await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
   const sorted = latencies.sort((a, b) => a - b);
   return { errors, p50: percentile(sorted, 50, true), p99: percentile(sorted, 99, true), p999: percentile(sorted, 99.9, true) };
 }

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../test/support/connector-process';
+import { cpuSplit } from '../../test/support/proc-stats';
 import { sleep } from './stats';
 
 export { freePort };
@@ -64,12 +65,7 @@ export class Child {
 
   /** User and system CPU seconds consumed so far (from /proc). */
   cpuSplit(): { user: number; system: number } {
-    try {
-      const f = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
-    } catch {
-      return { user: NaN, system: NaN };
-    }
+    return cpuSplit(this.pid);
   }
 
   async waitHttp(url: string, timeoutMs = 60000): Promise<void> {

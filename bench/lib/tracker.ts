@@ -100,6 +100,25 @@ export class DeliveryTracker {
     return this.accepted.size;
   }
 
+  /**
+   * The longest an accepted message waited for its delivery after `t` (performance.now(), e.g. a crash): from `t`,
+   * or from its send if later, to its first delivery. NaN while one has not arrived.
+   */
+  longestWaitAfter(t: number): number {
+    let longest = 0;
+    for (const key of this.accepted.keys()) {
+      const arrived = this.arrivedAt.get(key);
+      if (arrived === undefined) return NaN;
+      longest = Math.max(longest, arrived - Math.max(t, this.sentAt.get(key)!));
+    }
+    return longest;
+  }
+
+  /** Deliveries of this point's messages, acknowledged or not. */
+  get arrivedCount(): number {
+    return this.arrivedAt.size;
+  }
+
   deliveredAcceptedCount(): number {
     let n = 0;
     for (const key of this.accepted.keys()) if (this.arrivedAt.has(key)) n++;

@@ -8,6 +8,8 @@ export class AppConfig {
   readonly nodeEnv: string;
   readonly port: number;
   readonly redisUrl: string;
+  /** Seed URLs of a Redis Cluster (REDIS_CLUSTER_NODES); empty for a single Redis at `redisUrl`. */
+  readonly redisClusterNodes: string[];
   readonly redisPrefix: string;
   readonly adminToken: string;
   readonly publicBaseUrl: string;
@@ -33,6 +35,10 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
     this.redisUrl = env.REDIS_URL;
+    this.redisClusterNodes = (env.REDIS_CLUSTER_NODES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     this.redisPrefix = env.REDIS_PREFIX;
     this.publicBaseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
     this.egressAllowlist = env.EGRESS_ALLOWLIST.split(',')

@@ -22,6 +22,16 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
+  /**
+   * Seed nodes of a Redis Cluster (`redis://host:port,redis://host:port`, `rediss://` for TLS, credentials in the
+   * URLs). When set, REDIS_URL is ignored and every client (the connector's, BullMQ's, pub/sub) is a cluster client.
+   */
+  @IsOptional()
+  @Matches(/^\s*rediss?:\/\/[^,\s]+(\s*,\s*rediss?:\/\/[^,\s]+)*\s*$/, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated redis:// or rediss:// URLs',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   /** Namespace of every Redis key this process writes (BullMQ included); lets several installs share one Redis. */
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 letters, digits, "-" or "_"' })
   REDIS_PREFIX: string = 'hc';

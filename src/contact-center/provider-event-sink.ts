@@ -40,4 +40,10 @@ export abstract class LiveHandoverDirectory {
    * handover on this endpoint.
    */
   abstract bindConversation(endpoint: Endpoint, customer: CustomerAddress, conversationId: string): Promise<BoundHandover | undefined>;
+
+  /**
+   * The provider conversation ids of the endpoint's live handovers, whichever process started them: what a process
+   * that takes over the endpoint's event channels must watch (and reconcile).
+   */
+  abstract liveConversations(endpoint: Endpoint): AsyncIterable<string>;
 }

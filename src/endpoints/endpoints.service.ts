@@ -81,6 +81,7 @@ export class EndpointsService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.moveUntaggedKeys();
     const subscriber = this.redis.duplicate('endpoint-events');
     subscriber.on('message', (_channel: string, id: string) => this.forget(id));
     subscriber.on('close', () => this.setCaching(false));
@@ -92,6 +93,23 @@ export class EndpointsService implements OnModuleInit {
       );
     });
     await subscriber.subscribe(this.eventsChannel);
+  }
+
+  /**
+   * Endpoints written by a version before the hash-tagged layout (on a plain Redis: such a version could not run on a
+   * cluster) move to the tagged keys, once; a replica booting at the same time finds them moved.
+   */
+  private async moveUntaggedKeys(): Promise<void> {
+    const untagged = this.redis.keys.untaggedEndpointKeys();
+    for (const [from, to] of [
+      [untagged.records, this.recordsKey],
+      [untagged.apiKeys, this.apiKeyIndexKey],
+    ]) {
+      if ((await this.redis.client.exists(from)) === 0) continue;
+      await this.redis.client.renamenx(from, to).catch((err: Error) => {
+        if (!/no such key/i.test(err.message)) throw err;
+      });
+    }
   }
 
   async find(id: string): Promise<Endpoint | undefined> {

@@ -14,7 +14,6 @@ import { ToBotLane } from './lanes/to-bot.lane';
 import { SessionViews } from './operator/session-views';
 import { SessionsAdminController } from './operator/sessions-admin.controller';
 import { AgentChecks } from './provider-intake/agent-checks';
-import { ConversationWatchRestorer } from './provider-intake/conversation-watch-restorer';
 import { ProviderEventIntake } from './provider-intake/provider-event-intake';
 import { SessionsModule } from './store/sessions.module';
 import { HandoverTimers } from './timers/handover-timers';
@@ -39,7 +38,6 @@ import { HandoverTimers } from './timers/handover-timers';
     HandoverTimers,
     SessionViews,
     EndpointApiKeyGuard,
-    ConversationWatchRestorer,
     AgentChecks,
   ],
   exports: [ProviderEventSink, LiveHandoverDirectory],

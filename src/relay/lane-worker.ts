@@ -18,10 +18,12 @@ export interface LaneDelivery {
 /**
  * A job's lock, renewed by its worker every half of it: when a process dies, a live worker (or the same one
  * restarted) sees the job stalled within this plus STALLED_CHECK_MS and runs it again, instead of BullMQ's 30 s + 30 s.
- * Renewing costs one Redis call per active job every 2.5 s.
+ * 4 s + 3 s leave room under the interface's 15 s on a loaded machine (three replicas on two cores with 5 s + 5 s took 10-12 s,
+ * and more under heavier load); a renewal may come up to 2 s late before a live job counts as stalled.
+ * Renewing costs one Redis call per active job every 2 s.
  */
-export const LOCK_MS = 5000;
-export const STALLED_CHECK_MS = 5000;
+export const LOCK_MS = 4000;
+export const STALLED_CHECK_MS = 3000;
 
 /** The `@Processor` options of every lane worker: the relay's backoff with jitter, and the lock above. */
 export const LANE_WORKER_OPTIONS = {

@@ -1,24 +1,36 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { FLEET_LEADER, FleetLease, FleetLeases } from '../infrastructure/redis/fleet-lease';
 import { LANES } from './relay-queues';
 import { SessionMailbox } from './session-mailbox';
 
 const SWEEP_INTERVAL_MS = 15000;
 
-/** Runs the mailbox recovery sweep at boot (after a crash) and then periodically. */
+/**
+ * Runs the mailbox recovery sweep once across the fleet: in the process holding the fleet-leader lease, as soon as
+ * it takes the lease (at boot, or when the previous leader died: after a crash) and then periodically.
+ */
 @Injectable()
 export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MailboxSweeper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private leader?: FleetLease;
 
-  constructor(private readonly mailbox: SessionMailbox) {}
+  constructor(
+    private readonly mailbox: SessionMailbox,
+    private readonly leases: FleetLeases,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.running = this.sweep();
+    this.leader = this.leases.compete(FLEET_LEADER, { acquired: () => this.start() });
     this.timer = setInterval(() => {
-      this.running = this.sweep();
+      if (this.leader?.held) this.start();
     }, SWEEP_INTERVAL_MS);
     this.timer.unref();
+  }
+
+  private start(): void {
+    this.running ??= this.sweep().finally(() => (this.running = undefined));
   }
 
   async sweep(): Promise<void> {

@@ -3,6 +3,7 @@ import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { AdminModule } from '../auth/admin.module';
 import { AppConfig } from '../config/app-config';
+import { RedisService } from '../infrastructure/redis/redis.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { LaneWorker } from './lane-worker';
 import { MailboxDrainer } from './mailbox-drainer';
@@ -15,8 +16,9 @@ const SEVEN_DAYS_SECONDS = 7 * 24 * 3600;
 const queue = (lane: Lane) =>
   BullModule.registerQueueAsync({
     name: lane,
-    inject: [AppConfig],
-    useFactory: (config: AppConfig) => ({
+    inject: [AppConfig, RedisService],
+    useFactory: (config: AppConfig, redis: RedisService) => ({
+      prefix: redis.keys.bullPrefix(lane),
       defaultJobOptions: {
         attempts: config.deliveryAttempts,
         backoff: { type: 'relay', delay: config.deliveryBackoffMs },

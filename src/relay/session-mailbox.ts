@@ -108,7 +108,7 @@ export class SessionMailbox {
     return {
       mbox: keys.mailbox(lane, endpointId, sessionId),
       owner: keys.mailboxOwner(lane, endpointId, sessionId),
-      active: keys.mailboxesActive(lane),
+      active: keys.mailboxesActive(lane, keys.shardOf(endpointId, sessionId)),
       ref: `${endpointId}/${sessionId}`,
     };
   }
@@ -213,8 +213,10 @@ export class SessionMailbox {
     attempts: number,
   ): Promise<DeadLetter | undefined> {
     const k = this.keys(lane, endpointId, sessionId);
+    const keys = this.redis.keys;
+    const shard = keys.shardOf(endpointId, sessionId);
     const record: DeadLetter = {
-      id: `dl_${randomUUID().replace(/-/g, '')}`,
+      id: keys.newId('dl', shard),
       lane,
       endpointId,
       sessionId,
@@ -223,14 +225,13 @@ export class SessionMailbox {
       attempts,
       failedAt: new Date().toISOString(),
     };
-    const keys = this.redis.keys;
     const moved = await this.redis.run(MAILBOX_DEAD_LETTER, {
       keys: {
         owner: k.owner,
         mbox: k.mbox,
         record: keys.deadLetter(record.id),
-        endpointIndex: keys.deadLettersOf(endpointId),
-        globalIndex: keys.deadLetters(),
+        endpointIndex: keys.deadLettersOf(endpointId, shard),
+        globalIndex: keys.deadLetters(shard),
       },
       args: { me: ownerId, entry: raw, id: record.id, record: JSON.stringify(record), score: Date.now() },
     });
@@ -251,8 +252,14 @@ export class SessionMailbox {
    * job that failed outright): re-adds the owner's job, or hands the mailbox to a new one.
    */
   async sweep(lane: Lane): Promise<number> {
+    let recovered = 0;
+    for (const shard of this.redis.keys.shards()) recovered += await this.sweepShard(lane, shard);
+    return recovered;
+  }
+
+  private async sweepShard(lane: Lane, shard: number): Promise<number> {
     const queue = this.queues[lane];
-    const active = this.redis.keys.mailboxesActive(lane);
+    const active = this.redis.keys.mailboxesActive(lane, shard);
     let recovered = 0;
     let cursor = '0';
     do {
@@ -287,15 +294,28 @@ export class SessionMailbox {
     return recovered;
   }
 
+  /** Dead letters by failure time, oldest first (the shards' indexes merged). */
   async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
     const keys = this.redis.keys;
-    const index = endpointId ? keys.deadLettersOf(endpointId) : keys.deadLetters();
-    const [total, ids] = await Promise.all([this.redis.client.zcard(index), this.redis.client.zrange(index, offset, offset + limit - 1)]);
-    if (ids.length === 0) return { total, items: [] };
-    const raws = await this.redis.client.mget(ids.map((id) => keys.deadLetter(id)));
+    const client = this.redis.client;
+    const perShard = await Promise.all(
+      keys.shards().map(async (shard) => {
+        const index = endpointId ? keys.deadLettersOf(endpointId, shard) : keys.deadLetters(shard);
+        const [count, flat] = await Promise.all([client.zcard(index), client.zrange(index, 0, offset + limit - 1, 'WITHSCORES')]);
+        const scored: { id: string; score: number }[] = [];
+        for (let i = 0; i < flat.length; i += 2) scored.push({ id: flat[i], score: Number(flat[i + 1]) });
+        return { count, scored };
+      }),
+    );
+    const ids = perShard
+      .flatMap((s) => s.scored)
+      .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : 1))
+      .slice(offset, offset + limit)
+      .map((s) => s.id);
+    const total = perShard.reduce((sum, s) => sum + s.count, 0);
+    const raws = await Promise.all(ids.map((id) => client.get(keys.deadLetter(id))));
     return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };
   }
-
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
     const raw = await this.redis.client.get(this.redis.keys.deadLetter(id));
     return raw ? (JSON.parse(raw) as DeadLetter) : undefined;
@@ -309,8 +329,8 @@ export class SessionMailbox {
     const [status, kick] = (await this.redis.run(MAILBOX_REPLAY, {
       keys: {
         record: keys.deadLetter(deadLetter.id),
-        endpointIndex: keys.deadLettersOf(endpointId),
-        globalIndex: keys.deadLetters(),
+        endpointIndex: keys.deadLettersOf(endpointId, keys.shardOfId(deadLetter.id)),
+        globalIndex: keys.deadLetters(keys.shardOfId(deadLetter.id)),
         mbox: target.mbox,
         owner: target.owner,
         active: target.active,

@@ -108,13 +108,8 @@ export class ReportStore {
   }
 
   /** One round trip for commands on several keys (each command on one key). */
-  private async batch(build: (pipeline: ChainableCommander) => void): Promise<unknown[]> {
-    const pipeline = this.client.pipeline();
-    build(pipeline);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err);
-    if (failed) throw failed[0] as Error;
-    return results.map(([, value]) => value);
+  private batch(build: (pipeline: ChainableCommander) => void): Promise<unknown[]> {
+    return this.redis.batch(build);
   }
 
   /** The endpoint's id for these dimensions (allocated on first use), and the previous handover of the user. */

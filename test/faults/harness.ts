@@ -253,3 +253,37 @@ export function receivedBy(stack: Stack, conversations: Map<string, string>) {
       .map((e) => (e.data as { text?: string }).text ?? '');
   return { agentReceived, botReceived };
 }
+
+/** Lost, duplicated and out-of-order messages over both directions of every session. */
+export function tally(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>) {
+  const { agentReceived, botReceived } = receivedBy(stack, conversations);
+  const total = { lost: 0, duplicated: 0, outOfOrder: 0 };
+  for (const s of conversations.keys()) {
+    for (const c of [count(accepted.get(s)!, agentReceived(s)), count(agentSent.get(s)!, botReceived(s))]) {
+      total.lost += c.lost;
+      total.duplicated += c.duplicated;
+      total.outOfOrder += c.outOfOrder;
+    }
+  }
+  return total;
+}
+
+/** Waits until every accepted user message reached the agent and every agent message reached the bot. */
+export async function allDelivered(
+  stack: Stack,
+  conversations: Map<string, string>,
+  accepted: Map<string, string[]>,
+  agentSent: Map<string, string[]>,
+  timeoutMs: number,
+) {
+  const { agentReceived, botReceived } = receivedBy(stack, conversations);
+  await eventually(
+    () => {
+      for (const s of conversations.keys()) {
+        expect(new Set(agentReceived(s))).toEqual(new Set(accepted.get(s)));
+        expect(new Set(botReceived(s))).toEqual(new Set(agentSent.get(s)));
+      }
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}

@@ -3,42 +3,10 @@ import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LOCK_MS } from '../../src/relay/lane-worker';
 import { LANES } from '../../src/relay/relay-queues';
-import { eventually } from '../support/wait-for-jobs';
-import { count, createStack, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
+import { allDelivered, createStack, OwnRedis, post, recordResult, Stack, statusSummary, tally } from './harness';
+import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
 
 const SESSIONS = 8;
-
-function tally(stack: Stack, conversations: Map<string, string>, accepted: Map<string, string[]>, agentSent: Map<string, string[]>) {
-  const { agentReceived, botReceived } = receivedBy(stack, conversations);
-  const total = { lost: 0, duplicated: 0, outOfOrder: 0 };
-  for (const s of conversations.keys()) {
-    for (const c of [count(accepted.get(s)!, agentReceived(s)), count(agentSent.get(s)!, botReceived(s))]) {
-      total.lost += c.lost;
-      total.duplicated += c.duplicated;
-      total.outOfOrder += c.outOfOrder;
-    }
-  }
-  return total;
-}
-
-async function allDelivered(
-  stack: Stack,
-  conversations: Map<string, string>,
-  accepted: Map<string, string[]>,
-  agentSent: Map<string, string[]>,
-  timeoutMs: number,
-) {
-  const { agentReceived, botReceived } = receivedBy(stack, conversations);
-  await eventually(
-    () => {
-      for (const s of conversations.keys()) {
-        expect(new Set(agentReceived(s))).toEqual(new Set(accepted.get(s)));
-        expect(new Set(botReceived(s))).toEqual(new Set(agentSent.get(s)));
-      }
-    },
-    { timeoutMs, intervalMs: 500 },
-  );
-}
 
 describe('fault: connector processes', () => {
   let redis: OwnRedis;
@@ -92,7 +60,9 @@ describe('fault: connector processes', () => {
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(graceMs + 5000);
 
-    const queues = LANES.map((name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: `${stack.prefix}:bull` }));
+    const queues = LANES.map(
+      (name) => new Queue(name, { connection: redisOptionsFromUrl(redis.url), prefix: new RedisKeys(stack.prefix).bullPrefix(name) }),
+    );
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('active')));
     await Promise.all(queues.map((q) => q.close()));
     const active = counts.reduce((n, c) => n + (c.active ?? 0), 0);

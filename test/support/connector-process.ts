@@ -33,6 +33,11 @@ export class ConnectorProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The OS process id while it runs. */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
   async start(timeoutMs = 30000): Promise<void> {
     this.child = spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', 'src/main.ts'], {
       cwd: ROOT,

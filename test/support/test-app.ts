@@ -5,9 +5,9 @@ import Redis from 'ioredis';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
-import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
+import { clusterClient, RedisClient, redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LogCapture } from './log-capture';
-import { deleteKeysWithPrefix, TEST_REDIS_URL } from './redis-cleanup';
+import { deleteKeysWithPrefix, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from './redis-cleanup';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -15,8 +15,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   logs: LogCapture;
-  /** A plain Redis client for assertions on what is stored. */
-  redis: Redis;
+  /** A client for assertions on what is stored (a cluster client when the app runs on a cluster). */
+  redis: RedisClient;
   /** The key prefix of this app: every key it writes starts with `${prefix}:`. */
   prefix: string;
   /** Closes the application (workers drained) and keeps its keys, for another app on the same prefix. Idempotent. */
@@ -43,6 +43,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LOG_LEVEL: 'info',
     ENDPOINTS_FILE: 'test/fixtures/no-endpoints.yaml',
     DELIVERY_BACKOFF_MS: '50',
+    // The suite runs on a Redis Cluster too: TEST_REDIS_CLUSTER_NODES=redis://127.0.0.1:7101,…
+    ...(TEST_REDIS_CLUSTER_NODES.length > 0 ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES.join(',') } : {}),
     ...overrides,
   };
 }
@@ -63,7 +65,8 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   }).compile();
   const app = configuredApp(moduleRef);
   await app.listen(0, '127.0.0.1');
-  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  const redis =
+    config.redisClusterNodes.length > 0 ? clusterClient(config.redisClusterNodes, {}) : new Redis(redisOptionsFromUrl(config.redisUrl));
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= app.close().finally(() => redis.disconnect());
@@ -78,7 +81,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     stop,
     async close() {
       await stop();
-      await deleteKeysWithPrefix(config.redisPrefix);
+      await deleteKeysWithPrefix(config.redisPrefix, config.redisUrl, config.redisClusterNodes);
     },
   };
 }

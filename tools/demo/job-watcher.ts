@@ -2,6 +2,7 @@ import { QueueEvents } from 'bullmq';
 import { Lane, LANES } from '../../src/relay/relay-queues';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import type { TimelineDraft } from './demo-events';
+import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
 
 const WHAT: Record<Lane, string> = {
   [Lane.ToAgent]: 'relay to Genesys',
@@ -16,7 +17,7 @@ function streamTime(id: string): number {
 
 /**
  * Watches the connector's relay jobs from the outside, through BullMQ's event stream in Redis (the connector's
- * `<prefix>:bull` keys): one hop per finished job.
+ * `RedisKeys.bullPrefix` keys): one hop per finished job.
  */
 export async function watchJobs(
   redisUrl: string,
@@ -25,7 +26,7 @@ export async function watchJobs(
 ): Promise<{ close(): Promise<void> }> {
   const connection = redisOptionsFromUrl(redisUrl);
   const watchers = LANES.map((queue) => {
-    const events = new QueueEvents(queue, { connection, prefix: `${redisPrefix}:bull` });
+    const events = new QueueEvents(queue, { connection, prefix: new RedisKeys(redisPrefix).bullPrefix(queue) });
     const startedAt = new Map<string, number>();
     const hop = (jobId: string, id: string, summary: string, outcome: TimelineDraft['outcome']) => {
       const start = startedAt.get(jobId) ?? streamTime(id);

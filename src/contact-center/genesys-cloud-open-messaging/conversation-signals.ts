@@ -1,6 +1,6 @@
 import type { ConversationSignalEvent } from '../provider-events';
 import { readDisconnectType } from './disconnect-types';
-import type { NotificationMessage } from './genesys-types';
+import type { MessageConversation, NotificationMessage } from './genesys-types';
 
 /**
  * The detail-event topics that tell a conversation's lifecycle (research note §1). A user segment starts when the
@@ -92,4 +92,48 @@ export function signalFromNotification(message: NotificationMessage): Conversati
     event.disconnectClass = disconnect.class;
   }
   return event;
+}
+
+/** A participant state after which the leg is over. */
+export const isOver = (state: string | undefined) => state === 'disconnected' || state === 'terminated';
+
+/**
+ * What a conversation's current state says happened while nobody listened (a new notifications owner reconciling
+ * the conversations it took over): the customer's leg over is `customer.left` (ended by the agent when its
+ * disconnectType says PEER), every agent leg over is `agent.left` of the last one, a conversation Genesys no longer
+ * knows is `conversation.ended`. Nothing for a conversation still going on. The ids say where they came from;
+ * the lifecycle applies an end once however many paths report it.
+ */
+export function signalsFromConversation(conversationId: string, conversation: MessageConversation | undefined): ConversationSignalEvent[] {
+  const base = { kind: 'conversation.signal' as const, conversationId, time: new Date().toISOString() };
+  if (!conversation) return [{ ...base, providerEventId: `${conversationId}:reconciled:gone`, signal: 'conversation.ended' }];
+  const participants = conversation.participants ?? [];
+  const customer = participants.find((p) => p.purpose === 'customer' && isOver(p.state));
+  if (customer) {
+    const endedBy = customer.disconnectType && readDisconnectType(customer.disconnectType).type === 'PEER' ? 'agent' : 'customer';
+    return [
+      {
+        ...base,
+        providerEventId: `${conversationId}:reconciled:customer.end:${customer.id}`,
+        signal: 'customer.left',
+        participantId: customer.id,
+        endedBy,
+      },
+    ];
+  }
+  const agents = participants.filter((p) => p.purpose === 'agent');
+  const last = agents.at(-1);
+  if (!last || !agents.every((p) => isOver(p.state))) return [];
+  const agentUserId = last.user?.id ?? last.userId;
+  const disconnect = last.disconnectType ? readDisconnectType(last.disconnectType) : undefined;
+  return [
+    {
+      ...base,
+      providerEventId: `${conversationId}:reconciled:user.end:${last.id}`,
+      signal: 'agent.left',
+      participantId: last.id,
+      ...(agentUserId ? { agentUserId } : {}),
+      ...(disconnect ? { disconnectType: disconnect.type, disconnectClass: disconnect.class } : {}),
+    },
+  ];
 }

@@ -4,6 +4,7 @@ import type { Endpoint } from '../../endpoints/endpoint.model';
 import type { GenesysCloudOpenMessagingSettings } from './genesys-cloud-settings';
 import { ProviderError, ProviderThrottledError, ProviderUnavailableError } from '../provider-errors';
 import { GenesysAuth } from './genesys-auth';
+import type { MessageConversation } from './genesys-types';
 import { errorFromResponse, errorFromTransport } from './genesys-errors';
 import { ProviderRateLimiter } from '../provider-rate-limiter';
 
@@ -110,6 +111,20 @@ export class GenesysApiClient {
   /** `call` and parse the JSON answer (undefined when empty). */
   async json<T>(endpoint: GenesysEndpoint, call: GenesysCall): Promise<T | undefined> {
     return (await this.call(endpoint, call)).json<T>();
+  }
+
+  /** A messaging conversation with its participants, or undefined when Genesys does not know it. */
+  async conversation(endpoint: GenesysEndpoint, conversationId: string): Promise<MessageConversation | undefined> {
+    try {
+      return await this.json<MessageConversation>(endpoint, {
+        method: 'GET',
+        path: `/api/v2/conversations/messages/${encodeURIComponent(conversationId)}`,
+        operation: 'get conversation',
+      });
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   private async takeRateLimitSlot(endpoint: GenesysEndpoint, operation: string): Promise<void> {

@@ -7,6 +7,7 @@ import { GenesysAuth } from './genesys-auth';
 import { GenesysCloudOpenMessagingProvider } from './genesys-cloud-open-messaging.provider';
 import { GenesysWebhookController } from './genesys-webhook.controller';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { NotificationOwners } from './notifications/notification-owners';
 import { ProviderProblems } from './notifications/provider-problems';
 import { ProviderRateLimiter } from '../provider-rate-limiter';
 
@@ -22,6 +23,7 @@ import { ProviderRateLimiter } from '../provider-rate-limiter';
     ConversationSignalPublisher,
     ProviderProblems,
     GenesysNotifications,
+    NotificationOwners,
     GenesysCloudOpenMessagingProvider,
   ],
   exports: [GenesysCloudOpenMessagingProvider],

@@ -12,6 +12,7 @@ import {
 } from '../contact-center-provider';
 import { ProviderError, ProviderRejectedError } from '../provider-errors';
 import { AgentDirectory } from './agent-directory';
+import { isOver } from './conversation-signals';
 import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import type { MessageConversation } from './genesys-types';
 import {
@@ -24,6 +25,7 @@ import {
 } from './inbound-payloads';
 import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import { GenesysNotifications } from './notifications/genesys-notifications';
+import { NotificationOwners } from './notifications/notification-owners';
 import { ProviderProblems } from './notifications/provider-problems';
 
 export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
@@ -32,8 +34,6 @@ export function asGenesysEndpoint(endpoint: Endpoint): GenesysEndpoint {
   }
   return endpoint as GenesysEndpoint;
 }
-
-const isOver = (state: string | undefined) => state === 'disconnected' || state === 'terminated';
 
 /** How long one estimated-wait answer serves every queued conversation of a queue. */
 const QUEUE_STATUS_TTL_MS = 5000;
@@ -50,6 +50,7 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   constructor(
     private readonly api: GenesysApiClient,
     private readonly notifications: GenesysNotifications,
+    private readonly owners: NotificationOwners,
     private readonly agents: AgentDirectory,
     @Optional() private readonly problems?: ProviderProblems,
   ) {}
@@ -136,18 +137,8 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   }
 
   /** The conversation's participants, or undefined when Genesys does not know it. */
-  async getConversation(endpoint: Endpoint, conversationId: string): Promise<MessageConversation | undefined> {
-    const ep = asGenesysEndpoint(endpoint);
-    try {
-      return await this.api.json<MessageConversation>(ep, {
-        method: 'GET',
-        path: `/api/v2/conversations/messages/${encodeURIComponent(conversationId)}`,
-        operation: 'get conversation',
-      });
-    } catch (err) {
-      if (err instanceof ProviderError && err.status === 404) return undefined;
-      throw err;
-    }
+  getConversation(endpoint: Endpoint, conversationId: string): Promise<MessageConversation | undefined> {
+    return this.api.conversation(asGenesysEndpoint(endpoint), conversationId);
   }
 
   /**
@@ -170,7 +161,7 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   /** Participants of a reopened conversation that belong to its earlier life: disconnected or terminated. */
   async pastLegs(endpoint: Endpoint, conversationId: string): Promise<string[]> {
     const conversation = await this.getConversation(asGenesysEndpoint(endpoint), conversationId);
-    return (conversation?.participants ?? []).filter((p) => p.state === 'disconnected' || p.state === 'terminated').map((p) => p.id);
+    return (conversation?.participants ?? []).filter((p) => isOver(p.state)).map((p) => p.id);
   }
 
   /**
@@ -290,11 +281,11 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
   }
 
   async watchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
-    await this.notifications.watch(asGenesysEndpoint(endpoint), conversationId);
+    await this.owners.watch(asGenesysEndpoint(endpoint), conversationId);
   }
 
   async unwatchConversation(endpoint: Endpoint, conversationId: string): Promise<void> {
-    await this.notifications.unwatch(asGenesysEndpoint(endpoint), conversationId);
+    await this.owners.unwatch(asGenesysEndpoint(endpoint), conversationId);
   }
 
   /** The OAuth client-credentials token, and this process's notification channels for the endpoint. */
@@ -317,7 +308,14 @@ export class GenesysCloudOpenMessagingProvider implements ContactCenterProvider 
             `${open} of ${channels.length} channel(s) open, ${topics} topic(s) subscribed, ${watched.conversations.length} conversation(s) ` +
             `watched by this process${unwatched > 0 ? `, ${unwatched} waiting for a channel` : ''}`,
         }
-      : { name: 'notifications', ok: true, detail: 'no conversation watched by this process (channels open on demand)' };
+      : await this.owners.owner(ep.id).then(
+          (owner) => ({
+            name: 'notifications',
+            ok: true,
+            detail: `no conversation watched by this process; the endpoint's notifications owner is ${owner ? `${owner.holder} (lease token ${owner.token})` : 'not elected yet'} (channels open on demand)`,
+          }),
+          (err: Error) => ({ name: 'notifications', ok: false, detail: `cannot read the notifications owner: ${err.message}` }),
+        );
     // What Genesys answered, from any process in the last day: rejected topics, the client's channels used up.
     return [token, notifications, ...(await this.problemChecks(ep))];
   }

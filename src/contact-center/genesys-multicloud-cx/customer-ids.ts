@@ -1,8 +1,8 @@
 import type { CustomerAddress } from '../provider-event-sink';
 import type { CustomerIdMode } from './genesys-multicloud-cx-settings';
 
-/** `hc-` + the connector's handover id (`ho_` + 22 base64url characters). */
-const PER_HANDOVER = /^hc-(ho_[A-Za-z0-9_-]{22})$/;
+/** `hc-` + the connector's handover id (`ho_<shard>_` + 22 base64url characters; ids made before shards lack `<shard>_`). */
+const PER_HANDOVER = /^hc-(ho_(?:\d{1,3}_)?[A-Za-z0-9_-]{22})$/;
 
 /** The consumer id Nexus is to know the customer by (`channel.from.id`): the bot's userId, or one per handover. */
 export function consumerIdFor(mode: CustomerIdMode, ids: { userId: string; handoverId: string }): string {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   BadGatewayException,
   BadRequestException,
@@ -52,9 +52,8 @@ export class HandoverService {
     ];
 
     const now = new Date().toISOString();
-    // 128 random bits in 22 characters: the id is repeated in several keys of every live session.
     const handover: Handover = {
-      id: `ho_${randomBytes(16).toString('base64url')}`,
+      id: this.sessions.newHandoverId(endpointId, dto.sessionId),
       endpointId,
       sessionId: dto.sessionId,
       userId: dto.userId,

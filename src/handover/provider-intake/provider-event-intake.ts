@@ -59,6 +59,10 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     return outcomes;
   }
 
+  async *liveConversations(endpoint: Endpoint): AsyncGenerator<string> {
+    for await (const handover of this.sessions.liveHandovers(endpoint.id)) if (handover.conversationId) yield handover.conversationId;
+  }
+
   async bindConversation(endpoint: Endpoint, customer: CustomerAddress, conversationId: string): Promise<BoundHandover | undefined> {
     const identity = await this.findIdentity(endpoint.id, customer);
     const handover = identity && (await this.sessions.getHandover(identity.id));
@@ -223,7 +227,7 @@ export class ProviderEventIntake implements ProviderEventSink, LiveHandoverDirec
     // Without a name in the event, the bot gets the handover's agent as it is when the event is queued.
     const agent = named ? { name: named } : {};
     const currentAgent = !named;
-    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, event.kind, event.providerEventId);
+    const dedupeKey = this.redis.keys.providerEventSeen(handover.endpointId, handover.sessionId, event.kind, event.providerEventId);
     const request: QueueMessageRequest =
       event.kind === 'agent.typing'
         ? {

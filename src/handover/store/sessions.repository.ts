@@ -5,7 +5,7 @@ import type { Lane } from '../../relay/relay-queues';
 import { RedisService } from '../../infrastructure/redis/redis.service';
 import { DEDUPE_TTL_SECONDS, MailboxEntry, SessionMailbox } from '../../relay/session-mailbox';
 import { EndReason, Handover, HandoverState, Session, TimelineEntry, TimerKind } from '../domain/handover.model';
-import { CLAIM_DUE_TIMERS, QUEUE_MESSAGE, START_HANDOVER, TRANSITION } from './sessions.scripts';
+import { CLAIM_DUE_TIMERS, QUEUE_MESSAGE, START_HANDOVER, TRANSITION, USER_RESERVE, USER_SETTLE } from './sessions.scripts';
 
 /** What never changes once a handover exists: whose it is, and the customer profile the provider knows. */
 export interface HandoverIdentity {
@@ -45,6 +45,9 @@ export type QueueMessageResult = 'queued' | 'duplicate' | 'rejected' | 'inactive
 
 /** Handover identities kept in memory per process (a few hundred bytes each, the most recently used first). */
 const IDENTITY_CACHE_SIZE = 50_000;
+
+/** How long a start holds a user before its handover exists (USER_RESERVE); a start takes milliseconds. */
+const USER_HOLD_MS = 10_000;
 
 export type StartResult = { status: 'ok' } | { status: 'session-busy'; handoverId: string } | { status: 'user-busy'; sessionId: string };
 
@@ -89,12 +92,18 @@ export class SessionsRepository {
     return this.redis.keys.liveUser(endpointId, userId);
   }
 
-  private sessionIndexKey(endpointId: string): string {
-    return this.redis.keys.sessionIndex(endpointId);
+  private sessionIndexKey(endpointId: string, sessionId: string): string {
+    return this.redis.keys.sessionIndex(endpointId, this.redis.keys.shardOf(endpointId, sessionId));
   }
 
-  private get timersKey(): string {
-    return this.redis.keys.timers();
+  /** A handover's timers live in its shard (the id names it). */
+  private timersKey(handoverId: string): string {
+    return this.redis.keys.timers(this.redis.keys.shardOfId(handoverId));
+  }
+
+  /** A new handover id, naming the session's shard so that its keys share the session's slot. */
+  newHandoverId(endpointId: string, sessionId: string): string {
+    return this.redis.keys.newId('ho', this.redis.keys.shardOf(endpointId, sessionId));
   }
 
   /** The guard key for mailbox pushes that must only happen while the handover is live. */
@@ -109,37 +118,87 @@ export class SessionsRepository {
     openEntry: MailboxEntry,
   ): Promise<StartResult> {
     const { endpointId, sessionId, userId } = handover;
+    const reservation = await this.reserveUser(endpointId, userId, sessionId);
+    if (reservation.status === 'user-busy') return reservation;
+    const shard = this.redis.keys.shardOf(endpointId, sessionId);
     const agent = this.mailbox.pushTarget('to-agent', endpointId, sessionId, openEntry);
     const fields = { ...stringFields(handover), ...customerAndRouting };
-    const [status, value] = (await this.redis.run(START_HANDOVER, {
-      keys: {
-        session: this.sessionKey(endpointId, sessionId),
-        liveUser: this.liveUserKey(endpointId, userId),
-        sessionIndex: this.sessionIndexKey(endpointId),
-        handover: this.handoverKey(handover.id),
-        timeline: this.timelineKey(endpointId, sessionId),
-        agentMbox: agent.mbox,
-        agentOwner: agent.owner,
-        agentActive: agent.active,
-      },
-      args: {
-        handoverId: handover.id,
-        sessionId,
-        userId,
-        nowMs: Date.parse(handover.createdAt),
-        nowIso: handover.createdAt,
-        fields: JSON.stringify(fields),
-        timelineEntry: JSON.stringify(timeline),
-        openEntry: agent.entry,
-        newOwner: agent.newOwner,
-        ref: agent.ref,
-        handoverPrefix: this.redis.keys.handoverPrefix(),
-      },
-    })) as [string, string];
-    if (status === 'session-busy') return { status, handoverId: value };
-    if (status === 'user-busy') return { status, sessionId: value };
+    let reply: [string, string];
+    try {
+      reply = (await this.redis.run(START_HANDOVER, {
+        keys: {
+          session: this.sessionKey(endpointId, sessionId),
+          sessionIndex: this.sessionIndexKey(endpointId, sessionId),
+          handover: this.handoverKey(handover.id),
+          timeline: this.timelineKey(endpointId, sessionId),
+          liveHandovers: this.redis.keys.liveHandovers(endpointId, shard),
+          agentMbox: agent.mbox,
+          agentOwner: agent.owner,
+          agentActive: agent.active,
+        },
+        args: {
+          handoverId: handover.id,
+          sessionId,
+          userId,
+          nowMs: Date.parse(handover.createdAt),
+          nowIso: handover.createdAt,
+          fields: JSON.stringify(fields),
+          timelineEntry: JSON.stringify(timeline),
+          openEntry: agent.entry,
+          newOwner: agent.newOwner,
+          ref: agent.ref,
+          handoverPrefix: this.redis.keys.handoverPrefix(shard),
+        },
+      })) as [string, string];
+    } catch (err) {
+      if (reservation.reserved) await this.settleUser(endpointId, userId, sessionId, false).catch(() => undefined);
+      throw err;
+    }
+    const [status, value] = reply;
+    if (status === 'session-busy') {
+      if (reservation.reserved) await this.settleUser(endpointId, userId, sessionId, false);
+      return { status, handoverId: value };
+    }
+    await this.settleUser(endpointId, userId, sessionId, true);
     await this.mailbox.afterPush(agent, value);
     return { status: 'ok' };
+  }
+
+  /**
+   * Holds the user for this session before its handover starts (USER_RESERVE): refused while another session of the
+   * user has a live handover or is starting one. A mark left by a session whose handover is over (its process died
+   * before it let go) is taken over. `reserved` says whether this call set the hold (so a failed start lets go).
+   */
+  private async reserveUser(
+    endpointId: string,
+    userId: string,
+    sessionId: string,
+  ): Promise<{ status: 'user-busy'; sessionId: string } | { status: 'free'; reserved: boolean }> {
+    let stale = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [status, other] = (await this.redis.run(USER_RESERVE, {
+        keys: { liveUser: this.liveUserKey(endpointId, userId) },
+        args: { sessionId, nowMs: Date.now(), holdMs: USER_HOLD_MS, stale },
+      })) as [string, string?];
+      if (status === 'ours') return { status: 'free', reserved: false };
+      if (status === 'reserved') return { status: 'free', reserved: true };
+      if (status === 'starting' || (await this.hasLiveHandover(endpointId, other!))) return { status: 'user-busy', sessionId: other! };
+      stale = other!;
+    }
+    throw new Error(`The live-handover mark of user ${userId} on ${endpointId} keeps changing`);
+  }
+
+  private async settleUser(endpointId: string, userId: string, sessionId: string, confirm: boolean): Promise<void> {
+    await this.redis.run(USER_SETTLE, {
+      keys: { liveUser: this.liveUserKey(endpointId, userId) },
+      args: { sessionId, confirm: confirm ? '1' : '' },
+    });
+  }
+
+  private async hasLiveHandover(endpointId: string, sessionId: string): Promise<boolean> {
+    const handoverId = await this.redis.client.hget(this.sessionKey(endpointId, sessionId), 'handoverId');
+    const state = handoverId ? await this.redis.client.hget(this.handoverKey(handoverId), 'state') : null;
+    return !!state && state !== 'ended';
   }
 
   async transition(
@@ -155,9 +214,9 @@ export class SessionsRepository {
         handover: this.handoverKey(id),
         session: this.sessionKey(endpointId, sessionId),
         timeline: this.timelineKey(endpointId, sessionId),
-        timers: this.timersKey,
-        sessionIndex: this.sessionIndexKey(endpointId),
-        liveUser: this.liveUserKey(endpointId, userId),
+        timers: this.timersKey(id),
+        sessionIndex: this.sessionIndexKey(endpointId, sessionId),
+        liveHandovers: this.redis.keys.liveHandovers(endpointId, this.redis.keys.shardOfId(id)),
         botMbox: bot.mbox,
         botOwner: bot.owner,
         botActive: bot.active,
@@ -183,6 +242,7 @@ export class SessionsRepository {
     })) as [string, string?, string?, string?];
     if (status === 'missing') return { status };
     if (status === 'conflict') return { status, state: previous as HandoverState };
+    if (request.to === 'ended') await this.settleUser(endpointId, userId, sessionId, false);
     await Promise.all([this.mailbox.afterPush(bot, botKick), this.mailbox.afterPush(agent, agentKick)]);
     return { status: 'ok', previous: previous as HandoverState };
   }
@@ -259,7 +319,7 @@ export class SessionsRepository {
         active: target.active,
         dedupe: request.dedupeKey ?? '',
         timeline: this.timelineKey(endpointId, sessionId),
-        timers: this.timersKey,
+        timers: this.timersKey(id),
       },
       args: {
         entry: target.entry,
@@ -304,29 +364,26 @@ export class SessionsRepository {
 
   /** The session whose handover is live for this user (the provider's customer id) on this endpoint. */
   async liveSessionOfUser(endpointId: string, userId: string): Promise<string | undefined> {
-    return (await this.redis.client.get(this.liveUserKey(endpointId, userId))) ?? undefined;
+    const mark = await this.redis.client.get(this.liveUserKey(endpointId, userId));
+    return mark?.split('|')[0];
   }
 
-  /** Every live handover (one per user with a live handover), read a page of up to 1000 at a time. */
-  async *liveHandovers(): AsyncGenerator<Handover> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', this.redis.keys.liveUserPattern(), 'COUNT', 1000);
-      cursor = next;
-      if (keys.length === 0) continue;
-      const sessionIds = await this.pipelined(keys.map((key) => ['get', key]));
-      const sessions = keys.flatMap((key, i) =>
-        sessionIds[i] ? [this.sessionKey(this.redis.keys.endpointOfLiveUser(key), sessionIds[i])] : [],
-      );
-      const handoverIds = (await this.pipelined(sessions.map((key) => ['hget', key, 'handoverId']))).filter((id): id is string => !!id);
-      const raws = await this.pipelined<Record<string, string>>(handoverIds.map((id) => ['hgetall', this.handoverKey(id)]));
-      for (const raw of raws) {
-        if (raw?.id && raw.state !== 'ended') yield toHandover(raw);
-      }
-    } while (cursor !== '0');
+  /** The live handovers of an endpoint, shard by shard, read a page of up to 1000 at a time. */
+  async *liveHandovers(endpointId: string): AsyncGenerator<Handover> {
+    for (const shard of this.redis.keys.shards()) {
+      let cursor = '0';
+      do {
+        const [next, ids] = await this.redis.client.sscan(this.redis.keys.liveHandovers(endpointId, shard), cursor, 'COUNT', 1000);
+        cursor = next;
+        const raws = await this.pipelined<Record<string, string>>(ids.map((id) => ['hgetall', this.handoverKey(id)]));
+        for (const raw of raws) {
+          if (raw?.id && raw.state !== 'ended') yield toHandover(raw);
+        }
+      } while (cursor !== '0');
+    }
   }
 
-  /** Runs the commands in one round trip; a command that failed reads as null. */
+  /** Runs commands on keys of one shard (one slot) in one round trip; a command that failed reads as null. */
   private async pipelined<T = string>(commands: string[][]): Promise<(T | null)[]> {
     if (commands.length === 0) return [];
     const results = (await this.redis.client.pipeline(commands).exec()) ?? [];
@@ -348,28 +405,44 @@ export class SessionsRepository {
     return raw.map((r) => JSON.parse(r) as TimelineEntry);
   }
 
-  /** Sessions of an endpoint, most recently updated first. */
+  /** Sessions of an endpoint, most recently updated first (the shards' indexes merged). */
   async listSessionIds(endpointId: string, limit: number, offset: number): Promise<{ total: number; ids: string[] }> {
-    const key = this.sessionIndexKey(endpointId);
-    const [total, ids] = await Promise.all([this.redis.client.zcard(key), this.redis.client.zrevrange(key, offset, offset + limit - 1)]);
-    return { total, ids };
+    const keys = this.redis.keys;
+    const perShard = await Promise.all(
+      keys.shards().map(async (shard) => {
+        const key = keys.sessionIndex(endpointId, shard);
+        const [count, flat] = await Promise.all([
+          this.redis.client.zcard(key),
+          this.redis.client.zrevrange(key, 0, offset + limit - 1, 'WITHSCORES'),
+        ]);
+        const scored: { id: string; score: number }[] = [];
+        for (let i = 0; i < flat.length; i += 2) scored.push({ id: flat[i], score: Number(flat[i + 1]) });
+        return { count, scored };
+      }),
+    );
+    const merged = perShard.flatMap((s) => s.scored).sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+    return { total: perShard.reduce((sum, s) => sum + s.count, 0), ids: merged.slice(offset, offset + limit).map((s) => s.id) };
   }
 
   async schedule(kind: TimerKind, handoverId: string, dueAtMs: number): Promise<void> {
-    await this.redis.client.zadd(this.timersKey, dueAtMs, `${kind}|${handoverId}`);
+    await this.redis.client.zadd(this.timersKey(handoverId), dueAtMs, `${kind}|${handoverId}`);
   }
 
   async hasTimer(kind: TimerKind, handoverId: string): Promise<boolean> {
-    return (await this.redis.client.zscore(this.timersKey, `${kind}|${handoverId}`)) !== null;
+    return (await this.redis.client.zscore(this.timersKey(handoverId), `${kind}|${handoverId}`)) !== null;
   }
 
   async cancelTimer(kind: TimerKind, handoverId: string): Promise<void> {
-    await this.redis.client.zrem(this.timersKey, `${kind}|${handoverId}`);
+    await this.redis.client.zrem(this.timersKey(handoverId), `${kind}|${handoverId}`);
   }
 
+  /** Claims due timers in every shard, up to `limit` per shard. */
   async claimDueTimers(nowMs: number, limit: number): Promise<{ kind: TimerKind; handoverId: string }[]> {
-    const members = (await this.redis.run(CLAIM_DUE_TIMERS, { keys: { timers: this.timersKey }, args: { now: nowMs, limit } })) as string[];
-    return members.map((m) => {
+    const keys = this.redis.keys;
+    const claimed = await Promise.all(
+      keys.shards().map((shard) => this.redis.run(CLAIM_DUE_TIMERS, { keys: { timers: keys.timers(shard) }, args: { now: nowMs, limit } })),
+    );
+    return (claimed as string[][]).flat().map((m) => {
       const [kind, handoverId] = m.split('|');
       return { kind: kind as TimerKind, handoverId };
     });

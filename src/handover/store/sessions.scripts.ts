@@ -12,14 +12,15 @@ end
 `;
 
 /**
- * Starts a handover: refuses (409) while the session or the user already has a live one, then creates it
- * and queues the "open" command for the contact center, all in one step. The session's current handover is read
- * by id inside the script, hence the key prefix `handoverPrefix` (RedisKeys.handoverPrefix).
- * Returns {'session-busy', handover id} | {'user-busy', session id} | {'ok', kick owner or ''}
+ * Starts a handover: refuses (409) while the session already has a live one, then creates it and queues the "open"
+ * command for the contact center, all in one step. The session's current handover is read by id inside the script,
+ * hence the key prefix `handoverPrefix` (RedisKeys.handoverPrefix; same shard). The user's other sessions live in
+ * other shards: USER_RESERVE guards those before this runs.
+ * Returns {'session-busy', handover id} | {'ok', kick owner or ''}
  */
 export const START_HANDOVER = defineScript({
   name: 'handover-start',
-  keys: ['session', 'liveUser', 'sessionIndex', 'handover', 'timeline', 'agentMbox', 'agentOwner', 'agentActive'],
+  keys: ['session', 'sessionIndex', 'handover', 'timeline', 'liveHandovers', 'agentMbox', 'agentOwner', 'agentActive'],
   args: [
     'handoverId',
     'sessionId',
@@ -39,17 +40,58 @@ if current then
   local state = redis.call('HGET', A.handoverPrefix .. current, 'state')
   if state and state ~= 'ended' then return {'session-busy', current} end
 end
-local other = redis.call('GET', K.liveUser)
-if other and other ~= A.sessionId then return {'user-busy', other} end
 local fields = cjson.decode(A.fields)
 for k, v in pairs(fields) do redis.call('HSET', K.handover, k, v) end
 redis.call('HSET', K.session, 'userId', A.userId, 'handoverId', A.handoverId, 'updatedAt', A.nowIso)
-redis.call('SET', K.liveUser, A.sessionId)
+redis.call('SADD', K.liveHandovers, A.handoverId)
 redis.call('ZADD', K.sessionIndex, A.nowMs, A.sessionId)
 redis.call('RPUSH', K.timeline, A.timelineEntry)
 redis.call('LTRIM', K.timeline, -${TIMELINE_LIMIT}, -1)
 local kick = mailbox_push(K.agentMbox, K.agentOwner, K.agentActive, A.ref, A.openEntry, A.newOwner)
 return {'ok', kick or ''}
+`,
+});
+
+/**
+ * Reserves a user for a session about to start a handover (the user-per-endpoint rule spans shards, so it is its
+ * own key and its own step). The key holds the session (`<sessionId>`, its handover is live) or, while a start is
+ * under way, `<sessionId>|<until ms>`: a start that dies half-way leaves a reservation that lapses.
+ * Returns {'ours'} (this session has it already) | {'reserved'} | {'starting', other session} (another start holds
+ * it) | {'held', other session} (the caller checks that session's handover and, when it is over, calls again with
+ * `stale` set to that session to take the key over).
+ */
+export const USER_RESERVE = defineScript({
+  name: 'handover-user-reserve',
+  keys: ['liveUser'],
+  args: ['sessionId', 'nowMs', 'holdMs', 'stale'],
+  lua: `
+local current = redis.call('GET', K.liveUser)
+if current then
+  local session, untl = string.match(current, '^([^|]*)|(%d+)$')
+  if not session then session = current end
+  if session == A.sessionId then return {'ours'} end
+  if untl and tonumber(untl) > tonumber(A.nowMs) then return {'starting', session} end
+  if (not untl) and current ~= A.stale then return {'held', session} end
+end
+redis.call('SET', K.liveUser, A.sessionId .. '|' .. (tonumber(A.nowMs) + tonumber(A.holdMs)))
+return {'reserved'}
+`,
+});
+
+/**
+ * Ends a session's hold on a user: `confirm` '1' turns its reservation into the live mark (the handover started),
+ * otherwise deletes the key (the start failed, or the handover ended). Only while the key is this session's.
+ */
+export const USER_SETTLE = defineScript({
+  name: 'handover-user-settle',
+  keys: ['liveUser'],
+  args: ['sessionId', 'confirm'],
+  lua: `
+local current = redis.call('GET', K.liveUser)
+if not current then return 0 end
+if current ~= A.sessionId and string.sub(current, 1, #A.sessionId + 1) ~= A.sessionId .. '|' then return 0 end
+if A.confirm == '1' then redis.call('SET', K.liveUser, A.sessionId) else redis.call('DEL', K.liveUser) end
+return 1
 `,
 });
 
@@ -67,7 +109,7 @@ export const TRANSITION = defineScript({
     'timeline',
     'timers',
     'sessionIndex',
-    'liveUser',
+    'liveHandovers',
     'botMbox',
     'botOwner',
     'botActive',
@@ -100,7 +142,7 @@ redis.call('HSET', K.handover, 'state', A.state)
 local fields = cjson.decode(A.fields)
 for k, v in pairs(fields) do redis.call('HSET', K.handover, k, v) end
 if A.state == 'ended' then
-  if redis.call('GET', K.liveUser) == A.sessionId then redis.call('DEL', K.liveUser) end
+  redis.call('SREM', K.liveHandovers, A.handoverId)
   for _, kind in ipairs({'inactivity', 'queue-timeout', 'queue-poll', 'agent-left'}) do
     redis.call('ZREM', K.timers, kind .. '|' .. A.handoverId)
   end

@@ -64,6 +64,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly leasesHeld = new Gauge({
+    name: 'hc_leases_held',
+    help: 'Fleet leases this process holds, by kind (notifications: endpoints whose Genesys notifications it owns; fleet-leader: 0 or 1)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   // Handover analytics (docs/reporting.md). Labels are bounded: endpoint ids and provider types are configuration,
   // never handover, user or conversation ids.
 

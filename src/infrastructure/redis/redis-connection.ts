@@ -1,4 +1,7 @@
-import type { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+
+/** A client of the single Redis or of the Redis Cluster: the commands are the same (keys carry hash tags). */
+export type RedisClient = Redis | Cluster;
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not URLs). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -12,4 +15,29 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     db: db ? Number(db) : 0,
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
+}
+
+/**
+ * A Redis Cluster client from seed URLs. Credentials and TLS come from the first URL (a cluster has one set);
+ * `redisOptions` apply to the connection of every node. MOVED and ASK are followed, and commands sent while a
+ * master fails over (CLUSTERDOWN, TRYAGAIN, a refused connection) are retried by ioredis after a short delay.
+ */
+export function clusterClient(seedUrls: readonly string[], redisOptions: RedisOptions, options: ClusterOptions = {}): Cluster {
+  const seeds = seedUrls.map(redisOptionsFromUrl);
+  const { username, password, tls } = seeds[0];
+  return new Cluster(
+    seeds.map(({ host, port }) => ({ host, port })),
+    {
+      enableAutoPipelining: true,
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      retryDelayOnMoved: 0,
+      maxRedirections: 32,
+      slotsRefreshTimeout: 2000,
+      ...options,
+      redisOptions: { username, password, tls, ...redisOptions },
+      ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    },
+  );
 }

@@ -1,12 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * How many shards the sessions are spread over. Each shard is one hash tag, so one Redis Cluster slot: every key of a
+ * session, of its handovers and of the shard's own indexes shares it, and each script touches one slot. 32 tags
+ * spread evenly enough over the masters of a cluster. Never change it without migrating the data: a session's keys
+ * are found through it.
+ */
+export const SHARDS = 32;
+
+/** FNV-1a, 32 bit: cheap, stable across processes and versions, and even enough for a shard. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
 /**
  * Every Redis key the connector writes, in one place: `<prefix>:<shape…>` (REDIS_PREFIX, default `hc`), one method
- * per shape, grouped by the class that owns it. Each says the data type and how long it lives. The strings are
- * the ones already in Redis: never change one without migrating the data (and BullMQ's jobs).
+ * per shape, grouped by the class that owns it. Each says the data type and how long it lives. Never change a
+ * string without migrating the data (and BullMQ's jobs).
  *
- * Ready for hash tags: every key that belongs to one session builds its session part with `session()`
- * (`<endpointId>:<sessionId>`). A Redis Cluster layout would wrap that part in `{…}` there, so that a session's
- * keys share a slot; that changes the strings (a migration), and the scripts that also touch a global key
- * (`mbox-active`, `timers`, the indexes, `handover:<id>`) would have to move those writes out first.
+ * Hash tags (Redis Cluster): every key a script touches together carries the same `{…}` tag, the same layout on a
+ * plain Redis and on a cluster.
+ * - A session's keys, its handovers' keys and the shard's indexes (active mailboxes, timers, live handovers, the
+ *   session and dead-letter indexes) carry the session's shard tag `{s<n>}` (`shardOf`). Ids that name a sharded
+ *   record (handovers, dead letters) carry their shard (`newId`), so a key is found from the id alone.
+ * - The endpoint records and their API-key index share `{endpoints}`; each BullMQ queue has its own tag.
+ * - Every other key is read and written by single-key commands and scripts, so it needs none.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -15,93 +38,117 @@ export class RedisKeys {
     return [this.prefix, ...parts].join(':');
   }
 
-  /** The part of a key that names one session: the one place to add a hash tag. */
-  private session(endpointId: string, sessionId: string): string {
-    return `${endpointId}:${sessionId}`;
+  /** The shard of a session: where its keys live (see SHARDS). */
+  shardOf(endpointId: string, sessionId: string): number {
+    return fnv1a(`${endpointId}/${sessionId}`) % SHARDS;
+  }
+
+  /** A new id of a record kept in `shard`: `<kind>_<shard>_<random>`, so `shardOfId` finds it again. */
+  newId(kind: string, shard: number): string {
+    return `${kind}_${shard}_${randomBytes(16).toString('base64url')}`;
+  }
+
+  /** The shard an id made by `newId` names; any other id (unknown to the connector) gets a fixed shard of its own. */
+  shardOfId(id: string): number {
+    const match = /^[a-z]+_(\d{1,3})_/.exec(id);
+    const shard = match ? Number(match[1]) : NaN;
+    return shard < SHARDS ? shard : fnv1a(id) % SHARDS;
+  }
+
+  /** Every shard, for the readers that go over all of them (sweeps, timers, listings). */
+  shards(): number[] {
+    return Array.from({ length: SHARDS }, (_, shard) => shard);
+  }
+
+  private sharded(shard: number, ...parts: string[]): string {
+    return this.key(`{s${shard}}`, ...parts);
+  }
+
+  /** A key of one session: `<prefix>:{s<shard>}:<shape>:<endpointId>:<sessionId>[:more]`. */
+  private ofSession(shape: string, endpointId: string, sessionId: string, ...more: string[]): string {
+    return this.sharded(this.shardOf(endpointId, sessionId), shape, endpointId, sessionId, ...more);
   }
 
   // ── relay (SessionMailbox, the only writer of mailbox keys) ────────────────────────────────────────────────
 
   /** List: one session's ordered entries on one lane (raw entries, see parseEntry). No TTL; empty means gone. */
   mailbox(lane: string, endpointId: string, sessionId: string): string {
-    return this.key('mbox', lane, this.session(endpointId, sessionId));
+    return this.ofSession(`mbox:${lane}`, endpointId, sessionId);
   }
 
   /** String: the id of the drain job that owns the mailbox. No TTL; deleted when the owner releases it empty. */
   mailboxOwner(lane: string, endpointId: string, sessionId: string): string {
-    return this.key('mbox-owner', lane, this.session(endpointId, sessionId));
+    return this.ofSession(`mbox-owner:${lane}`, endpointId, sessionId);
   }
 
-  /** Set of `<endpointId>/<sessionId>`: the lane's mailboxes that have an owner (what the sweep looks at). No TTL. */
-  mailboxesActive(lane: string): string {
-    return this.key('mbox-active', lane);
+  /** Set of `<endpointId>/<sessionId>`: the shard's mailboxes on a lane that have an owner (what the sweep looks at). No TTL. */
+  mailboxesActive(lane: string, shard: number): string {
+    return this.sharded(shard, 'mbox-active', lane);
   }
 
-  /** String (JSON DeadLetter): one dead-lettered entry. No TTL; deleted by a replay. */
+  /** String (JSON DeadLetter): one dead-lettered entry; its id names its shard. No TTL; deleted by a replay. */
   deadLetter(id: string): string {
-    return this.key('dead-letter', id);
+    return this.sharded(this.shardOfId(id), 'dead-letter', id);
   }
 
-  /** Sorted set of dead-letter ids by failure time (ms), of one endpoint. No TTL. */
-  deadLettersOf(endpointId: string): string {
-    return this.key('dead-letters', endpointId);
+  /** Sorted set of the dead-letter ids of one endpoint in one shard, by failure time (ms). No TTL. */
+  deadLettersOf(endpointId: string, shard: number): string {
+    return this.sharded(shard, 'dead-letters', endpointId);
   }
 
-  /** Sorted set of every dead-letter id by failure time (ms). No TTL. */
-  deadLetters(): string {
-    return this.key('dead-letters');
+  /** Sorted set of every dead-letter id of one shard, by failure time (ms). No TTL. */
+  deadLetters(shard: number): string {
+    return this.sharded(shard, 'dead-letters');
   }
 
-  /** BullMQ's key prefix (BullMQ adds `:<queue>:…`; its keys and TTLs are BullMQ's, set in relay.module.ts). */
-  bullPrefix(): string {
-    return this.key('bull');
+  /** BullMQ's key prefix of one queue, tagged so that the queue's keys share a slot (BullMQ adds `:<queue>:…`). */
+  bullPrefix(queue: string): string {
+    return this.key(`{bull-${queue}}`);
   }
 
   // ── handover store (SessionsRepository) ─────────────────────────────────────────────────────────────────────
 
-  /** Hash: one handover (state, agentName, conversationId, customer, routing, timestamps). No TTL. */
+  /** Hash: one handover (state, agentName, conversationId, customer, routing, timestamps), in its id's shard. No TTL. */
   handover(handoverId: string): string {
-    return this.handoverPrefix() + handoverId;
+    return this.handoverPrefix(this.shardOfId(handoverId)) + handoverId;
   }
 
   /** `handover(id)` without the id, for the script that learns the id of a session's handover inside Redis. */
-  handoverPrefix(): string {
-    return this.key('handover', '');
+  handoverPrefix(shard: number): string {
+    return this.sharded(shard, 'handover', '');
+  }
+
+  /** Set: the ids of an endpoint's handovers in one shard that are not ended. No TTL; members leave when their handover ends. */
+  liveHandovers(endpointId: string, shard: number): string {
+    return this.sharded(shard, 'live-handovers', endpointId);
   }
 
   /** Hash: one session (userId, handoverId of its current or last handover, updatedAt, transcriptMark). No TTL. */
   sessionState(endpointId: string, sessionId: string): string {
-    return this.key('session', this.session(endpointId, sessionId));
+    return this.ofSession('session', endpointId, sessionId);
   }
 
   /** List (JSON TimelineEntry): a session's history, the last 500 entries. No TTL. */
   timeline(endpointId: string, sessionId: string): string {
-    return this.key('timeline', this.session(endpointId, sessionId));
+    return this.ofSession('timeline', endpointId, sessionId);
   }
 
-  /** String: the session of a user's live handover on an endpoint. No TTL; deleted when the handover ends. */
+  /**
+   * String: the session of a user's live handover on an endpoint (`<sessionId>`), or `<sessionId>|<until ms>` while
+   * a start reserves it. No TTL; deleted when the handover ends. Written by single-key scripts only.
+   */
   liveUser(endpointId: string, userId: string): string {
     return this.key('live-user', endpointId, userId);
   }
 
-  /** SCAN pattern of every `liveUser` key. */
-  liveUserPattern(): string {
-    return `${this.key('live-user', '')}*`;
+  /** Sorted set of an endpoint's session ids in one shard by last update (ms). No TTL. */
+  sessionIndex(endpointId: string, shard: number): string {
+    return this.sharded(shard, 'sessions', endpointId);
   }
 
-  /** The endpoint id in a `liveUser` key. */
-  endpointOfLiveUser(liveUserKey: string): string {
-    return liveUserKey.slice(this.key('live-user', '').length).split(':')[0];
-  }
-
-  /** Sorted set of an endpoint's session ids by last update (ms). No TTL. */
-  sessionIndex(endpointId: string): string {
-    return this.key('sessions', endpointId);
-  }
-
-  /** Sorted set of `<kind>|<handoverId>` by due time (ms): every handover timer. No TTL; members are claimed. */
-  timers(): string {
-    return this.key('timers');
+  /** Sorted set of `<kind>|<handoverId>` by due time (ms): the shard's handover timers. No TTL; members are claimed. */
+  timers(shard: number): string {
+    return this.sharded(shard, 'timers');
   }
 
   /** String: the handover of a provider conversation. 7 days (set with EX by the writer). */
@@ -111,26 +158,34 @@ export class RedisKeys {
 
   // ── intake de-duplication (ProviderEventIntake, HandoverService) ───────────────────────────────────────────
 
-  /** String `1`: a provider event already queued. DEDUPE_TTL_SECONDS (24 h), set by the queue script. */
-  providerEventSeen(endpointId: string, kind: string, providerEventId: string): string {
-    return this.key('dedupe', 'provider', endpointId, kind, providerEventId);
+  /**
+   * String `1`: a provider event already queued in a session, in the session's shard (the queue script sets it).
+   * DEDUPE_TTL_SECONDS (24 h).
+   */
+  providerEventSeen(endpointId: string, sessionId: string, kind: string, providerEventId: string): string {
+    return this.ofSession('dedupe-provider', endpointId, sessionId, kind, providerEventId);
   }
 
   /** String `1`: a bot messageId already queued in this session. DEDUPE_TTL_SECONDS (24 h), set by the queue script. */
   botMessageSeen(endpointId: string, sessionId: string, messageId: string): string {
-    return this.key('dedupe', 'bot-message', this.session(endpointId, sessionId), messageId);
+    return this.ofSession('dedupe-bot-message', endpointId, sessionId, messageId);
   }
 
   // ── endpoints (EndpointsService) ────────────────────────────────────────────────────────────────────────────
 
   /** Hash: endpoint id → EndpointRecord JSON (secrets sealed). No TTL. */
   endpoints(): string {
-    return this.key('endpoints');
+    return this.key('{endpoints}', 'records');
   }
 
   /** Hash: SHA-256 of an API key → endpoint id. No TTL. */
   endpointApiKeys(): string {
-    return this.key('endpoint-api-keys');
+    return this.key('{endpoints}', 'api-keys');
+  }
+
+  /** Where `endpoints()` and `endpointApiKeys()` were before they had a hash tag (read once, to move them). */
+  untaggedEndpointKeys(): { records: string; apiKeys: string } {
+    return { records: this.key('endpoints'), apiKeys: this.key('endpoint-api-keys') };
   }
 
   /** Pub/sub channel (not a key): the id of each endpoint written, so every process drops its cached copy. */
@@ -166,6 +221,33 @@ export class RedisKeys {
    */
   mcxSentPart(endpointId: string, messageId: string, index: number): string {
     return this.key('mcx-sent', endpointId, messageId, String(index));
+  }
+
+  // ── fleet (FleetLeases, NotificationOwners, RedisThrottlerStorage; every script here touches one key) ────────────
+
+  /**
+   * Hash { holder, token, until }: one fleet lease (`notifications:<endpointId>`, `fleet-leader`). `until` is the
+   * expiry in Redis's clock (ms), `token` the fencing counter. Kept 30 days after the last renewal (PEXPIRE), so
+   * that the counter never restarts while a holder could still be around.
+   */
+  lease(name: string): string {
+    return this.key('lease', name);
+  }
+
+  /**
+   * Pub/sub channel (not a key): JSON requests to the process that owns an endpoint's notifications (watch or
+   * unwatch a conversation) and its answers.
+   */
+  notificationRequestsChannel(): string {
+    return this.key('notification-requests');
+  }
+
+  /**
+   * Hash { hits, blockedUntil }: one admin rate-limit bucket (throttler name and client). Lives one window from its
+   * first hit, or until the block ends (PEXPIRE).
+   */
+  throttle(throttlerName: string, key: string): string {
+    return this.key('throttle', throttlerName, key);
   }
 
   // ── reports (ReportStore, src/reporting; every command and script there touches one key) ──────────────────

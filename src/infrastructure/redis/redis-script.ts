@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-connection';
 
 type Names = readonly string[];
 
@@ -43,6 +43,13 @@ function table(variable: string, source: string, names: Names): string {
 }
 
 /**
+ * A key passed as '' means "none" to the script. Redis Cluster refuses a script whose keys hash to different slots,
+ * and '' has a slot of its own, so the call sends another key of the script in its place and, as the last ARGV, one
+ * flag per key ('1' for none); this prelude line gives such a key back its ''.
+ */
+const LUA_ABSENT_KEYS = `for i, name in ipairs(KEY_NAMES) do if string.sub(ARGV[#ARGV], i, i) == '1' then K[name] = '' end end`;
+
+/**
  * A Lua script whose body reads its keys and arguments by name: `K.mbox`, `A.entry`. The helper prepends
  * `local K = { mbox = KEYS[1], … }` and `local A = { entry = ARGV[1], … }`, in the order of `keys` and `args`,
  * so the positions live in one place and every call passes names (checked by TypeScript, see ScriptCall).
@@ -56,7 +63,14 @@ export function defineScript<const K extends Names, const A extends Names>(spec:
 }): RedisScript<K, A> {
   checkNames(spec.name, 'key', spec.keys);
   checkNames(spec.name, 'arg', spec.args);
-  const lua = [`-- ${spec.name}`, table('K', 'KEYS', spec.keys), table('A', 'ARGV', spec.args), spec.lua].join('\n');
+  const lua = [
+    `-- ${spec.name}`,
+    table('K', 'KEYS', spec.keys),
+    `local KEY_NAMES = { ${spec.keys.map((name) => `'${name}'`).join(', ')} }`,
+    LUA_ABSENT_KEYS,
+    table('A', 'ARGV', spec.args),
+    spec.lua,
+  ].join('\n');
   return { name: spec.name, keys: spec.keys, args: spec.args, lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
@@ -69,15 +83,17 @@ function isNoScript(err: unknown): boolean {
  * answers NOSCRIPT and the script is sent once with EVAL, which also caches it in Redis for the next calls.
  */
 export async function runScript<K extends Names, A extends Names>(
-  client: Redis,
+  client: RedisClient,
   script: RedisScript<K, A>,
   call: ScriptCall<K, A>,
 ): Promise<unknown> {
   const keys = call.keys as Record<string, string | undefined>;
   const args = call.args as Record<string, ScriptValue | undefined>;
-  const argv: ScriptValue[] = [];
-  for (const name of script.keys) argv.push(present(script, 'key', name, keys[name]));
+  const keyValues = script.keys.map((name) => present(script, 'key', name, keys[name]));
+  const stand = keyValues.find((key) => key !== '') ?? '';
+  const argv: ScriptValue[] = keyValues.map((key) => key || stand);
   for (const name of script.args) argv.push(present(script, 'arg', name, args[name]));
+  argv.push(keyValues.map((key) => (key === '' ? '1' : '0')).join(''));
   try {
     return await client.evalsha(script.sha, script.keys.length, ...argv);
   } catch (err) {

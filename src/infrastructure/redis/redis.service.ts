@@ -1,37 +1,45 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { ChainableCommander, Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
-import { redisOptionsFromUrl } from './redis-connection';
+import { clusterClient, RedisClient, redisOptionsFromUrl } from './redis-connection';
 import { isRedisUnavailableError } from './redis-errors';
 import { RedisKeys } from './redis-keys';
 import { RedisScript, runScript, ScriptCall } from './redis-script';
 
+/** How long a readiness probe waits for Redis (a stopped node on a cluster may not answer at all). */
+const READY_TIMEOUT_MS = 1000;
+
 /**
- * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`).
- * Commands fail fast while Redis is unreachable, so HTTP handlers answer 503 instead of hanging
- * and the sender (Genesys, the bot) retries.
+ * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`), on one Redis
+ * (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). Commands fail fast while Redis is unreachable, so HTTP
+ * handlers answer 503 instead of hanging and the sender (Genesys, the bot) retries.
  */
 @Injectable()
 export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
-  readonly client: Redis;
-  readonly bullConnection: RedisOptions;
+  readonly client: RedisClient;
+  /** Options BullMQ connects with; on a cluster, a cluster client of BullMQ's own (BullMQ duplicates it per worker). */
+  readonly bullConnection: RedisOptions | Cluster;
+  private readonly clusterNodes: readonly string[];
   readonly prefix: string;
   /** Every key shape the connector writes (redis-keys.ts). */
   readonly keys: RedisKeys;
-  private readonly extraClients = new Set<Redis>();
+  private readonly extraClients = new Set<RedisClient>();
 
   constructor(config: AppConfig) {
     this.prefix = config.redisPrefix;
     this.keys = new RedisKeys(this.prefix);
-    this.bullConnection = redisOptionsFromUrl(config.redisUrl);
-    this.client = new Redis({
-      ...this.bullConnection,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: `${this.prefix}:app`,
-    });
+    this.clusterNodes = config.redisClusterNodes;
+    const appOptions = { maxRetriesPerRequest: 1, connectionName: `${this.prefix}:app` };
+    if (this.clusterNodes.length > 0) {
+      this.client = clusterClient(this.clusterNodes, appOptions, { lazyConnect: true });
+      this.bullConnection = this.track(
+        clusterClient(this.clusterNodes, { maxRetriesPerRequest: null, connectionName: `${this.prefix}:bull` }),
+      );
+    } else {
+      this.bullConnection = redisOptionsFromUrl(config.redisUrl);
+      this.client = new Redis({ ...this.bullConnection, ...appOptions, lazyConnect: true, enableOfflineQueue: false });
+    }
     this.client.on('error', (err) => this.logger.warn(`Redis: ${err.message}`));
   }
 
@@ -44,25 +52,66 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return runScript(this.client, script, call);
   }
 
+  /**
+   * Commands on keys in any slots, sent at once; their replies in order, the first error thrown. On one Redis they
+   * are one pipeline; a cluster refuses a pipeline across nodes, so there each is its own command (ioredis sends the
+   * commands of one tick to a node together).
+   */
+  async batch(build: (pipeline: ChainableCommander) => void): Promise<unknown[]> {
+    if (!(this.client instanceof Cluster)) {
+      const pipeline = this.client.pipeline();
+      build(pipeline);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0] as Error;
+      return results.map(([, value]) => value);
+    }
+    const client = this.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const calls: Promise<unknown>[] = [];
+    const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
+      get:
+        (_target, command: string) =>
+        (...args: unknown[]) => {
+          calls.push(client[command](...args));
+          return recorder;
+        },
+    });
+    build(recorder);
+    return Promise.all(calls);
+  }
+
   /** Whether `err` (from any Redis command) means Redis is unreachable right now, so the caller should retry later. */
   isUnavailable(err: unknown): boolean {
     return isRedisUnavailableError(err, this.client.status);
   }
 
   /** A second connection, e.g. for pub/sub; closed with the application. */
-  duplicate(name: string): Redis {
-    const client = new Redis({ ...this.bullConnection, connectionName: `${this.prefix}:${name}`, maxRetriesPerRequest: null });
+  duplicate(name: string): RedisClient {
+    const options = { connectionName: `${this.prefix}:${name}`, maxRetriesPerRequest: null };
+    const client =
+      this.clusterNodes.length > 0
+        ? clusterClient(this.clusterNodes, options)
+        : new Redis({ ...(this.bullConnection as RedisOptions), ...options });
     client.on('error', (err) => this.logger.warn(`Redis (${name}): ${err.message}`));
+    return this.track(client);
+  }
+
+  private track<C extends RedisClient>(client: C): C {
     this.extraClients.add(client);
     return client;
   }
 
+  /**
+   * Redis answers within READY_TIMEOUT_MS; on a cluster, every slot is served (a master down and not yet replaced
+   * fails it).
+   */
   async isReady(): Promise<boolean> {
-    try {
-      return (await this.client.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    const answer =
+      this.client instanceof Cluster
+        ? this.client.cluster('INFO').then((info) => info.includes('cluster_state:ok'))
+        : this.client.ping().then((pong) => pong === 'PONG');
+    const timeout = new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref());
+    return Promise.race([answer.catch(() => false), timeout]);
   }
 
   async onApplicationShutdown(): Promise<void> {

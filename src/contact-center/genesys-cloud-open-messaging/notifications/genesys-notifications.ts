@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { OutboundHttp } from '../../../infrastructure/http/outbound-http';
 import { MetricsService } from '../../../infrastructure/metrics/metrics.service';
+import { FleetLeases } from '../../../infrastructure/redis/fleet-lease';
+import { ProviderUnavailableError } from '../../provider-errors';
 import { ConversationSignalPublisher } from '../conversation-signal-publisher';
 import { conversationTopics } from '../conversation-signals';
 import { GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
 import type { NotificationMessage } from '../genesys-types';
 import { ChannelTopicAnswer, NotificationChannel } from './notification-channel';
-import { DEFAULT_NOTIFICATION_OPTIONS, GENESYS_NOTIFICATION_OPTIONS, NotificationOptions } from './notification-options';
+import { DEFAULT_NOTIFICATION_OPTIONS, GENESYS_NOTIFICATION_OPTIONS, notificationLease, NotificationOptions } from './notification-options';
 import { ProviderProblems } from './provider-problems';
 
 const PUBLISH_ATTEMPTS = 5;
@@ -33,7 +35,8 @@ export interface EndpointNotificationStatus {
 const clientKey = (endpoint: GenesysEndpoint) => `${endpoint.provider.apiBaseUrl}|${endpoint.provider.clientId}`;
 
 /**
- * Watches conversations' lifecycle topics over the Genesys Notifications API, in this process. Channels belong to an
+ * Watches conversations' lifecycle topics over the Genesys Notifications API, in this process (NotificationOwners
+ * decides which process: the one holding the endpoint's lease). Channels belong to an
  * OAuth client, not to an endpoint: endpoints sharing a client share its channels (a new one only when the others
  * are full), and a process never opens one when the client already has `maxChannelsPerClient - 1` (one stays free for
  * a renewal's overlap): Genesys keeps 20 per client and silently drops the oldest. Signals go to the sink in the order
@@ -54,6 +57,7 @@ export class GenesysNotifications implements OnApplicationShutdown {
     @Optional() @Inject(GENESYS_NOTIFICATION_OPTIONS) options?: Partial<NotificationOptions>,
     @Optional() private readonly health?: ProviderProblems,
     @Optional() private readonly metrics?: MetricsService,
+    @Optional() private readonly leases?: FleetLeases,
   ) {
     this.options = { ...DEFAULT_NOTIFICATION_OPTIONS, ...options };
   }
@@ -67,6 +71,7 @@ export class GenesysNotifications implements OnApplicationShutdown {
         subscriptions: (endpoints, answer) => this.onSubscriptions(endpoints, answer),
         channelLimit: (ep, count) => this.onChannelLimit(ep, count),
         channels: (count) => this.metrics?.notificationChannels.set({ client: endpoint.provider.clientId }, count),
+        fence: (endpointIds) => this.fence(endpointIds),
       });
       this.pools.set(key, pool);
     }
@@ -84,6 +89,17 @@ export class GenesysNotifications implements OnApplicationShutdown {
     }
   }
 
+  /** Stops watching every conversation of the endpoint here at once: its notifications belong to another process now. */
+  dropEndpoint(endpointId: string): void {
+    for (const [key, pool] of this.pools) {
+      pool.dropEndpoint(endpointId);
+      if (pool.isIdle) {
+        pool.close();
+        this.pools.delete(key);
+      }
+    }
+  }
+
   /** What this process watches, per endpoint id: conversations and the channels holding them. */
   status(): Record<string, EndpointNotificationStatus> {
     const result: Record<string, EndpointNotificationStatus> = {};
@@ -97,6 +113,17 @@ export class GenesysNotifications implements OnApplicationShutdown {
     this.pools.clear();
     for (const pool of closing) pool.close();
     await Promise.allSettled([...this.publishing.values()]);
+  }
+
+  /**
+   * The fencing check before a channel is created (Genesys drops a client's oldest channel past 20, so a stale
+   * owner creating one could push the live owner's out): this process must still hold, with its token, the lease of
+   * an endpoint the channel serves. Without leases (a bare instance in a test) every creation may go ahead.
+   */
+  private async fence(endpointIds: string[]): Promise<void> {
+    if (!this.leases) return;
+    for (const id of endpointIds) if (await this.leases.confirm(notificationLease(id))) return;
+    throw new ProviderUnavailableError(`Genesys notifications of ${endpointIds.join(', ')} are owned by another process now`);
   }
 
   private onSubscriptions(endpoints: Map<string, GenesysEndpoint>, answer: { rejected: ChannelTopicAnswer[]; permitted: string[] }): void {
@@ -171,6 +198,8 @@ interface PoolHooks {
   subscriptions: (endpoints: Map<string, GenesysEndpoint>, answer: { rejected: ChannelTopicAnswer[]; permitted: string[] }) => void;
   channelLimit: (endpoint: GenesysEndpoint, count: number) => void;
   channels: (count: number) => void;
+  /** Rejects when this process may no longer create channels for these endpoints (see GenesysNotifications.fence). */
+  fence: (endpointIds: string[]) => Promise<void>;
 }
 
 /** The channels of one OAuth client in this process, shared by every endpoint using that client. */
@@ -238,13 +267,37 @@ class ClientPool {
     this.channelOf.delete(conversationId);
     this.load.set(channel, Math.max(0, (this.load.get(channel) ?? 0) - conversationTopics(conversationId).length));
     await channel.unsubscribe(conversationTopics(conversationId));
-    if (channel.size === 0 && !this.load.get(channel)) {
+    this.closeEmpty([channel]);
+    this.retryPending();
+  }
+
+  /** Forgets the endpoint's conversations without waiting for Genesys; channels left empty close at once. */
+  dropEndpoint(endpointId: string): void {
+    const touched = new Set<NotificationChannel>();
+    for (const [conversationId, endpoint] of [...this.endpointOf]) {
+      if (endpoint.id !== endpointId) continue;
+      this.pending.delete(conversationId);
+      this.endpointOf.delete(conversationId);
+      const channel = this.channelOf.get(conversationId);
+      if (!channel) continue;
+      this.channelOf.delete(conversationId);
+      const topics = conversationTopics(conversationId);
+      this.load.set(channel, Math.max(0, (this.load.get(channel) ?? 0) - topics.length));
+      touched.add(channel);
+      void channel.unsubscribe(topics).catch(() => undefined);
+    }
+    this.closeEmpty(touched);
+  }
+
+  /** Closes those of `channels` that hold nothing (a channel just opened for a watch is not among them). */
+  private closeEmpty(channels: Iterable<NotificationChannel>): void {
+    for (const channel of channels) {
+      if (channel.size > 0 || this.load.get(channel)) continue;
       channel.close();
       this.load.delete(channel);
       this.channels.splice(this.channels.indexOf(channel), 1);
       this.hooks.channels(this.channels.length);
     }
-    this.retryPending();
   }
 
   status(): Record<string, EndpointNotificationStatus> {
@@ -300,7 +353,10 @@ class ClientPool {
       onSubscriptions: (answer) => this.hooks.subscriptions(this.endpointOf, answer),
       // One channel created at a time per client: renewals after a socket_closing do not all overlap at once.
       creating: (create) => {
-        const run = this.creation.catch(() => undefined).then(create);
+        const run = this.creation
+          .catch(() => undefined)
+          .then(() => this.hooks.fence([...new Set([...this.endpointOf.values()].map((e) => e.id))]))
+          .then(create);
         this.creation = run;
         return run;
       },

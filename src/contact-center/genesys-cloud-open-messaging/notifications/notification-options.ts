@@ -30,3 +30,6 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
   batchDelayMs: 25,
   handshakeTimeoutMs: 10_000,
 };
+
+/** The fleet lease (FleetLeases) whose holder owns an endpoint's notification channels. */
+export const notificationLease = (endpointId: string) => `notifications:${endpointId}`;

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { RedisCluster } from '../support/redis-cluster';
+import { eventually } from '../support/wait-for-jobs';
+import { allDelivered, createStack, post, recordResult, Stack, statusSummary, tally } from './harness';
+
+const run = promisify(execFile);
+const SESSIONS = 30;
+/** At least this many rounds of one message each way per session, and more until the failover is over. */
+const ROUNDS = 12;
+
+/** The pid of the redis-server on `port`, to pause it (SIGSTOP) as a hung machine would be. */
+async function pidOf(port: number): Promise<number> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'server']);
+  return Number(/process_id:(\d+)/.exec(stdout)![1]);
+}
+
+async function replicaOf(masterPort: number): Promise<number> {
+  const { stdout } = await run('redis-cli', ['-p', String(masterPort), 'cluster', 'nodes']);
+  const lines = stdout.trim().split('\n');
+  const masterId = lines.find((l) => l.includes('myself'))!.split(' ')[0];
+  const replica = lines.find((l) => l.split(' ')[3] === masterId)!;
+  return Number(/:(\d+)@/.exec(replica)![1]);
+}
+
+async function readiness(url: string): Promise<number> {
+  return fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) })
+    .then((r) => r.status)
+    .catch(() => 0);
+}
+
+describe('fault: a Redis Cluster (6 local redis-server nodes) under the relay', () => {
+  let cluster: RedisCluster;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  }, 60000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await cluster?.stop();
+  });
+
+  it('a master fails over mid-stream: nothing lost or reordered, keys on every master, readiness red while slots are down', async () => {
+    // REDIS_URL is ignored once REDIS_CLUSTER_NODES is set: point it nowhere to prove it.
+    stack = await createStack('redis://127.0.0.1:1');
+    const connector = await stack.connector({ REDIS_CLUSTER_NODES: cluster.seedUrls });
+    const conversations = await stack.openSessions(connector, SESSIONS, 'rc');
+    const sessions = [...conversations.keys()];
+    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const statuses: number[] = [];
+    const [victim] = await cluster.masters();
+    let failover: Promise<number> | undefined;
+    let failedOverAt = 0;
+    // Traffic goes on until the replica is promoted, so messages are accepted and delivered through the whole failover.
+    let round = 0;
+    for (; round < ROUNDS || failedOverAt === 0; round++) {
+      if (round === 3) failover = cluster.failover(victim).then((port) => ((failedOverAt = Date.now()), port));
+      await Promise.all(
+        sessions.map(async (s) => {
+          const text = `${s} user ${round}`;
+          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
+            messageId: `m-${round}`,
+            text,
+          });
+          statuses.push(status);
+          if (status === 202) accepted.get(s)!.push(text);
+          const agentText = `${s} agent ${round}`;
+          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
+          agentSent.get(s)!.push(agentText);
+        }),
+      );
+    }
+    const promoted = await failover!;
+    await allDelivered(stack, conversations, accepted, agentSent, 60000);
+    const deliveredAfterMs = Date.now() - failedOverAt;
+    const total = tally(stack, conversations, accepted, agentSent);
+    expect(total.lost).toBe(0);
+    expect(total.outOfOrder).toBe(0);
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(SESSIONS * ROUNDS * 0.5);
+
+    const perMaster = await cluster.keysPerMaster(`${stack.prefix}:*`);
+    expect(perMaster.size).toBe(3);
+    for (const keys of perMaster.values()) expect(keys).toBeGreaterThan(0);
+
+    // A master and its replica hang: their slots have no server, the cluster is down, the connector is not ready.
+    expect(await readiness(connector.url)).toBe(200);
+    const master = (await cluster.masters()).find((p) => p !== promoted)!;
+    const pids = [await pidOf(master), await pidOf(await replicaOf(master))];
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      await eventually(async () => expect(await readiness(connector.url)).toBe(503), { timeoutMs: 20000, intervalMs: 250 });
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    await eventually(async () => expect(await readiness(connector.url)).toBe(200), { timeoutMs: 20000, intervalMs: 250 });
+
+    recordResult({
+      scenario: 'Redis Cluster: a master SIGKILLed mid-stream (replica promoted), then a master and its replica hung',
+      inFlight: SESSIONS * round * 2,
+      ...total,
+      statuses: statusSummary(statuses),
+      notes:
+        `${SESSIONS} sessions × ${round} messages each way on a 6-node cluster; master :${victim} killed at round 3, ` +
+        `replica :${promoted} promoted; all delivered ${(deliveredAfterMs / 1000).toFixed(1)} s after the promotion; ` +
+        `keys on every master (${[...perMaster.values()].join('/')}); /health/ready 503 while :${master} and its replica hung, 200 after`,
+    });
+  }, 240000);
+});
