@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from './app.setup';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
-    rawBody: true,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config }), createHttpAdapter(), APP_OPTIONS);
   configureApp(app);
   // Exit 0 once every shutdown hook ran (workers drained), instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

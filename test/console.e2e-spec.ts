@@ -73,6 +73,26 @@ describe('the operator console over HTTP', () => {
     expect(cleared.headers['set-cookie'][0]).toContain('Max-Age=0');
   });
 
+  it('guards every route of the board whatever the spelling of its path, and marks the pass Secure behind an HTTPS proxy', async () => {
+    for (const path of [
+      '/CONSOLE/QUEUES/api/queues',
+      '/Console/Queues/',
+      '/console/%71ueues/api/queues',
+      '/console/queues/static/main.js',
+    ]) {
+      const res = await http().get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    }
+    // The test client is on loopback, the trusted proxy: its X-Forwarded-Proto counts.
+    const issued = await http()
+      .post('/admin/v1/queue-board/session')
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .set('X-Forwarded-Proto', 'https')
+      .expect(204);
+    expect(issued.headers['set-cookie'][0]).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+  });
+
   it("reports an endpoint's provider health (token, notification channels, Genesys's subscription and channel answers) to the admin only", async () => {
     await http().get(`/admin/v1/endpoints/${f.endpointId}/health`).expect(401);
     const res = await http()

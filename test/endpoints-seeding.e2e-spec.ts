@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { AppConfig } from '../src/config/app-config';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { LogCapture } from './support/log-capture';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { eventually } from './support/wait-for-jobs';
-import { createTestApp, TEST_ADMIN_TOKEN, TestApp, testEnvironment } from './support/test-app';
+import { configuredApp, createTestApp, TEST_ADMIN_TOKEN, TestApp, testEnvironment } from './support/test-app';
 import type { GenesysEndpoint } from '../src/contact-center/genesys-cloud-open-messaging/genesys-api-client';
 import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
 
@@ -39,8 +38,7 @@ async function bootError(overrides: Record<string, string>): Promise<Error> {
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, logDestination: new LogCapture() })],
   }).compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app);
+  const app = configuredApp(moduleRef);
   const error = await app.init().then(
     () => new Error('the application booted'),
     (err: Error) => err,

@@ -120,6 +120,49 @@ describe('Genesys webhook intake', () => {
     expect(publish).toHaveBeenCalledTimes(1);
   });
 
+  it('verifies the exact bytes: CRLF and tab whitespace, escaped and literal unicode, decomposed accents, emoji', async () => {
+    const text = 'Cafe\u0301 \u{1F469}\u200D\u{1F4BB} \u05E9\u05DC\u05D5\u05DD \u00e9';
+    const raw = Buffer.from(
+      `\t{\r\n"id":"uni-1",\t"type" :"Text",\r\n "text":"Cafe\u0301 \u{1F469}\u200D\u{1F4BB} \\u05E9\\u05DC\\u05D5\\u05DD \u00e9",` +
+        `"channel":{"to":{"id":"u-uni"},"time":"2026-01-01T10:00:00.000Z"}}\r\n\r\n`,
+      'utf8',
+    );
+    await post(`/webhooks/genesys/${endpointId}`, raw.toString('utf8'), sign(SECRET, raw)).expect(200, {});
+    expect(published.map((p) => p.event)).toEqual([expect.objectContaining({ kind: 'agent.message', providerEventId: 'uni-1', text })]);
+    const normalised = Buffer.from(raw.toString('utf8').normalize('NFC'), 'utf8');
+    await post(`/webhooks/genesys/${endpointId}`, normalised.toString('utf8'), sign(SECRET, raw)).expect(401);
+    expect(publish).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 413 in the JSON error shape for a body over 1 MiB, 400 for signed JSON that is malformed or not an object', async () => {
+    const oversize = JSON.stringify({ id: 'big-1', type: 'Text', text: 'x'.repeat(1024 * 1024), channel: { to: { id: 'u-1' } } });
+    const big = await post(`/webhooks/genesys/${endpointId}`, oversize, sign(SECRET, oversize));
+    expect({ status: big.status, body: big.body }).toEqual({
+      status: 413,
+      body: { statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' },
+    });
+    for (const raw of ['{"id": "m-1", ', '42', '"text"', 'null']) {
+      const res = await post(`/webhooks/genesys/${endpointId}`, raw, sign(SECRET, raw));
+      expect({ raw, status: res.status, body: res.body }).toEqual({
+        raw,
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', message: expect.any(String) },
+      });
+    }
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('reads only JSON and form bodies: a signed body sent as text/plain has no raw bytes to verify (401)', async () => {
+    const raw = JSON.stringify({ id: 'tp-1', type: 'Text', text: 'plain', channel: { to: { id: 'u-1' } } });
+    await request(t.app.getHttpServer())
+      .post(`/webhooks/genesys/${endpointId}`)
+      .set('Content-Type', 'text/plain')
+      .set('X-Hub-Signature-256', sign(SECRET, raw))
+      .send(raw)
+      .expect(401);
+    expect(publish).not.toHaveBeenCalled();
+  });
+
   it('answers 401 before storing anything for missing, hex, unprefixed or wrongly keyed signatures', async () => {
     const raw = JSON.stringify({ id: 'bad-1', type: 'Text', text: 'nope', channel: { to: { id: 'u-1' } } });
     const hex = `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;

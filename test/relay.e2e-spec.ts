@@ -2,6 +2,7 @@ import { getQueueToken, Processor } from '@nestjs/bullmq';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
+import { createHttpAdapter } from '../src/app.setup';
 import { AppConfig } from '../src/config/app-config';
 import { ConfigModule } from '../src/config/config.module';
 import { HealthModule } from '../src/infrastructure/health/health.module';
@@ -99,7 +100,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
         TestDestinationModule,
       ],
     }).compile();
-    const app = moduleRef.createNestApplication();
+    const app = moduleRef.createNestApplication(createHttpAdapter());
     await app.init();
     mailbox = app.get(SessionMailbox);
     destination = app.get(RecordingDestination);

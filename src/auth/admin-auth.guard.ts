@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { bearerToken } from './bearer-token';
 import { constantTimeEqual } from '../infrastructure/crypto/tokens';
@@ -15,11 +15,11 @@ export class AdminAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     await this.authFailures.assertNotBlocked(context);
-    const token = bearerToken(context.switchToHttp().getRequest<Request>());
+    const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>());
     if (token !== undefined && constantTimeEqual(token, this.config.adminToken)) return true;
 
     await this.authFailures.recordFailure(context);
-    context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="admin"');
+    context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="admin"');
     throw new UnauthorizedException('A valid admin bearer token is required');
   }
 }

@@ -1,5 +1,5 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { defineScript } from '../infrastructure/redis/redis-script';
 import { RedisService } from '../infrastructure/redis/redis.service';
@@ -31,11 +31,11 @@ export class AuthFailureLimiter {
   /** Throws 429 (and sets Retry-After) while the caller of this HTTP request is blocked. */
   async assertNotBlocked(context: ExecutionContext): Promise<void> {
     const http = context.switchToHttp();
-    const key = this.counterKey(http.getRequest<Request>());
+    const key = this.counterKey(http.getRequest<FastifyRequest>());
     const [failures, ttlMs] = await Promise.all([this.redis.client.get(key), this.redis.client.pttl(key)]);
     if (Number(failures ?? 0) < this.config.authFailuresPerMinute) return;
     const retryAfterSeconds = Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : WINDOW_MS) / 1000));
-    http.getResponse<Response>().setHeader('Retry-After', String(retryAfterSeconds));
+    http.getResponse<FastifyReply>().header('Retry-After', String(retryAfterSeconds));
     throw new HttpException(
       { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message: 'Too many failed authentications; retry later' },
       HttpStatus.TOO_MANY_REQUESTS,
@@ -44,11 +44,12 @@ export class AuthFailureLimiter {
 
   /** Counts one failed authentication against the caller of this HTTP request. */
   async recordFailure(context: ExecutionContext): Promise<void> {
-    const key = this.counterKey(context.switchToHttp().getRequest<Request>());
+    const key = this.counterKey(context.switchToHttp().getRequest<FastifyRequest>());
     await this.redis.run(RECORD_FAILURE, { keys: { counter: key }, args: { windowMs: WINDOW_MS } });
   }
 
-  private counterKey(request: Request): string {
-    return this.redis.keys.authFailures(request.ip ?? request.socket.remoteAddress ?? 'unknown');
+  /** The client IP: X-Forwarded-For counts only when a trusted proxy sent it (createHttpAdapter's trustProxy). */
+  private counterKey(request: FastifyRequest): string {
+    return this.redis.keys.authFailures(request.ip);
   }
 }

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { Controller, Get, Logger, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CONSOLE_CSP } from './console-csp';
 
 /**
@@ -41,27 +42,29 @@ export class ConsoleController {
   }
 
   @Get()
-  page(@Res() res: Response): void {
+  page(@Res() res: FastifyReply): Promise<void> {
     if (!PUBLIC) throw new NotFoundException('The console files are missing from this build');
-    this.send(res, join(PUBLIC, 'index.html'));
+    return this.send(res, join(PUBLIC, 'index.html'));
   }
 
   @Get('assets/:file')
-  asset(@Param('file') file: string, @Res() res: Response): void {
+  asset(@Param('file') file: string, @Res() res: FastifyReply): Promise<void> {
     const path = this.assets.get(file);
     if (!path) throw new NotFoundException(`No console asset ${file}`);
-    this.send(res, path);
+    return this.send(res, path);
   }
 
   @Get('vendor/chart.umd.min.js')
-  chart(@Res() res: Response): void {
-    this.send(res, CHART_JS);
+  chart(@Res() res: FastifyReply): Promise<void> {
+    return this.send(res, CHART_JS);
   }
 
-  private send(res: Response, path: string): void {
-    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-    res.setHeader('Content-Type', TYPES[extname(path)]);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(path);
+  private async send(res: FastifyReply, path: string): Promise<void> {
+    const content = await readFile(path);
+    res
+      .header('Content-Security-Policy', CONSOLE_CSP)
+      .header('Content-Type', TYPES[extname(path)])
+      .header('Cache-Control', 'no-cache')
+      .send(content);
   }
 }

@@ -1,14 +1,16 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { AdminModule } from '../auth/admin.module';
 import { AppConfig } from '../config/app-config';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { LANES } from '../relay/relay-queues';
 import { ConsoleController } from './console.controller';
 import { EndpointHealthController } from './endpoint-health.controller';
-import { QUEUE_BOARD_PATH, queueBoardGuard, QueueBoardPasses, QueueBoardSessionController } from './queue-board-access';
+import { guardQueueBoard, QUEUE_BOARD_PATH, QueueBoardPasses, QueueBoardSessionController } from './queue-board-access';
 
 /**
  * The operator console (/console, docs/console.md): static pages over the admin API, and Bull Board at
@@ -19,17 +21,23 @@ import { QUEUE_BOARD_PATH, queueBoardGuard, QueueBoardPasses, QueueBoardSessionC
   imports: [
     AdminModule,
     EndpointsModule,
-    BullBoardModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        route: QUEUE_BOARD_PATH,
-        adapter: ExpressAdapter,
-        boardOptions: { uiConfig: { boardTitle: 'Relay queues' } },
-        middleware: queueBoardGuard(new QueueBoardPasses(config.adminToken)),
-      }),
+    BullBoardModule.forRoot({
+      route: QUEUE_BOARD_PATH,
+      adapter: FastifyAdapter,
+      boardOptions: { uiConfig: { boardTitle: 'Relay queues' } },
     }),
     BullBoardModule.forFeature(...LANES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
   ],
   controllers: [ConsoleController, QueueBoardSessionController, EndpointHealthController],
 })
-export class ConsoleModule {}
+export class ConsoleModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Before the server is ready, when Bull Board adds its routes. */
+  onModuleInit(): void {
+    guardQueueBoard(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), new QueueBoardPasses(this.config.adminToken));
+  }
+}

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Controller, Delete, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AdminApi } from '../auth/admin-api.decorator';
 import { AppConfig } from '../config/app-config';
 import { constantTimeEqual } from '../infrastructure/crypto/tokens';
@@ -46,7 +46,7 @@ export class QueueBoardPasses {
   }
 }
 
-function cookieOf(request: Request, name: string): string | undefined {
+function cookieOf(request: FastifyRequest, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
     if (key === name) return rest.join('=');
@@ -54,19 +54,25 @@ function cookieOf(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-function setPass(res: Response, req: Request, value: string, maxAgeSeconds: number): void {
-  const secure = req.secure ? '; Secure' : '';
-  res.setHeader('Set-Cookie', `${COOKIE}=${value}; Path=${QUEUE_BOARD_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`);
+function setPass(res: FastifyReply, req: FastifyRequest, value: string, maxAgeSeconds: number): void {
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  res.header('Set-Cookie', `${COOKIE}=${value}; Path=${QUEUE_BOARD_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`);
 }
 
-/** Express middleware in front of the board: its CSP, and 401 without a valid pass. */
-export function queueBoardGuard(passes: QueueBoardPasses) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    res.setHeader('Content-Security-Policy', QUEUE_BOARD_CSP);
-    res.setHeader('Cache-Control', 'no-store');
-    if (passes.isValid(cookieOf(req, COOKIE))) return next();
-    res.status(401).type('text/plain').send('Open the queue board from the operator console (/console): it signs you in.');
+/**
+ * Puts the guard in front of every route of the board (its page, API and static files) as Fastify registers them:
+ * the board's CSP, and 401 without a valid pass. Call before the server is ready (the board's routes come then).
+ */
+export function guardQueueBoard(fastify: FastifyInstance, passes: QueueBoardPasses): void {
+  const guard: onRequestHookHandler = (request, reply, done) => {
+    reply.header('Content-Security-Policy', QUEUE_BOARD_CSP).header('Cache-Control', 'no-store');
+    if (passes.isValid(cookieOf(request, COOKIE))) return done();
+    reply.status(401).type('text/plain; charset=utf-8').send('Open the queue board from the operator console (/console): it signs you in.');
   };
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== QUEUE_BOARD_PATH && !route.url.startsWith(`${QUEUE_BOARD_PATH}/`)) return;
+    route.onRequest = [guard, ...[route.onRequest ?? []].flat()];
+  });
 }
 
 @AdminApi('admin: console')
@@ -85,7 +91,7 @@ export class QueueBoardSessionController {
     description: 'Set as an HttpOnly, SameSite=Strict cookie scoped to /console/queues; the admin token itself never leaves the console.',
   })
   @ApiNoContentResponse()
-  open(@Req() req: Request, @Res({ passthrough: true }) res: Response): void {
+  open(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): void {
     const pass = this.passes.issue();
     setPass(res, req, pass.value, pass.maxAgeSeconds);
   }
@@ -94,7 +100,7 @@ export class QueueBoardSessionController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Ends the queue-board pass of this browser (sign-out)' })
   @ApiNoContentResponse()
-  close(@Req() req: Request, @Res({ passthrough: true }) res: Response): void {
+  close(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): void {
     setPass(res, req, '', 0);
   }
 }

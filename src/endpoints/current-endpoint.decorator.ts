@@ -1,9 +1,9 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Endpoint } from './endpoint.model';
 
 /** A request the EndpointApiKeyGuard let through: it carries the endpoint it authenticated. */
-export type AuthenticatedRequest = Request & { endpoint: Endpoint };
+export type AuthenticatedRequest = FastifyRequest<{ Params: { endpointId?: string } }> & { endpoint: Endpoint };
 
 /** The endpoint of the request, as the EndpointApiKeyGuard resolved it (read once per request). */
 export const CurrentEndpoint = createParamDecorator((_data: unknown, context: ExecutionContext): Endpoint => {

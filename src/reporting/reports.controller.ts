@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminApi } from '../auth/admin-api.decorator';
 import type { HandoverReport } from './report-aggregate';
 import { reportCsv, toCsv } from './report-csv';
@@ -14,9 +14,9 @@ function wantsCsv(format: string | undefined, accept: string | undefined): boole
 }
 
 /** Sets the CSV headers and hands the text back for Nest to send. */
-function asCsv(res: Response, name: string, csv: string): string {
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+function asCsv(res: FastifyReply, name: string, csv: string): string {
+  res.header('Content-Type', 'text/csv; charset=utf-8');
+  res.header('Content-Disposition', `attachment; filename="${name}.csv"`);
   return csv;
 }
 
@@ -42,7 +42,7 @@ export class ReportsController {
   async report(
     @Query() dto: ReportQueryDto,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<HandoverReport | string> {
     const query = parseReportQuery(dto);
     const report = await this.reports.report(query);
@@ -61,13 +61,13 @@ export class ReportsController {
   async details(
     @Query() dto: DetailsQueryDto,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<{ items: HandoverDetail[]; nextCursor: string | null } | string> {
     const interval = parseInterval(dto);
     const cursor = dto.cursor ? decodeCursor(dto.cursor) : undefined;
     const page = await this.reports.details({ ...interval, endpointId: dto.endpointId }, dto.limit ?? 100, cursor);
     if (!wantsCsv(dto.format, accept)) return page;
-    if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+    if (page.nextCursor) res.header('X-Next-Cursor', page.nextCursor);
     return asCsv(
       res,
       `handover-details-${stamp(new Date(interval.from).toISOString())}`,

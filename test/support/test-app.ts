@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModule } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
 import { clusterClient, RedisClient, redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LogCapture } from './log-capture';
@@ -12,7 +12,7 @@ import { deleteKeysWithPrefix, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from '
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface TestApp {
-  app: INestApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   logs: LogCapture;
   /** A client for assertions on what is stored (a cluster client when the app runs on a cluster). */
@@ -49,6 +49,13 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
   };
 }
 
+/** The application of a compiled module, created and configured as main.ts does it (not yet initialised). */
+export function configuredApp(moduleRef: TestingModule): NestFastifyApplication {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), APP_OPTIONS);
+  configureApp(app);
+  return app;
+}
+
 /** The real application (same configureApp as main.ts) on an ephemeral port, against real Redis. */
 export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const config = AppConfig.fromEnvironment(testEnvironment(overrides));
@@ -56,8 +63,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, logDestination: logs })],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody: true, bufferLogs: true });
-  configureApp(app);
+  const app = configuredApp(moduleRef);
   await app.listen(0, '127.0.0.1');
   const redis =
     config.redisClusterNodes.length > 0 ? clusterClient(config.redisClusterNodes, {}) : new Redis(redisOptionsFromUrl(config.redisUrl));

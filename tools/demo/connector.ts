@@ -1,8 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
 
 export interface ConnectorOptions {
@@ -28,11 +27,10 @@ async function withProcessEnv<T>(values: Record<string, string>, work: () => Pro
 }
 
 /** The real connector, wired as main.ts wires it, listening on `host:port`. */
-export async function startConnector({ host, port, env, seedEnv }: ConnectorOptions): Promise<INestApplication> {
+export async function startConnector({ host, port, env, seedEnv }: ConnectorOptions): Promise<NestFastifyApplication> {
   const config = AppConfig.fromEnvironment({ ...env, PORT: String(port) });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
-    rawBody: true,
-    bufferLogs: true,
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config }), createHttpAdapter(), {
+    ...APP_OPTIONS,
     abortOnError: false,
   });
   configureApp(app);

@@ -23,7 +23,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/bearer-token';
 import { EndpointsService } from '../../endpoints/endpoints.service';
 import { constantTimeEqual } from '../../infrastructure/crypto/tokens';
@@ -72,7 +72,10 @@ export class GenesysWebhookController {
   @ApiUnauthorizedResponse({ description: 'Missing or invalid signature; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Genesys endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; Genesys retries.' })
-  async outboundMessage(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<Record<string, never>> {
+  async outboundMessage(
+    @Param('endpointId') endpointId: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+  ): Promise<Record<string, never>> {
     const { endpoint, body } = await this.authenticate(endpointId, req);
     const { events, skipped } = normaliseOutboundMessage(body);
     // One line per distinct reason: a message with a huge content array must not turn into one log line per item.
@@ -114,7 +117,10 @@ export class GenesysWebhookController {
   @ApiUnauthorizedResponse({ description: 'Neither a valid signature nor the events token; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Genesys endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; the sender should retry.' })
-  async conversationEvents(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<Record<string, never>> {
+  async conversationEvents(
+    @Param('endpointId') endpointId: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+  ): Promise<Record<string, never>> {
     const { endpoint, body } = await this.authenticate(endpointId, req, { eventsToken: true });
     const messages = (Array.isArray(body) ? body : [body]).filter(
       (m): m is NotificationMessage => typeof m === 'object' && m !== null && !Array.isArray(m),
@@ -133,7 +139,7 @@ export class GenesysWebhookController {
    */
   private async authenticate(
     endpointId: string,
-    req: RawBodyRequest<Request>,
+    req: RawBodyRequest<FastifyRequest>,
     allow: { eventsToken?: boolean } = {},
   ): Promise<{ endpoint: GenesysEndpoint; body: unknown }> {
     const found = await this.endpoints.find(endpointId);

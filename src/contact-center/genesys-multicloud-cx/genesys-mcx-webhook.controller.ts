@@ -32,7 +32,7 @@ import {
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AuthFailureLimiter } from '../../auth/auth-failure-limiter';
 import { bearerToken } from '../../auth/bearer-token';
 import type { Endpoint } from '../../endpoints/endpoint.model';
@@ -89,7 +89,7 @@ export class RoutingContextView {
   customAttributes!: Record<string, string>;
 }
 
-type McxRequest = RawBodyRequest<Request> & { mcxEndpoint?: McxEndpoint };
+type McxRequest = FastifyRequest<{ Params: { endpointId?: string } }> & { mcxEndpoint?: McxEndpoint };
 
 async function findMcxEndpoint(endpoints: EndpointsService, endpointId: string): Promise<McxEndpoint> {
   const endpoint = await endpoints.find(endpointId);
@@ -157,7 +157,7 @@ export class GenesysMcxWebhookController {
   @ApiUnauthorizedResponse({ description: 'Missing or invalid signature; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Multicloud CX endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; Nexus redelivers.' })
-  async agentMessage(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<{ messageId: string }> {
+  async agentMessage(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<{ messageId: string }> {
     const { endpoint, body } = await this.authenticate(endpointId, req);
     const webhook = shaped(() => normaliseAgentWebhook(body));
     const forIntake = webhook.items.filter((item): item is Extract<AgentWebhookItem, { kind: 'event' }> => item.kind === 'event');
@@ -196,7 +196,10 @@ export class GenesysMcxWebhookController {
   @ApiUnauthorizedResponse({ description: 'Missing or invalid signature; nothing was stored.' })
   @ApiNotFoundResponse({ description: 'No Multicloud CX endpoint with this id.' })
   @ApiServiceUnavailableResponse({ description: 'Storage unavailable; Nexus redelivers.' })
-  async interactions(@Param('endpointId') endpointId: string, @Req() req: RawBodyRequest<Request>): Promise<{ status: { code: 0 } }> {
+  async interactions(
+    @Param('endpointId') endpointId: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+  ): Promise<{ status: { code: 0 } }> {
     const { endpoint, body } = await this.authenticate(endpointId, req);
     const { events } = shaped(() => normaliseInteractionsWebhook(body));
     if (events.length > 0) await this.sink.accept(endpoint, events);
@@ -230,7 +233,7 @@ export class GenesysMcxWebhookController {
   }
 
   /** 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature; only then JSON.parse. */
-  private async authenticate(endpointId: string, req: RawBodyRequest<Request>): Promise<{ endpoint: Endpoint; body: unknown }> {
+  private async authenticate(endpointId: string, req: RawBodyRequest<FastifyRequest>): Promise<{ endpoint: Endpoint; body: unknown }> {
     const endpoint = await findMcxEndpoint(this.endpoints, endpointId);
     const raw = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
     if (!verifyNexusSignature(req.headers[NEXUS_SIGNATURE_HEADER], raw, this.endpoints.webhookSecrets(endpoint))) {

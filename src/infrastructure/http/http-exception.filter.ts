@@ -1,9 +1,15 @@
+import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /** Tells a storage outage (the caller should retry later) from other errors: RedisService.isUnavailable. */
 export interface StorageHealth {
   isUnavailable(err: unknown): boolean;
+}
+
+/** The one error shape, for a status and a message. */
+export function errorBody(status: number, message: string): { statusCode: number; error: string; message: string } {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
 }
 
 /**
@@ -17,27 +23,28 @@ export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly storage: StorageHealth) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) return;
 
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Fastify's own refusal of a body over BODY_LIMIT_BYTES, before any route ran.
+      if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
+        reply.status(413).send({ statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' });
+        return;
+      }
       const body = exception.getResponse();
-      res.status(status).json(typeof body === 'string' ? { statusCode: status, error: exception.name, message: body } : body);
-      return;
-    }
-    // body-parser's own error, raised before Nest routing.
-    if ((exception as { status?: number })?.status === HttpStatus.PAYLOAD_TOO_LARGE) {
-      res.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' });
+      // A string body: Fastify's own errors (a bad URL, a bad Content-Length), which Nest turns into HttpExceptions.
+      reply.status(status).send(typeof body === 'string' ? errorBody(status, body) : body);
       return;
     }
     if (this.storage.isUnavailable(exception)) {
       this.logger.warn(`Storage unavailable: ${(exception as Error).message}`);
-      res.setHeader('Retry-After', '5');
-      res.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'Storage is unavailable; retry later' });
+      reply.header('Retry-After', '5');
+      reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'Storage is unavailable; retry later' });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+    reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
   }
 }
