@@ -1,13 +1,13 @@
 import Redis from 'ioredis';
-import { clusterClient, RedisClient } from '../src/infrastructure/redis/redis-connection';
-import { RedisKeys } from '../src/infrastructure/redis/redis-keys';
-import { RedisCluster } from './support/redis-cluster';
-import { ConnectorProcess, freePort } from './support/connector-process';
-import { RoundRobinProxy } from './support/round-robin-proxy';
-import { createStack, post, Stack, statusSummary, tally } from './faults/harness';
-import { INTEGRATION_ID } from './support/handover-fixture';
-import { deleteKeysWithPrefix, TEST_REDIS_URL } from './support/redis-cleanup';
-import { eventually } from './support/wait-for-jobs';
+import { clusterClient, RedisClient } from '../../src/infrastructure/redis/redis-connection';
+import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
+import { RedisCluster } from '../support/redis-cluster';
+import { ConnectorProcess, freePort } from '../support/connector-process';
+import { RoundRobinProxy } from '../support/round-robin-proxy';
+import { createStack, post, recordResult, Stack, statusSummary, tally } from './harness';
+import { INTEGRATION_ID } from '../support/handover-fixture';
+import { deleteKeysWithPrefix, TEST_REDIS_URL } from '../support/redis-cleanup';
+import { eventually } from '../support/wait-for-jobs';
 
 const SESSIONS = 100;
 const ROUNDS = 20;
@@ -24,7 +24,7 @@ const RESUME_BOUND_MS = 15_000;
 describe.each([
   { redisKind: 'one plain Redis', onCluster: false },
   { redisKind: 'a Redis Cluster of 6 local nodes, a master failed over too', onCluster: true },
-])('three replicas on $redisKind, the notifications owner SIGKILLed mid-stream', ({ onCluster }) => {
+])('three replicas on $redisKind, the notifications owner SIGKILLed mid-stream', ({ redisKind, onCluster }) => {
   let stack: Stack;
   let proxy: RoundRobinProxy;
   let redis: RedisClient;
@@ -185,5 +185,15 @@ describe.each([
       .notificationChannels.filter((c) => c.sockets > 0 && c.topics.some((t) => [...conversations.values()].some((id) => t.includes(id))));
     expect(connected).toHaveLength(1);
     for (const s of sessions) expect(connected[0].topics.join('\n')).toContain(conversations.get(s)!);
+    recordResult({
+      scenario: `Three connectors on ${redisKind}, the notifications owner SIGKILLed${onCluster ? ', a master failed over' : ''}`,
+      inFlight: sent.length,
+      ...totals,
+      statuses: `bot API ${statusSummary(statuses)}`,
+      notes:
+        `${SESSIONS} sessions × ${ROUNDS} messages each way through a round-robin balancer, the owner killed at round ${KILL_AT_ROUND}` +
+        `${onCluster ? `, a master killed at round ${FAILOVER_AT_ROUND}` : ''}; every accepted message delivered within ${waitedS.toFixed(1)} s ` +
+        `of the kill (or of its acceptance, when later), the last ${lastArrivalS.toFixed(1)} s after it; the lease moved to a survivor; one channel; an end during the gap reconciled, a later one heard`,
+    });
   }, 240000);
 });
