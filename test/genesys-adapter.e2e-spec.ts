@@ -513,6 +513,29 @@ describe('Genesys Open Messaging adapter against the emulator', () => {
       await watcher.unwatch(ep, conversationId);
     });
 
+    it('retries conversations that found no channel with one channel request each time, not one per conversation', async () => {
+      // One channel per client allowed, and one kept free for renewals: this client may open none.
+      const watcher = new GenesysNotifications(
+        api,
+        http,
+        new ConversationSignalPublisher(new RecordingSink(published), new AgentDirectory(api)),
+        {
+          maxChannelsPerClient: 1,
+          pendingRetryMs: 200,
+        },
+      );
+      watchers.push(watcher);
+      const ep = { ...endpoint(), provider: { ...endpoint().provider, apiBaseUrl: quiet.url, loginBaseUrl: quiet.url } };
+      for (let i = 0; i < 6; i++) await watcher.watch(ep, randomUUID());
+      expect(watcher.status()[ep.id]).toMatchObject({ channels: [] });
+      const listings = () => sent.filter((r) => r.method === 'GET' && r.url.includes('/api/v2/notifications/channels')).length;
+      const before = listings();
+      await new Promise((r) => setTimeout(r, 700));
+      // Three retries at most in 700 ms, each asking once whether the client has room (not six times).
+      expect(listings() - before).toBeGreaterThan(0);
+      expect(listings() - before).toBeLessThanOrEqual(4);
+    });
+
     it('renews the channel before it expires and keeps delivering', async () => {
       const { watcher, ep, conversationId } = await setUp({ heartbeatTimeoutMs: 60_000, renewAfterMs: 500 });
       const first = watcher.status()[ep.id].channels[0].channelId;

@@ -12,8 +12,6 @@ import { DEFAULT_NOTIFICATION_OPTIONS, GENESYS_NOTIFICATION_OPTIONS, notificatio
 import { ProviderProblems } from './provider-problems';
 
 const PUBLISH_ATTEMPTS = 5;
-/** While conversations wait for a channel, how often to look for room again (other processes may free channels). */
-const PENDING_RETRY_MS = 60_000;
 const TOPIC_CONVERSATION = /^v2\.detail\.events\.conversation\.([A-Za-z0-9-]+)\./;
 
 export interface ChannelStatus {
@@ -396,19 +394,29 @@ class ClientPool {
     this.pendingTimer = setTimeout(() => {
       this.pendingTimer = undefined;
       this.retryPending();
-    }, PENDING_RETRY_MS);
+    }, this.options.pendingRetryMs);
     this.pendingTimer.unref();
   }
 
+  /**
+   * Watches the waiting conversations again, in order, until one finds no room: the rest wait for the next retry
+   * without each asking for a channel (with many more live conversations than the client's channels hold, trying
+   * every one on each retry kept a core busy).
+   */
   private retryPending(): void {
     if (this.pending.size === 0 || this.closed) return;
     const waiting = [...this.pending];
     this.pending.clear();
     void (async () => {
-      for (const [conversationId, endpoint] of waiting) {
+      for (const [index, [conversationId, endpoint]] of waiting.entries()) {
         await this.watch(endpoint, conversationId).catch((err: Error) =>
           this.logger.warn(`Genesys notifications: cannot watch conversation ${conversationId}: ${err.message}`),
         );
+        if (!this.pending.has(conversationId)) continue;
+        for (const [later, laterEndpoint] of waiting.slice(index + 1)) {
+          if (this.endpointOf.get(later) === laterEndpoint) this.pending.set(later, laterEndpoint);
+        }
+        return;
       }
     })();
   }

@@ -16,6 +16,8 @@ export interface NotificationOptions {
   /** Subscription changes arriving within this window are sent as one update. */
   batchDelayMs: number;
   handshakeTimeoutMs: number;
+  /** How often conversations that found no channel (the client has all it may have) try again. */
+  pendingRetryMs: number;
 }
 
 export const GENESYS_NOTIFICATION_OPTIONS = Symbol('GENESYS_NOTIFICATION_OPTIONS');
@@ -29,6 +31,7 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
   reconnectMaxMs: 30_000,
   batchDelayMs: 25,
   handshakeTimeoutMs: 10_000,
+  pendingRetryMs: 60_000,
 };
 
 /** The fleet lease (FleetLeases) whose holder owns an endpoint's notification channels. */
