@@ -1,5 +1,6 @@
 import Redis, { ReplyError } from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
+import ClusterAllFailedError from 'ioredis/built/errors/ClusterAllFailedError';
 import { isRedisUnavailableError } from './redis-errors';
 
 describe('isRedisUnavailableError', () => {
@@ -25,6 +26,21 @@ describe('isRedisUnavailableError', () => {
     expect(isRedisUnavailableError(unwritable, 'connecting')).toBe(true);
     expect(isRedisUnavailableError(unwritable, 'ready')).toBe(false);
     expect(isRedisUnavailableError(new ReplyError('ERR unknown command'), 'reconnecting')).toBe(false);
+  });
+
+  it('recognises a Redis Cluster failing over: its replies, and the cluster client giving up on a slot', () => {
+    for (const reply of [
+      'CLUSTERDOWN The cluster is down',
+      'TRYAGAIN Multiple keys request during rehashing',
+      "READONLY You can't write against a read only replica.",
+    ]) {
+      expect(isRedisUnavailableError(new ReplyError(reply), 'ready')).toBe(true);
+    }
+    expect(isRedisUnavailableError(new ClusterAllFailedError('Failed to refresh slots cache.', new Error('x')), 'ready')).toBe(true);
+    expect(isRedisUnavailableError(new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'), 'ready')).toBe(
+      true,
+    );
+    expect(isRedisUnavailableError(new ReplyError('ERR CLUSTERDOWN is not a thing'), 'ready')).toBe(false);
   });
 
   it('leaves other errors alone', () => {

@@ -17,7 +17,13 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /** Replies of a Redis Cluster that is failing over or lost a master: the command will work later. */
-const CLUSTER_UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)\b/;
+const CLUSTER_UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY)\b/;
+
+/**
+ * The cluster client gave up following a slot that kept failing (a master died and its replica is not promoted yet).
+ * ioredis has no class for it: a plain Error whose message starts with this text (cluster/index.js, handleError).
+ */
+const CLUSTER_REDIRECTIONS_EXHAUSTED = 'Too many Cluster redirections.';
 
 /**
  * Whether `err` means "Redis is not reachable right now" (the caller should retry later), given the status of
@@ -34,6 +40,7 @@ export function isRedisUnavailableError(err: unknown, clientStatus: string): boo
   if (err instanceof MaxRetriesPerRequestError || err instanceof ClusterAllFailedError || err.message === CONNECTION_CLOSED_ERROR_MSG)
     return true;
   if (err instanceof (ReplyError as typeof Error) && CLUSTER_UNAVAILABLE_REPLY.test(err.message)) return true;
+  if (err.message.startsWith(CLUSTER_REDIRECTIONS_EXHAUSTED)) return true;
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
   return clientStatus !== 'ready' && !(err instanceof (ReplyError as typeof Error));
