@@ -246,7 +246,10 @@ export class RedisCluster {
       const info = (await this.withNode(port, (client) => client.cluster('INFO'))) as string;
       if (!info.includes('cluster_state:ok') || !info.includes(`cluster_slots_ok:${SLOTS}`)) return false;
       const seen = (await this.topology(port)).filter((n) => live().includes(n.port));
-      return seen.length === live().length && seen.every((n) => n.flags.includes('slave') || n.hasSlots);
+      if (seen.length !== live().length || !seen.every((n) => n.flags.includes('slave') || n.hasSlots)) return false;
+      // A replica that has not synced with its master yet would refuse to take over when the master dies.
+      const replication = (await this.withNode(port, (client) => client.info('replication'))) as string;
+      return !replication.includes('role:slave') || replication.includes('master_link_status:up');
     };
     for (;;) {
       const states = await Promise.all(live().map((port) => healthy(port).catch(() => false)));
