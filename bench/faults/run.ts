@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FaultResult } from '../../test/faults/harness';
+import { LOCK_MS, STALLED_CHECK_MS } from '../../src/relay/lane-worker';
 
 const ROOT = path.resolve(__dirname, '../..');
 const resultsDir = mkdtempSync(path.join(tmpdir(), 'hc-faults-results-'));
@@ -56,8 +57,18 @@ ${table}
 - **SIGTERM during load / two processes, one SIGKILLed** (\`process-faults.e2e-spec.ts\`): SIGTERM right after a burst
   (with Genesys 429s slowing jobs down) must exit 0 within SHUTDOWN_GRACE_MS with 0 active jobs in both BullMQ queues;
   a fresh process then delivers the rest. Two processes share one Redis, bot traffic split between them; one is
-  SIGKILLed; the survivor takes over the killed one's jobs once their 5 s lock expires (a stalled check every 5 s), and
-  the row says how many seconds after the kill the last accepted message was delivered.
+  SIGKILLed; the survivor takes over the killed one's jobs once their ${LOCK_MS / 1000} s lock expires (a stalled check every
+  ${STALLED_CHECK_MS / 1000} s), and the row says how many seconds after the kill the last accepted message was delivered.
+- **Three replicas, the notifications owner SIGKILLed** (\`replicas.e2e-spec.ts\`): three connector processes behind a
+  round-robin balancer, on one plain Redis and on a 6-node Redis Cluster started by the test (where a master is killed
+  too); 100 sessions × 20 messages each way. Asserts: nothing lost or reordered, every accepted message delivered
+  within 15 s of the kill, only 202 or 503 from the bot API (a 503 is sent again, as a bot does), the notifications
+  lease moved to a survivor with a larger fencing token, one channel holds every live conversation, an end during the
+  gap is reconciled from Genesys and a later one is heard, keys on every master.
+- **Redis Cluster** (\`redis-cluster.e2e-spec.ts\`): one connector on a 6-node cluster of its own (\`redis-server
+  --cluster-enabled\` on free loopback ports, stopped by pid); a master SIGKILLed mid-stream while traffic flows until
+  its replica is promoted; then a master and its replica hung (SIGSTOP): \`/health/ready\` 503 while their slots have no
+  server, 200 after SIGCONT.
 - **Bot down + Genesys 429/503** (\`downstream-faults.e2e-spec.ts\`): endpoint A's bot answers 503 and its Genesys 429
   (Retry-After 1 s) then 503; endpoint B on the same connector is timed before and during. DELIVERY_ATTEMPTS=4,
   DELIVERY_BACKOFF_MS=200: retry gaps grow and vary (jitter), entries are dead-lettered after the budget, replayed in

@@ -24,7 +24,7 @@ const RESUME_BOUND_MS = 15_000;
 describe.each([
   { redisKind: 'one plain Redis', onCluster: false },
   { redisKind: 'a Redis Cluster of 6 local nodes, a master failed over too', onCluster: true },
-])('three replicas on $redisKind, the notifications owner SIGKILLed mid-stream', ({ redisKind, onCluster }) => {
+])('three replicas on $redisKind, the notifications owner SIGKILLed mid-stream', ({ onCluster }) => {
   let stack: Stack;
   let proxy: RoundRobinProxy;
   let redis: RedisClient;
@@ -189,7 +189,7 @@ describe.each([
     expect(connected).toHaveLength(1);
     for (const s of sessions) expect(connected[0].topics.join('\n')).toContain(conversations.get(s)!);
     recordResult({
-      scenario: `Three connectors on ${redisKind}, the notifications owner SIGKILLed${onCluster ? ', a master failed over' : ''}`,
+      scenario: `Three connectors on ${onCluster ? 'a 6-node Redis Cluster' : 'one plain Redis'}, the notifications owner SIGKILLed${onCluster ? ', a master failed over' : ''}`,
       inFlight: sent.length,
       ...totals,
       statuses: `bot API ${statusSummary(statuses)}`,
