@@ -287,3 +287,49 @@ export async function allDelivered(
     { timeoutMs, intervalMs: 500 },
   );
 }
+
+/** What a scenario sent, per session: the user messages the bot API accepted, the agent messages, every bot API status. */
+export class Traffic {
+  readonly accepted: Map<string, string[]>;
+  readonly agentSent: Map<string, string[]>;
+  readonly statuses: number[] = [];
+
+  constructor(
+    private readonly stack: Stack,
+    readonly conversations: Map<string, string>,
+  ) {
+    this.accepted = new Map([...conversations.keys()].map((s) => [s, []]));
+    this.agentSent = new Map([...conversations.keys()].map((s) => [s, []]));
+  }
+
+  /**
+   * Message `round` of every session, both ways at once: the user's through the bot API of the connector `urlOf`
+   * names for the session's index (kept when answered 202), the agent's through the emulator. Answers the round's
+   * bot API statuses.
+   */
+  async round(round: number, urlOf: (index: number) => string): Promise<number[]> {
+    const statuses = await Promise.all(
+      [...this.conversations].map(async ([s, conversationId], i) => {
+        const text = `${s} user ${round}`;
+        const status = await post(urlOf(i), this.stack.endpointId, this.stack.apiKey, `/sessions/${s}/messages`, {
+          messageId: `m-${round}`,
+          text,
+        });
+        if (status === 202) this.accepted.get(s)!.push(text);
+        const agentText = `${s} agent ${round}`;
+        this.stack.emulator.agentMessage(conversationId, { text: agentText });
+        this.agentSent.get(s)!.push(agentText);
+        return status;
+      }),
+    );
+    this.statuses.push(...statuses);
+    return statuses;
+  }
+}
+
+/** The status of a connector's `/health/ready` (0 when it does not answer within 5 s). */
+export function readiness(url: string): Promise<number> {
+  return fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) })
+    .then((r) => r.status)
+    .catch(() => 0);
+}

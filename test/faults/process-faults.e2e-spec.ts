@@ -3,7 +3,7 @@ import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LOCK_MS } from '../../src/relay/lane-worker';
 import { LANES } from '../../src/relay/relay-queues';
-import { allDelivered, createStack, OwnRedis, post, recordResult, Stack, statusSummary, tally } from './harness';
+import { allDelivered, createStack, OwnRedis, recordResult, Stack, statusSummary, tally, Traffic } from './harness';
 import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
 
 const SESSIONS = 8;
@@ -32,27 +32,12 @@ describe('fault: connector processes', () => {
     const graceMs = 10000;
     let connector = await stack.connector({ SHUTDOWN_GRACE_MS: String(graceMs) });
     const conversations = await stack.openSessions(connector, SESSIONS, 'st');
-    const sessions = [...conversations.keys()];
-    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const statuses: number[] = [];
+    const traffic = new Traffic(stack, conversations);
+    const { accepted, agentSent, statuses } = traffic;
     // Slow Genesys down (429 + Retry-After on a few calls) so jobs are active when the signal lands.
     stack.emulator.addFault({ mode: '429', count: 5, retryAfterSeconds: 1 });
     for (let round = 0; round < 15; round++) {
-      await Promise.all(
-        sessions.map(async (s) => {
-          const text = `${s} user ${round}`;
-          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
-            messageId: `m-${round}`,
-            text,
-          });
-          statuses.push(status);
-          if (status === 202) accepted.get(s)!.push(text);
-          const agentText = `${s} agent ${round}`;
-          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
-          agentSent.get(s)!.push(agentText);
-        }),
-      );
+      await traffic.round(round, () => connector.url);
     }
     const started = Date.now();
     const code = await connector.stop('SIGTERM');
@@ -92,10 +77,8 @@ describe('fault: connector processes', () => {
     const survivor = await stack.connector({ PORT: String(survivorPort) });
     const victim: ConnectorProcess = await stack.connector({ PORT: String(await freePort()) });
     const conversations = await stack.openSessions(survivor, SESSIONS, 'tp');
-    const sessions = [...conversations.keys()];
-    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const statuses: number[] = [];
+    const traffic = new Traffic(stack, conversations);
+    const { accepted, agentSent, statuses } = traffic;
     let victimAlive = true;
     let killedAt = 0;
     for (let round = 0; round < 30; round++) {
@@ -104,22 +87,8 @@ describe('fault: connector processes', () => {
         killedAt = Date.now();
         victimAlive = false;
       }
-      await Promise.all(
-        sessions.map(async (s, i) => {
-          // Bot traffic is spread over both processes (a load balancer); after the kill it reaches only the survivor.
-          const target = victimAlive && i % 2 === 0 ? victim : survivor;
-          const text = `${s} user ${round}`;
-          const status = await post(target.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
-            messageId: `m-${round}`,
-            text,
-          });
-          statuses.push(status);
-          if (status === 202) accepted.get(s)!.push(text);
-          const agentText = `${s} agent ${round}`;
-          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
-          agentSent.get(s)!.push(agentText);
-        }),
-      );
+      // Bot traffic is spread over both processes (a load balancer); after the kill it reaches only the survivor.
+      await traffic.round(round, (i) => (victimAlive && i % 2 === 0 ? victim : survivor).url);
     }
     await allDelivered(stack, conversations, accepted, agentSent, 100000);
     const recoveredS = (Date.now() - killedAt) / 1000;

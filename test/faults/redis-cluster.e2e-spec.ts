@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RedisCluster } from '../support/redis-cluster';
 import { eventually } from '../support/wait-for-jobs';
-import { allDelivered, createStack, post, recordResult, Stack, statusSummary, tally } from './harness';
+import { allDelivered, createStack, readiness, recordResult, Stack, statusSummary, tally, Traffic } from './harness';
 
 const run = promisify(execFile);
 const SESSIONS = 30;
@@ -23,12 +23,6 @@ async function replicaOf(masterPort: number): Promise<number> {
   return Number(/:(\d+)@/.exec(replica)![1]);
 }
 
-async function readiness(url: string): Promise<number> {
-  return fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) })
-    .then((r) => r.status)
-    .catch(() => 0);
-}
-
 describe('fault: a Redis Cluster (6 local redis-server nodes) under the relay', () => {
   let cluster: RedisCluster;
   let stack: Stack;
@@ -47,10 +41,8 @@ describe('fault: a Redis Cluster (6 local redis-server nodes) under the relay', 
     stack = await createStack('redis://127.0.0.1:1');
     const connector = await stack.connector({ REDIS_CLUSTER_NODES: cluster.seedUrls });
     const conversations = await stack.openSessions(connector, SESSIONS, 'rc');
-    const sessions = [...conversations.keys()];
-    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const statuses: number[] = [];
+    const traffic = new Traffic(stack, conversations);
+    const { accepted, agentSent, statuses } = traffic;
     const [victim] = await cluster.masters();
     let failover: Promise<number> | undefined;
     let failedOverAt = 0;
@@ -58,20 +50,7 @@ describe('fault: a Redis Cluster (6 local redis-server nodes) under the relay', 
     let round = 0;
     for (; round < ROUNDS || failedOverAt === 0; round++) {
       if (round === 3) failover = cluster.failover(victim).then((port) => ((failedOverAt = Date.now()), port));
-      await Promise.all(
-        sessions.map(async (s) => {
-          const text = `${s} user ${round}`;
-          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
-            messageId: `m-${round}`,
-            text,
-          });
-          statuses.push(status);
-          if (status === 202) accepted.get(s)!.push(text);
-          const agentText = `${s} agent ${round}`;
-          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
-          agentSent.get(s)!.push(agentText);
-        }),
-      );
+      await traffic.round(round, () => connector.url);
     }
     const promoted = await failover!;
     await allDelivered(stack, conversations, accepted, agentSent, 60000);

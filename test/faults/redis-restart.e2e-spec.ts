@@ -1,7 +1,7 @@
 import { INTEGRATION_ID } from '../support/handover-fixture';
 import { ConnectorProcess } from '../support/connector-process';
 import { eventually } from '../support/wait-for-jobs';
-import { count, createStack, OwnRedis, post, receivedBy, recordResult, Stack, statusSummary } from './harness';
+import { count, createStack, OwnRedis, readiness, receivedBy, recordResult, Stack, statusSummary, Traffic } from './harness';
 
 const SESSIONS = 8;
 const ROUNDS = 24;
@@ -27,18 +27,14 @@ describe('fault: Redis restarted mid-stream', () => {
   it('answers 503 while Redis is away, reconnects by itself, and delivers everything it accepted, in order', async () => {
     const conversations = await stack.openSessions(connector, SESSIONS, 'rr');
     const sessions = [...conversations.keys()];
-    const accepted = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const agentSent = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const userStatuses: number[] = [];
+    const traffic = new Traffic(stack, conversations);
+    const { accepted, agentSent, statuses: userStatuses } = traffic;
     const readyWhileDown: number[] = [];
     let downAt = 0;
     let upAt = 0;
     let recoveredAt = 0;
     const afterStatuses: number[] = [];
-    const ready = () =>
-      fetch(`${connector.url}/health/ready`, { signal: AbortSignal.timeout(5000) })
-        .then((r) => r.status)
-        .catch(() => 0);
+    const ready = () => readiness(connector.url);
 
     for (let round = 0; round < ROUNDS; round++) {
       if (round === 6) {
@@ -54,21 +50,8 @@ describe('fault: Redis restarted mid-stream', () => {
         await eventually(async () => expect(await ready()).toBe(200), { timeoutMs: 30000, intervalMs: 100 });
         recoveredAt = Date.now();
       }
-      await Promise.all(
-        sessions.map(async (s) => {
-          const text = `${s} user ${round}`;
-          const status = await post(connector.url, stack.endpointId, stack.apiKey, `/sessions/${s}/messages`, {
-            messageId: `m-${round}`,
-            text,
-          });
-          userStatuses.push(status);
-          if (round >= AFTER) afterStatuses.push(status);
-          if (status === 202) accepted.get(s)!.push(text);
-          const agentText = `${s} agent ${round}`;
-          stack.emulator.agentMessage(conversations.get(s)!, { text: agentText });
-          agentSent.get(s)!.push(agentText);
-        }),
-      );
+      const statuses = await traffic.round(round, () => connector.url);
+      if (round >= AFTER) afterStatuses.push(...statuses);
       if (round >= 6 && round < 12) await new Promise((r) => setTimeout(r, 700));
     }
 
