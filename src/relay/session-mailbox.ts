@@ -297,25 +297,12 @@ export class SessionMailbox {
   /** Dead letters by failure time, oldest first (the shards' indexes merged). */
   async listDeadLetters(endpointId: string | undefined, limit: number, offset: number): Promise<{ total: number; items: DeadLetter[] }> {
     const keys = this.redis.keys;
-    const client = this.redis.client;
-    const perShard = await Promise.all(
-      keys.shards().map(async (shard) => {
-        const index = endpointId ? keys.deadLettersOf(endpointId, shard) : keys.deadLetters(shard);
-        const [count, flat] = await Promise.all([client.zcard(index), client.zrange(index, 0, offset + limit - 1, 'WITHSCORES')]);
-        const scored: { id: string; score: number }[] = [];
-        for (let i = 0; i < flat.length; i += 2) scored.push({ id: flat[i], score: Number(flat[i + 1]) });
-        return { count, scored };
-      }),
-    );
-    const ids = perShard
-      .flatMap((s) => s.scored)
-      .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : 1))
-      .slice(offset, offset + limit)
-      .map((s) => s.id);
-    const total = perShard.reduce((sum, s) => sum + s.count, 0);
-    const raws = await Promise.all(ids.map((id) => client.get(keys.deadLetter(id))));
+    const indexes = keys.shards().map((shard) => (endpointId ? keys.deadLettersOf(endpointId, shard) : keys.deadLetters(shard)));
+    const { total, members: ids } = await this.redis.mergedRange(indexes, offset, limit, 'lowestFirst');
+    const raws = await Promise.all(ids.map((id) => this.redis.client.get(keys.deadLetter(id))));
     return { total, items: raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeadLetter) };
   }
+
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
     const raw = await this.redis.client.get(this.redis.keys.deadLetter(id));
     return raw ? (JSON.parse(raw) as DeadLetter) : undefined;

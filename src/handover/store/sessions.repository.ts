@@ -408,20 +408,9 @@ export class SessionsRepository {
   /** Sessions of an endpoint, most recently updated first (the shards' indexes merged). */
   async listSessionIds(endpointId: string, limit: number, offset: number): Promise<{ total: number; ids: string[] }> {
     const keys = this.redis.keys;
-    const perShard = await Promise.all(
-      keys.shards().map(async (shard) => {
-        const key = keys.sessionIndex(endpointId, shard);
-        const [count, flat] = await Promise.all([
-          this.redis.client.zcard(key),
-          this.redis.client.zrevrange(key, 0, offset + limit - 1, 'WITHSCORES'),
-        ]);
-        const scored: { id: string; score: number }[] = [];
-        for (let i = 0; i < flat.length; i += 2) scored.push({ id: flat[i], score: Number(flat[i + 1]) });
-        return { count, scored };
-      }),
-    );
-    const merged = perShard.flatMap((s) => s.scored).sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
-    return { total: perShard.reduce((sum, s) => sum + s.count, 0), ids: merged.slice(offset, offset + limit).map((s) => s.id) };
+    const indexes = keys.shards().map((shard) => keys.sessionIndex(endpointId, shard));
+    const { total, members } = await this.redis.mergedRange(indexes, offset, limit, 'highestFirst');
+    return { total, ids: members };
   }
 
   async schedule(kind: TimerKind, handoverId: string, dueAtMs: number): Promise<void> {

@@ -80,6 +80,38 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return Promise.all(calls);
   }
 
+  /**
+   * Several sorted sets (one per shard, say) read as one: their total size, and the members at `offset` to
+   * `offset + limit` by score, lowest first or (`highestFirst`) highest first, ties by member.
+   */
+  async mergedRange(
+    keys: readonly string[],
+    offset: number,
+    limit: number,
+    order: 'lowestFirst' | 'highestFirst',
+  ): Promise<{ total: number; members: string[] }> {
+    const perKey = await Promise.all(
+      keys.map(async (key) => {
+        const [count, flat] = await Promise.all([
+          this.client.zcard(key),
+          order === 'highestFirst'
+            ? this.client.zrevrange(key, 0, offset + limit - 1, 'WITHSCORES')
+            : this.client.zrange(key, 0, offset + limit - 1, 'WITHSCORES'),
+        ]);
+        const scored: { member: string; score: number }[] = [];
+        for (let i = 0; i < flat.length; i += 2) scored.push({ member: flat[i], score: Number(flat[i + 1]) });
+        return { count, scored };
+      }),
+    );
+    const sign = order === 'highestFirst' ? -1 : 1;
+    const members = perKey
+      .flatMap((k) => k.scored)
+      .sort((a, b) => sign * (a.score - b.score || (a.member < b.member ? -1 : 1)))
+      .slice(offset, offset + limit)
+      .map((s) => s.member);
+    return { total: perKey.reduce((sum, k) => sum + k.count, 0), members };
+  }
+
   /** Whether `err` (from any Redis command) means Redis is unreachable right now, so the caller should retry later. */
   isUnavailable(err: unknown): boolean {
     return isRedisUnavailableError(err, this.client.status);
