@@ -41,3 +41,35 @@ export function clusterClient(seedUrls: readonly string[], redisOptions: RedisOp
     },
   );
 }
+
+type Socket = import('node:net').Socket;
+
+/**
+ * The commands a client sends in one turn of the event loop go to Redis in one system call: the socket is corked
+ * at the turn's first write and uncorked once that turn's I/O callbacks ran. Otherwise each command is a write(2)
+ * of its own, which the profile showed as the largest item of the connector's CPU. Applies to every connection
+ * the client makes (reconnects included). Returns the client.
+ */
+export function coalesceWrites(client: Redis): Redis {
+  const patch = () => {
+    const socket = (client as unknown as { stream?: Socket & { coalesced?: true } }).stream;
+    if (!socket || socket.coalesced) return;
+    socket.coalesced = true;
+    const write = socket.write;
+    let corked = false;
+    socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
+      return write.apply(this, args);
+    } as Socket['write'];
+  };
+  patch();
+  client.on('connect', patch);
+  return client;
+}

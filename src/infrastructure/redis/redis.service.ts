@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis, { ChainableCommander, Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
-import { clusterClient, RedisClient, redisOptionsFromUrl } from './redis-connection';
+import { clusterClient, coalesceWrites, RedisClient, redisOptionsFromUrl } from './redis-connection';
 import { isRedisUnavailableError } from './redis-errors';
 import { RedisKeys } from './redis-keys';
 import { RedisScript, runScript, ScriptCall } from './redis-script';
@@ -18,9 +18,10 @@ const READY_TIMEOUT_MS = 1000;
 export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: RedisClient;
-  /** Options BullMQ connects with; on a cluster, a cluster client of BullMQ's own (BullMQ duplicates it per worker). */
-  readonly bullConnection: RedisOptions | Cluster;
+  /** BullMQ's client, shared by its queues and workers (each worker duplicates it for its blocking connection). */
+  readonly bullConnection: RedisClient;
   private readonly clusterNodes: readonly string[];
+  private readonly connectionOptions: RedisOptions;
   readonly prefix: string;
   /** Every key shape the connector writes (redis-keys.ts). */
   readonly keys: RedisKeys;
@@ -30,17 +31,19 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     this.prefix = config.redisPrefix;
     this.keys = new RedisKeys(this.prefix);
     this.clusterNodes = config.redisClusterNodes;
+    this.connectionOptions = redisOptionsFromUrl(config.redisUrl);
     const appOptions = { maxRetriesPerRequest: 1, connectionName: `${this.prefix}:app` };
+    const bullOptions = { maxRetriesPerRequest: null, connectionName: `${this.prefix}:bull` };
     if (this.clusterNodes.length > 0) {
       this.client = clusterClient(this.clusterNodes, appOptions, { lazyConnect: true });
-      this.bullConnection = this.track(
-        clusterClient(this.clusterNodes, { maxRetriesPerRequest: null, connectionName: `${this.prefix}:bull` }),
-      );
+      this.bullConnection = clusterClient(this.clusterNodes, bullOptions);
     } else {
-      this.bullConnection = redisOptionsFromUrl(config.redisUrl);
-      this.client = new Redis({ ...this.bullConnection, ...appOptions, lazyConnect: true, enableOfflineQueue: false });
+      this.client = coalesceWrites(new Redis({ ...this.connectionOptions, ...appOptions, lazyConnect: true, enableOfflineQueue: false }));
+      this.bullConnection = coalesceWrites(new Redis({ ...this.connectionOptions, ...bullOptions }));
     }
     this.client.on('error', (err) => this.logger.warn(`Redis: ${err.message}`));
+    this.bullConnection.on('error', (err: Error) => this.logger.warn(`Redis (BullMQ): ${err.message}`));
+    this.track(this.bullConnection);
   }
 
   async onModuleInit(): Promise<void> {
@@ -121,9 +124,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   duplicate(name: string): RedisClient {
     const options = { connectionName: `${this.prefix}:${name}`, maxRetriesPerRequest: null };
     const client =
-      this.clusterNodes.length > 0
-        ? clusterClient(this.clusterNodes, options)
-        : new Redis({ ...(this.bullConnection as RedisOptions), ...options });
+      this.clusterNodes.length > 0 ? clusterClient(this.clusterNodes, options) : new Redis({ ...this.connectionOptions, ...options });
     client.on('error', (err) => this.logger.warn(`Redis (${name}): ${err.message}`));
     return this.track(client);
   }
