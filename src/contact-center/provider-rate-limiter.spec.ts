@@ -82,4 +82,29 @@ describe('ProviderRateLimiter (sliding window in Redis)', () => {
     expect(await limiter.tryAcquire(name, 2, 60_000)).toBeGreaterThan(59_000);
     expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(4);
   });
+
+  it('under a high limit takes slots in batches, and the processes together never pass the limit', async () => {
+    const a = new ProviderRateLimiter(redis);
+    const b = new ProviderRateLimiter(other);
+    const name = `g-${randomUUID()}`;
+    const calls = jest.spyOn(redis, 'run');
+    const results = await Promise.all(Array.from({ length: 1200 }, (_, i) => (i % 2 ? a : b).tryAcquire(name, 1000, 60_000)));
+    const granted = results.filter((w) => w === 0).length;
+    expect(granted).toBeLessThanOrEqual(1000);
+    expect(granted).toBeGreaterThanOrEqual(1000 - 2 * 10);
+    expect(results.filter((w) => w > 59_000 && w <= 61_000)).toHaveLength(1200 - granted);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(1000);
+    expect(calls.mock.calls.length).toBeLessThan(200);
+    calls.mockRestore();
+  });
+
+  it('stops spending slots taken ahead once their second is over', async () => {
+    const limiter = new ProviderRateLimiter(redis);
+    const name = `h-${randomUUID()}`;
+    expect(await limiter.tryAcquire(name, 3200, 60_000)).toBe(0);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(32);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await limiter.tryAcquire(name, 3200, 60_000)).toBe(0);
+    expect(await redis.client.zcard(redis.keys.rateLimit(name))).toBe(64);
+  });
 });
