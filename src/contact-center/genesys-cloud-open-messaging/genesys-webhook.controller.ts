@@ -1,14 +1,4 @@
-import {
-  BadRequestException,
-  Controller,
-  HttpCode,
-  Logger,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Controller, HttpCode, Logger, NotFoundException, Param, Post, Req, UnauthorizedException } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -34,6 +24,7 @@ import { GENESYS_CLOUD_OPEN_MESSAGING } from './genesys-cloud-settings';
 import type { NotificationMessage } from './genesys-types';
 import { normaliseOutboundMessage } from './outbound-normaliser';
 import { SIGNATURE_HEADER, verifyGenesysSignature } from './webhook-signature';
+import { signedJsonBody } from '../signed-webhook-body';
 
 const SIGNATURE_DOC = {
   name: 'X-Hub-Signature-256',
@@ -135,7 +126,7 @@ export class GenesysWebhookController {
 
   /**
    * 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature (or, where `eventsToken` is
-   * allowed and no signature is sent, the endpoint's events token is presented); only then JSON.parse.
+   * allowed and no signature is sent, the endpoint's events token is presented); only then the body is read as JSON.
    */
   private async authenticate(
     endpointId: string,
@@ -159,10 +150,6 @@ export class GenesysWebhookController {
         allow.eventsToken ? 'Missing or invalid X-Hub-Signature-256 or events token' : 'Missing or invalid X-Hub-Signature-256',
       );
     }
-    try {
-      return { endpoint, body: JSON.parse(raw.toString('utf8')) };
-    } catch {
-      throw new BadRequestException('The body is not JSON');
-    }
+    return { endpoint, body: signedJsonBody(req, raw) };
   }
 }

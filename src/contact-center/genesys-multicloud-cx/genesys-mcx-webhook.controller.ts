@@ -45,6 +45,7 @@ import { GENESYS_MULTICLOUD_CX } from './genesys-multicloud-cx-settings';
 import type { McxEndpoint } from './nexus-api-client';
 import { NEXUS_SIGNATURE_HEADER, verifyNexusSignature } from './nexus-signature';
 import { AgentWebhookItem, NexusWebhookShapeError, normaliseAgentWebhook, normaliseInteractionsWebhook } from './nexus-webhooks';
+import { signedJsonBody } from '../signed-webhook-body';
 
 const SIGNATURE_DOC = {
   name: 'X-Hub-Signature',
@@ -232,18 +233,14 @@ export class GenesysMcxWebhookController {
     return { handoverId: bound.handoverId, language, skills, priority, customAttributes };
   }
 
-  /** 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature; only then JSON.parse. */
+  /** 404 for an unknown endpoint, then 401 unless the raw bytes carry a valid signature; only then the body is read as JSON. */
   private async authenticate(endpointId: string, req: RawBodyRequest<FastifyRequest>): Promise<{ endpoint: Endpoint; body: unknown }> {
     const endpoint = await findMcxEndpoint(this.endpoints, endpointId);
     const raw = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
     if (!verifyNexusSignature(req.headers[NEXUS_SIGNATURE_HEADER], raw, this.endpoints.webhookSecrets(endpoint))) {
       throw new UnauthorizedException('Missing or invalid X-Hub-Signature');
     }
-    try {
-      return { endpoint, body: JSON.parse(raw.toString('utf8')) };
-    } catch {
-      throw new BadRequestException('The body is not JSON');
-    }
+    return { endpoint, body: signedJsonBody(req, raw) };
   }
 }
 
