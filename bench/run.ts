@@ -1011,8 +1011,13 @@ async function main(): Promise<void> {
     ['mailbox script MAILBOX_PEEK (' + micro!.scriptBytes + ' bytes), 64 in flight', 'calls/s', 'client CPU µs/call'],
     [
       ['EVAL (script text every call, as before redis-script.ts)', fmt(micro!.eval.perS), fmt(micro!.eval.cpuUsPerCall)],
-      ['EVALSHA (runScript, as the connector)', fmt(micro!.evalsha.perS), fmt(micro!.evalsha.cpuUsPerCall)],
+      ['EVALSHA (runScript), one write per command', fmt(micro!.evalsha.perS), fmt(micro!.evalsha.cpuUsPerCall)],
       ['EVAL, client with enableAutoPipelining', fmt(micro!.autoPipelined.perS), fmt(micro!.autoPipelined.cpuUsPerCall)],
+      [
+        "EVALSHA (runScript) on a client corked per event-loop turn (coalesceWrites, as the connector's clients)",
+        fmt(micro!.coalesced.perS),
+        fmt(micro!.coalesced.cpuUsPerCall),
+      ],
     ],
   );
   const jobCostTable = table(
