@@ -124,7 +124,13 @@ describe('the operator console over HTTP', () => {
       env: { DELIVERY_ATTEMPTS: '2' },
     });
     await playKnownOutcomes(f);
-    // One handover still waiting for an agent, for the Sessions panel to release.
+    // One handover still waiting for an agent, for the Sessions panel to release. The played outcomes needed a 4 s
+    // queue timeout; this one must outlive the browser's start on a slow machine, so it gets 10 minutes.
+    await request(f.t.app.getHttpServer())
+      .patch(`/admin/v1/endpoints/${f.endpointId}`)
+      .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`)
+      .send({ handoverDefaults: { queueTimeoutSeconds: 600 } })
+      .expect(200);
     const script = new HandoverScript(f);
     await script.start('s-waiting', 'u-waiting', { skills: ['billing'] });
     await script.queued('s-waiting', 'u-waiting');
