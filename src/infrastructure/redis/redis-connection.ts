@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** A client of the single Redis or of the Redis Cluster: the commands are the same (keys carry hash tags). */
@@ -41,8 +42,6 @@ export function clusterClient(seedUrls: readonly string[], redisOptions: RedisOp
     },
   );
 }
-
-type Socket = import('node:net').Socket;
 
 /**
  * The commands a client sends in one turn of the event loop go to Redis in one system call: the socket is corked
