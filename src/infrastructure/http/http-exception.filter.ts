@@ -30,7 +30,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       // Fastify's own refusal of a body over BODY_LIMIT_BYTES, before any route ran.
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
-        reply.status(413).send({ statusCode: 413, error: 'Payload Too Large', message: 'Request body exceeds the 1 MiB limit' });
+        reply.status(413).send(errorBody(413, 'Request body exceeds the 1 MiB limit'));
         return;
       }
       const body = exception.getResponse();
@@ -41,10 +41,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (this.storage.isUnavailable(exception)) {
       this.logger.warn(`Storage unavailable: ${(exception as Error).message}`);
       reply.header('Retry-After', '5');
-      reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'Storage is unavailable; retry later' });
+      reply.status(503).send(errorBody(503, 'Storage is unavailable; retry later'));
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+    reply.status(500).send(errorBody(500, 'Internal server error'));
   }
 }
