@@ -60,7 +60,6 @@ import { chromiumMissing, openPlayground, Playground, showsChannels, showsPartic
       'routing-context',
       'Interactions webhook',
       'webhook',
-      'job',
       'callback',
       'agent desk',
     ]);

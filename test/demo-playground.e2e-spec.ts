@@ -68,7 +68,7 @@ const SCREENSHOT = process.env.PLAYGROUND_SCREENSHOT;
     await shows(transcript(), '✓✓ delivered to the customer');
 
     // The timeline shows each hop through the connector.
-    await showsChannels(timeline(), ['bot API', 'Open Messaging API', 'webhook', 'notification', 'job', 'callback', 'agent desk']);
+    await showsChannels(timeline(), ['bot API', 'Open Messaging API', 'webhook', 'notification', 'callback', 'agent desk']);
     await shows(timeline(), /agent\.message "Hi Grace, I am Sam\. Let me look at your invoice\." · signature ✓ → 204/);
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
 

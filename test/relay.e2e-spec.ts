@@ -1,7 +1,8 @@
 import { getQueueToken, Processor } from '@nestjs/bullmq';
-import { Injectable, Module } from '@nestjs/common';
+import { INestApplication, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import { createHttpAdapter } from '../src/app.setup';
 import { AppConfig } from '../src/config/app-config';
 import { ConfigModule } from '../src/config/config.module';
@@ -11,8 +12,11 @@ import { MetricsModule } from '../src/infrastructure/metrics/metrics.module';
 import { Lane } from '../src/relay/relay-queues';
 import { QueuesModule } from '../src/relay/queues.module';
 import { RedisModule } from '../src/infrastructure/redis/redis.module';
+import { RedisService } from '../src/infrastructure/redis/redis.service';
 import { PermanentDeliveryError } from '../src/relay/delivery-errors';
 import { LANE_WORKER_OPTIONS, LaneWorker } from '../src/relay/lane-worker';
+import { LocalDrains } from '../src/relay/local-drains';
+import { processOfOwner } from '../src/relay/mailbox-owners';
 import { RelayModule } from '../src/relay/relay.module';
 import { DeadLetter, MailboxEntry, SessionMailbox } from '../src/relay/session-mailbox';
 import { LogCapture } from './support/log-capture';
@@ -79,32 +83,45 @@ class ToAgentRecordingLane extends RecordingLane {
 @Module({ imports: [RelayModule], providers: [RecordingDestination, ToBotRecordingLane, ToAgentRecordingLane] })
 class TestDestinationModule {}
 
+/** The relay with the recording destination, in-process; a second one on the same config shares its Redis keys. */
+async function relayApp(config: AppConfig): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot(config),
+      LoggingModule.forRoot(config, new LogCapture()),
+      RedisModule,
+      QueuesModule,
+      MetricsModule,
+      HealthModule,
+      RelayModule,
+      TestDestinationModule,
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication(createHttpAdapter());
+  await app.init();
+  return app;
+}
+
 describe('per-session mailboxes (real Redis and BullMQ)', () => {
   let config: AppConfig;
   let close: () => Promise<void>;
   let mailbox: SessionMailbox;
+  let local: LocalDrains;
   let destination: RecordingDestination;
   let queues: Queue[];
+  let redis: Redis;
+  let keys: RedisKeys;
+  const env = testEnvironment({ DELIVERY_ATTEMPTS: '4', DELIVERY_BACKOFF_MS: '20', WORKER_CONCURRENCY: '16' });
 
   beforeAll(async () => {
-    config = AppConfig.fromEnvironment(testEnvironment({ DELIVERY_ATTEMPTS: '4', DELIVERY_BACKOFF_MS: '20', WORKER_CONCURRENCY: '16' }));
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config, new LogCapture()),
-        RedisModule,
-        QueuesModule,
-        MetricsModule,
-        HealthModule,
-        RelayModule,
-        TestDestinationModule,
-      ],
-    }).compile();
-    const app = moduleRef.createNestApplication(createHttpAdapter());
-    await app.init();
+    config = AppConfig.fromEnvironment(env);
+    const app = await relayApp(config);
     mailbox = app.get(SessionMailbox);
+    local = app.get(LocalDrains);
     destination = app.get(RecordingDestination);
     queues = [app.get<Queue>(getQueueToken(Lane.ToBot)), app.get<Queue>(getQueueToken(Lane.ToAgent))];
+    redis = app.get(RedisService).client as Redis;
+    keys = new RedisKeys(config.redisPrefix);
     close = async () => {
       await app.close();
       await deleteKeysWithPrefix(config.redisPrefix);
@@ -125,17 +142,17 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     for (let seq = 0; seq < 25; seq++) {
       await Promise.all(sessions.map((s) => push(s, seq)));
     }
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     for (const s of sessions) {
       expect(destination.received.get(`to-bot:ep/${s}`)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     }
   });
 
   it('drops a duplicate push with the same de-duplication key', async () => {
-    const dedupeKey = new RedisKeys(config.redisPrefix).botMessageSeen('ep', 'dup', 'x1');
+    const dedupeKey = keys.botMessageSeen('ep', 'dup', 'x1');
     expect(await push('dup', 0, 'to-bot', dedupeKey)).toBe('queued');
     expect(await push('dup', 0, 'to-bot', dedupeKey)).toBe('duplicate');
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     expect(destination.received.get('to-bot:ep/dup')).toEqual([0]);
   });
 
@@ -145,7 +162,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     await push('broken', 2, 'to-agent');
     await push('healthy', 1, 'to-agent');
     await eventually(() => expect(destination.received.get('to-agent:ep/healthy')).toEqual([1]));
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     const { items } = await mailbox.listDeadLetters('ep', 100, 0);
     const broken = items.filter((d) => d.sessionId === 'broken');
     expect(broken.map((d) => (d.entry.body as Body).seq)).toEqual([1, 2]);
@@ -154,7 +171,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
 
     destination.alwaysFail.delete('to-agent:ep/broken');
     for (const d of broken) expect(await mailbox.replay(d)).toBe(true);
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     expect(destination.received.get('to-agent:ep/broken')).toEqual([1, 2]);
     expect((await mailbox.listDeadLetters('ep', 100, 0)).items.filter((d) => d.sessionId === 'broken')).toEqual([]);
     expect(await mailbox.replay(broken[0])).toBe(false);
@@ -163,14 +180,13 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
   it('dead-letters a permanent failure at once, without retries', async () => {
     destination.permanentFail.add('to-bot:ep/perm');
     await push('perm', 7);
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     const { items } = await mailbox.listDeadLetters('ep', 100, 0);
     expect(items.find((d) => d.sessionId === 'perm')).toMatchObject({ attempts: 1, reason: 'receiver said 400' });
   });
 
   it('starts a drain from the head its job carries only on a first, unstalled run', async () => {
     const k = mailbox.keys('to-bot', 'ep', 'carried');
-    const redis = (mailbox as unknown as { redis: { client: import('ioredis').Redis } }).redis.client;
     const current = JSON.stringify(SessionMailbox.entry('evt', { seq: 2 }));
     await redis.rpush(k.mbox, current);
     await redis.set(k.owner, 'drain-carried');
@@ -191,13 +207,117 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
 
   it('recovers a mailbox whose drain job was lost (crash between push and job add)', async () => {
     const k = mailbox.keys('to-bot', 'ep', 'orphan');
-    const redis = (mailbox as unknown as { redis: { client: import('ioredis').Redis } }).redis.client;
     await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq: 42 })));
     await redis.sadd(k.active, k.ref);
     await redis.set(k.owner, 'drain-lost-job');
     expect(await mailbox.sweep('to-bot')).toBeGreaterThanOrEqual(1);
-    await waitForJobs(queues);
+    await waitForJobs(queues, { local });
     expect(destination.received.get('to-bot:ep/orphan')).toEqual([42]);
     expect(await redis.exists(k.owner, k.mbox)).toBe(0);
+  });
+  /** How many drain jobs a lane's queue has ever added (BullMQ's id counter). */
+  const jobsAdded = async (lane: Lane) => Number((await redis.get(`${keys.bullPrefix(lane)}:${lane}:id`)) ?? 0);
+
+  it('delivers from an empty mailbox in this process, without a BullMQ job, and a failed try through a drain job', async () => {
+    const before = await jobsAdded(Lane.ToBot);
+    for (let seq = 0; seq < 5; seq++) {
+      await push('quiet', seq);
+      await eventually(() => expect(destination.received.get('to-bot:ep/quiet')?.length).toBe(seq + 1));
+    }
+    expect(await jobsAdded(Lane.ToBot)).toBe(before);
+
+    // The local try fails; a drain job retries after the backoff, and the entries behind it wait for it.
+    destination.failNext.set('to-bot:ep/flaky', 1);
+    await push('flaky', 1);
+    await push('flaky', 2);
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/flaky')).toEqual([1, 2]);
+    expect(await jobsAdded(Lane.ToBot)).toBe(before + 1);
+  });
+
+  it("takes over a dead process's local mailboxes within a heartbeat, and leaves a live process's alone", async () => {
+    const orphan = mailbox.keys('to-bot', 'ep', 'of-dead');
+    const kept = mailbox.keys('to-bot', 'ep', 'of-live');
+    for (const [k, owner, seq] of [
+      [orphan, 'local:dead-process:1', 51],
+      [kept, 'local:live-process:1', 52],
+    ] as const) {
+      await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq })));
+      await redis.sadd(k.active, k.ref);
+      await redis.set(k.owner, owner);
+    }
+    await redis.set(keys.relayProcess('live-process'), '1', 'PX', 60000);
+    await redis.sadd(keys.relayProcesses(), 'dead-process', 'live-process');
+
+    // The sweeper of every process looks for dead ones every second (HEARTBEAT_MS).
+    await eventually(() => expect(destination.received.get('to-bot:ep/of-dead')).toEqual([51]), { timeoutMs: 5000 });
+    await eventually(async () => expect(await redis.smembers(keys.relayProcesses())).not.toContain('dead-process'));
+    expect(await redis.exists(orphan.owner, orphan.mbox)).toBe(0);
+    expect(await redis.get(kept.owner)).toBe('local:live-process:1');
+    expect(destination.received.get('to-bot:ep/of-live')).toBeUndefined();
+
+    // Its heartbeat gone, the live one's turn comes too.
+    await redis.del(keys.relayProcess('live-process'));
+    await eventually(() => expect(destination.received.get('to-bot:ep/of-live')).toEqual([52]), { timeoutMs: 5000 });
+  });
+
+  it('starts a local owner of this process whose start was lost (Redis ran the push, its answer got lost), once', async () => {
+    const k = mailbox.keys('to-bot', 'ep', 'lost-start');
+    const owner = `local:${local.processId}:lost`;
+    const raw = JSON.stringify(SessionMailbox.entry('evt', { seq: 61 }));
+    await redis.rpush(k.mbox, raw);
+    await redis.sadd(k.active, k.ref);
+    await redis.set(k.owner, owner);
+    expect(await mailbox.sweep('to-bot', { jobs: false })).toBe(1);
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/lost-start')).toEqual([61]);
+    // Should the lost start come after all, it is stale and ignored.
+    local.take({ lane: 'to-bot', endpointId: 'ep', sessionId: 'lost-start', owner, head: raw });
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/lost-start')).toEqual([61]);
+    expect(await redis.exists(k.owner, k.mbox)).toBe(0);
+  });
+
+  it('at shutdown, hands the mailboxes of local runs to drain jobs, after the entry in flight', async () => {
+    const other = await relayApp(AppConfig.fromEnvironment({ ...env, WORKER_CONCURRENCY: '1' }));
+    const otherMailbox = other.get(SessionMailbox);
+    const blocked = other.get(RecordingDestination);
+    const deliver = blocked.deliver.bind(blocked);
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    blocked.deliver = async (...args) => {
+      entered();
+      await gate;
+      return deliver(...args);
+    };
+    const entry = (seq: number) => SessionMailbox.entry('evt', { seq });
+    await otherMailbox.push('to-bot', 'ep', 'sd-a', entry(1));
+    await otherMailbox.push('to-bot', 'ep', 'sd-a', entry(2));
+    await otherMailbox.push('to-bot', 'ep', 'sd-b', entry(1));
+    await otherMailbox.push('to-bot', 'ep', 'sd-c', entry(1));
+    await inFlight;
+    // One run delivers (WORKER_CONCURRENCY 1), two wait for their turn: local owners of the other process.
+    for (const s of ['sd-a', 'sd-b', 'sd-c'])
+      expect(processOfOwner((await redis.get(mailbox.keys('to-bot', 'ep', s).owner)) ?? '')).toBe(other.get(LocalDrains).processId);
+
+    const closing = other.close();
+    try {
+      // The waiting ones go to drain jobs at once, which this process delivers while the one in flight goes on.
+      await eventually(() => {
+        expect(destination.received.get('to-bot:ep/sd-b')).toEqual([1]);
+        expect(destination.received.get('to-bot:ep/sd-c')).toEqual([1]);
+      });
+      expect(blocked.received.get('to-bot:ep/sd-a')).toBeUndefined();
+    } finally {
+      release();
+      await closing;
+    }
+
+    expect(blocked.received.get('to-bot:ep/sd-a')).toEqual([1]);
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/sd-a')).toEqual([2]);
+    expect(await redis.smembers(keys.relayProcesses())).not.toContain(other.get(LocalDrains).processId);
   });
 });

@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } fro
 import type { Job } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { ReadinessService } from '../infrastructure/health/readiness.service';
+import { LocalDrains } from './local-drains';
 import { MailboxDrainer, relayBackoff } from './mailbox-drainer';
 import { DrainMailboxJob, JobName, Lane } from './relay-queues';
 import type { DeadLetter, MailboxEntry } from './session-mailbox';
@@ -41,6 +42,7 @@ export const LANE_WORKER_OPTIONS = {
 export abstract class LaneWorker extends WorkerHost implements LaneDelivery, OnApplicationBootstrap, BeforeApplicationShutdown {
   abstract readonly lane: Lane;
   @Inject() private readonly drainer!: MailboxDrainer;
+  @Inject() private readonly localDrains!: LocalDrains;
   @Inject() private readonly config!: AppConfig;
   @Inject() private readonly readiness!: ReadinessService;
   private readonly logger = new Logger(this.constructor.name);
@@ -50,13 +52,14 @@ export abstract class LaneWorker extends WorkerHost implements LaneDelivery, OnA
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+    this.localDrains.register(this.lane, this);
     this.worker.on('error', (err) => this.logger.warn(`Worker error: ${err.message}`));
     this.readiness.register(`worker:${this.lane}`, () => this.worker.isRunning());
   }
 
   async process(job: Job<DrainMailboxJob>, token?: string): Promise<void> {
     if (job.name !== JobName.DrainMailbox) throw new Error(`Unknown job ${job.name} on ${this.lane}`);
-    await this.drainer.drain(job, this, token);
+    await this.drainer.drain(this.drainer.jobRun(job, token), this);
   }
 
   /** Drain active jobs before @nestjs/bullmq closes the queues (it closes both at once otherwise). */

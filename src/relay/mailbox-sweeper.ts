@@ -1,43 +1,73 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FLEET_LEADER, FleetLease, FleetLeases } from '../infrastructure/redis/fleet-lease';
+import { HEARTBEAT_MS, LocalDrains } from './local-drains';
 import { LANES } from './relay-queues';
 import { SessionMailbox } from './session-mailbox';
 
 const SWEEP_INTERVAL_MS = 15000;
 
 /**
- * Runs the mailbox recovery sweep once across the fleet: in the process holding the fleet-leader lease, as soon as
- * it takes the lease (at boot, or when the previous leader died: after a crash) and then periodically.
+ * Runs the mailbox recovery sweep (SessionMailbox.sweep) in every process: periodically, as soon as it sees that
+ * another process's heartbeat is gone (so a dead process's local drains are taken over within seconds, whether the
+ * leader is alive or not), and after its own heartbeat came back from a Redis failure (a local owner whose start was
+ * lost). Only the process holding the fleet-leader lease also looks at drain jobs and unowned mailboxes, at once when
+ * it takes the lease and then periodically. Hand-overs are atomic, so sweeps in several processes at once are safe.
  */
 @Injectable()
 export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MailboxSweeper.name);
-  private timer?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
   private running?: Promise<void>;
+  private recovering = false;
   private leader?: FleetLease;
 
   constructor(
     private readonly mailbox: SessionMailbox,
     private readonly leases: FleetLeases,
+    private readonly localDrains: LocalDrains,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.leader = this.leases.compete(FLEET_LEADER, { acquired: () => this.start() });
-    this.timer = setInterval(() => {
-      if (this.leader?.held) this.start();
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.leader = this.leases.compete(FLEET_LEADER, { acquired: () => void this.start() });
+    this.timers = [
+      setInterval(() => void this.start(), SWEEP_INTERVAL_MS),
+      setInterval(() => {
+        if (this.localDrains.takeRecheck()) void this.start();
+        void this.recoverDeadProcesses();
+      }, HEARTBEAT_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
   }
 
-  private start(): void {
+  private start(): Promise<void> {
     this.running ??= this.sweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Sweeps when a process died, then forgets it: its local owners were handed to new owners. */
+  async recoverDeadProcesses(): Promise<void> {
+    if (this.recovering) return;
+    this.recovering = true;
+    try {
+      const dead = await this.localDrains.deadProcesses();
+      if (dead.length === 0) return;
+      this.logger.log(`Process(es) ${dead.join(', ')} stopped their heartbeat; taking over their mailboxes`);
+      await this.running;
+      await this.start();
+      await this.localDrains.forget(dead);
+    } catch (err) {
+      this.logger.warn(`Looking for dead processes failed: ${(err as Error).message}`);
+    } finally {
+      this.recovering = false;
+    }
   }
 
   async sweep(): Promise<void> {
+    const scope = { jobs: this.leader?.held ?? false };
     for (const lane of LANES) {
       try {
-        const recovered = await this.mailbox.sweep(lane);
-        if (recovered > 0) this.logger.log(`Recovered ${recovered} ${lane} mailbox(es) without a drain job`);
+        const recovered = await this.mailbox.sweep(lane, scope);
+        if (recovered > 0) this.logger.log(`Recovered ${recovered} ${lane} mailbox(es) without a live owner`);
       } catch (err) {
         this.logger.warn(`Mailbox sweep of ${lane} failed: ${(err as Error).message}`);
       }
@@ -45,7 +75,7 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     await this.running;
   }
 }

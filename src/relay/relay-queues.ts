@@ -30,6 +30,11 @@ export interface DrainMailboxJob {
    * the first run delivers it without reading it back. Absent for jobs added by a handoff or the sweep.
    */
   head?: string;
+  /**
+   * Attempts a local drain already spent on the head before it passed the mailbox to this job (LocalDrains): they
+   * count towards DELIVERY_ATTEMPTS and the backoff, so the job was added with that many fewer attempts.
+   */
+  priorAttempts?: number;
 }
 
 export interface JobPayloads {

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { RedisService } from '../infrastructure/redis/redis.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { LaneWorker } from './lane-worker';
+import { LocalDrains } from './local-drains';
 import { MailboxDrainer } from './mailbox-drainer';
 import { MailboxSweeper } from './mailbox-sweeper';
 import { JOBS_BY_LANE, Lane, LANES } from './relay-queues';
@@ -29,14 +30,15 @@ const queue = (lane: Lane) =>
   });
 
 /**
- * Ordered, durable relay in both directions: per-session mailboxes drained by BullMQ jobs, and the dead letters.
+ * Ordered, durable relay in both directions: per-session mailboxes drained in the process that took them
+ * (LocalDrains) or by BullMQ jobs (retries, deferrals, recovery), and the dead letters.
  * Feature modules push with `SessionMailbox` and deliver a lane with a `LaneWorker` subclass of their own.
  */
 @Module({
   imports: [AdminModule, DiscoveryModule, ...LANES.map(queue)],
   controllers: [DeadLettersController],
-  providers: [SessionMailbox, MailboxDrainer, MailboxSweeper],
-  exports: [SessionMailbox, MailboxDrainer],
+  providers: [SessionMailbox, MailboxDrainer, LocalDrains, MailboxSweeper],
+  exports: [SessionMailbox, MailboxDrainer, LocalDrains],
 })
 export class RelayModule implements OnApplicationBootstrap {
   constructor(private readonly discovery: DiscoveryService) {}

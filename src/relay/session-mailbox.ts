@@ -5,6 +5,7 @@ import type { Job, Queue } from 'bullmq';
 import { DrainMailboxJob, JobName, Lane } from './relay-queues';
 import { RedisService } from '../infrastructure/redis/redis.service';
 import { MAILBOX_ACK_NEXT, MAILBOX_DEAD_LETTER, MAILBOX_HANDOFF, MAILBOX_PEEK, MAILBOX_PUSH, MAILBOX_REPLAY } from './mailbox.scripts';
+import { jobOwnerId, processOfOwner } from './mailbox-owners';
 
 export interface MailboxEntry<B = unknown> {
   /** Stable across retries: the bot sees it as `webhook-id`, Genesys as the message id. */
@@ -54,7 +55,7 @@ export interface DeadLetter {
 /** The head entry of a mailbox, `empty` (the mailbox was released) or `not-owner` (another drain job owns it). */
 export type MailboxHead = { raw: string; entry: MailboxEntry } | 'empty' | 'not-owner';
 
-function toHead(reply: unknown): MailboxHead {
+export function toHead(reply: unknown): MailboxHead {
   const [status, raw] = reply as [string, string?];
   if (status === 'head' && raw !== undefined) return { raw, entry: parseEntry(raw) };
   return status === 'empty' ? 'empty' : 'not-owner';
@@ -82,17 +83,59 @@ export interface PushTarget extends MailboxKeys {
   readonly entry: string;
 }
 
+/** A new owner of a mailbox, and where its run starts. */
+export interface OwnerRun {
+  readonly lane: Lane;
+  readonly endpointId: string;
+  readonly sessionId: string;
+  readonly owner: string;
+  /** The raw head entry, when the caller knows it (it queued it into an empty mailbox). */
+  readonly head?: string;
+}
+
+/**
+ * The drains that run in this process without a BullMQ job (LocalDrains), as the mailbox sees them: whether a new
+ * owner may be local, and where a local owner's run starts.
+ */
+export interface LocalOwners {
+  /** The process its owner ids name (mailbox-owners.ts). */
+  readonly processId: string;
+  /** A local owner id for a new owner on `lane`, or undefined when this process cannot drain locally now. */
+  newOwner(lane: Lane): string | undefined;
+  /** Starts (or queues) the run of a local owner that newOwner made. */
+  take(run: OwnerRun): void;
+  /**
+   * Starts the run of an owner of this process that has none (its start was lost: Redis ran the script that made it
+   * but its answer never came back); false when the owner has a run.
+   */
+  adopt(run: OwnerRun): boolean;
+}
+
+/** What a sweep looks at besides local owners: drain jobs and mailboxes without an owner (the fleet leader's part). */
+export interface SweepScope {
+  jobs: boolean;
+}
+
+/** How a new owner is made to wait before its first try (a retry's backoff, a deferral). */
+export interface Later {
+  delayMs: number;
+  /** Attempts already spent on the head (see DrainMailboxJob.priorAttempts). */
+  priorAttempts?: number;
+}
+
 /** How long an intake de-duplication key (a provider message id, a bot messageId) is remembered. */
 export const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 /**
  * Per-session ordered mailboxes (see mailbox.scripts.ts). This service is the only writer of mailbox keys and the
  * only producer of drain jobs; scripts of other modules that push in their own atomic step get the keys and
- * arguments from `pushTarget`, compose LUA_MAILBOX_PUSH, and give what it returned to `afterPush`.
+ * arguments from `pushTarget`, compose LUA_MAILBOX_PUSH, and give what it returned to `afterPush`. A new owner is
+ * local (a drain in this process, no job) whenever LocalDrains can take it, else a BullMQ drain job.
  */
 @Injectable()
 export class SessionMailbox {
   private readonly queues: Record<Lane, Queue>;
+  private local?: LocalOwners;
 
   constructor(
     private readonly redis: RedisService,
@@ -100,6 +143,11 @@ export class SessionMailbox {
     @InjectQueue(Lane.ToAgent) toAgent: Queue,
   ) {
     this.queues = { 'to-bot': toBot, 'to-agent': toAgent };
+  }
+
+  /** Called once by LocalDrains: new owners may then be local. */
+  useLocalOwners(local: LocalOwners): void {
+    this.local = local;
   }
 
   /** A mailbox's keys, to read it (writes go through this class, or a script given a pushTarget). */
@@ -120,22 +168,23 @@ export class SessionMailbox {
       lane,
       endpointId,
       sessionId,
-      newOwner: this.newOwnerId(),
+      newOwner: this.newOwnerId(lane),
       entry: entry ? JSON.stringify(entry) : '',
     };
   }
 
   /**
-   * After a script pushed onto `target`: adds the drain job when the push took ownership (`owner`, what
+   * After a script pushed onto `target`: starts the new owner's run when the push took ownership (`owner`, what
    * mailbox_push returned; '' or undefined when the mailbox already had one). `head` is the raw entry as stored
-   * (when the script changed it, e.g. annotated it), which the job delivers without reading it back.
+   * (when the script changed it, e.g. annotated it), which the run delivers without reading it back.
    */
   async afterPush(target: PushTarget, owner: string | undefined, head: string = target.entry): Promise<void> {
-    if (owner) await this.kick(target.lane, target.endpointId, target.sessionId, owner, head || undefined);
+    if (owner)
+      await this.start({ lane: target.lane, endpointId: target.endpointId, sessionId: target.sessionId, owner, head: head || undefined });
   }
 
-  private newOwnerId(): string {
-    return `drain-${randomUUID()}`;
+  private newOwnerId(lane: Lane): string {
+    return this.local?.newOwner(lane) ?? jobOwnerId();
   }
 
   static entry<B>(prefix: string, body: B): MailboxEntry<B> {
@@ -166,12 +215,21 @@ export class SessionMailbox {
   }
 
   /**
-   * Adds the drain job of a new owner. Idempotent: the job id is the owner id. `head` is the raw entry that made
-   * the caller the owner of an empty mailbox (so it is the head); the job delivers it without a peek.
+   * Starts the run of a new owner: a local one in LocalDrains, else its drain job (idempotent: the job id is the
+   * owner id). `run.head` is the raw entry that made the caller the owner of an empty mailbox (so it is the head);
+   * the run delivers it without a peek.
    */
-  private async kick(lane: Lane, endpointId: string, sessionId: string, ownerId: string, head?: string): Promise<void> {
-    const job: DrainMailboxJob = { lane, endpointId, sessionId, head };
-    await this.queues[lane].add(JobName.DrainMailbox, job, { jobId: ownerId });
+  private async start(run: OwnerRun, later?: Later): Promise<void> {
+    if (processOfOwner(run.owner) !== undefined && this.local) return this.local.take(run);
+    const queue = this.queues[run.lane];
+    const prior = later?.priorAttempts ?? 0;
+    const job: DrainMailboxJob = { lane: run.lane, endpointId: run.endpointId, sessionId: run.sessionId, head: run.head };
+    if (prior > 0) job.priorAttempts = prior;
+    await queue.add(JobName.DrainMailbox, job, {
+      jobId: run.owner,
+      delay: later?.delayMs,
+      attempts: prior > 0 ? Math.max(1, (queue.defaultJobOptions.attempts ?? 1) - prior) : undefined,
+    });
   }
 
   /**
@@ -238,26 +296,44 @@ export class SessionMailbox {
     return moved === 1 ? record : undefined;
   }
 
-  /** Passes ownership to a fresh drain job (a new attempt budget, and a turn for other sessions). */
-  async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string): Promise<void> {
+  /**
+   * Passes ownership to a fresh owner (a new attempt budget, and a turn for other sessions): a local one when it
+   * can be, a drain job when it must wait (`later`: a retry's backoff, a deferral) or this process cannot take it.
+   */
+  async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string, later?: Later): Promise<void> {
     const k = this.keys(lane, endpointId, sessionId);
-    const next = this.newOwnerId();
+    const next = later ? jobOwnerId() : this.newOwnerId(lane);
     if ((await this.redis.run(MAILBOX_HANDOFF, { keys: { owner: k.owner }, args: { expected: ownerId, next } })) === 1) {
-      await this.kick(lane, endpointId, sessionId, next);
+      await this.start({ lane, endpointId, sessionId, owner: next }, later);
     }
   }
 
   /**
-   * Recovers mailboxes whose drain job is gone (a crash between taking ownership and adding the job, or a
-   * job that failed outright): re-adds the owner's job, or hands the mailbox to a new one.
+   * Recovers mailboxes whose owner is gone: a local owner whose process's heartbeat is gone (it died), a local owner
+   * of this process without its run, and (`scope.jobs`) a drain job lost (a crash between taking ownership and adding
+   * the job) or failed outright. Starts the owner's run again, or hands the mailbox to a new owner.
    */
-  async sweep(lane: Lane): Promise<number> {
+  async sweep(lane: Lane, scope: SweepScope = { jobs: true }): Promise<number> {
     let recovered = 0;
-    for (const shard of this.redis.keys.shards()) recovered += await this.sweepShard(lane, shard);
+    const alive = new Map<string, Promise<boolean>>();
+    const isAlive = (processId: string) => {
+      let known = alive.get(processId);
+      if (!known) {
+        known = this.redis.client.exists(this.redis.keys.relayProcess(processId)).then((n) => n === 1);
+        alive.set(processId, known);
+      }
+      return known;
+    };
+    for (const shard of this.redis.keys.shards()) recovered += await this.sweepShard(lane, shard, scope, isAlive);
     return recovered;
   }
 
-  private async sweepShard(lane: Lane, shard: number): Promise<number> {
+  private async sweepShard(
+    lane: Lane,
+    shard: number,
+    scope: SweepScope,
+    isAlive: (processId: string) => Promise<boolean>,
+  ): Promise<number> {
     const queue = this.queues[lane];
     const active = this.redis.keys.mailboxesActive(lane, shard);
     let recovered = 0;
@@ -271,19 +347,32 @@ export class SessionMailbox {
         const k = this.keys(lane, endpointId, sessionId);
         const owner = await this.redis.client.get(k.owner);
         if (!owner) {
+          if (!scope.jobs) continue;
           // Released while we scanned, or never owned: take it if entries remain.
           if ((await this.redis.client.llen(k.mbox)) === 0) continue;
-          const fresh = this.newOwnerId();
+          const fresh = this.newOwnerId(lane);
           if (await this.redis.client.set(k.owner, fresh, 'NX')) {
-            await this.kick(lane, endpointId, sessionId, fresh);
+            await this.start({ lane, endpointId, sessionId, owner: fresh });
             recovered++;
           }
           continue;
         }
+        const ownerProcess = processOfOwner(owner);
+        if (ownerProcess !== undefined) {
+          if (ownerProcess === this.local?.processId) {
+            if (this.local.adopt({ lane, endpointId, sessionId, owner })) recovered++;
+            continue;
+          }
+          if (await isAlive(ownerProcess)) continue;
+          await this.handoff(lane, endpointId, sessionId, owner);
+          recovered++;
+          continue;
+        }
+        if (!scope.jobs) continue;
         const job = await queue.getJob(owner);
         const state = job ? await job.getState() : 'missing';
         if (state === 'missing' || state === 'unknown') {
-          await this.kick(lane, endpointId, sessionId, owner);
+          await this.start({ lane, endpointId, sessionId, owner });
           recovered++;
         } else if (state === 'failed' || state === 'completed') {
           await this.handoff(lane, endpointId, sessionId, owner);

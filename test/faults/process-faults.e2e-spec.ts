@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { ConnectorProcess, freePort } from '../support/connector-process';
 import { redisOptionsFromUrl } from '../../src/infrastructure/redis/redis-connection';
 import { LOCK_MS } from '../../src/relay/lane-worker';
+import { HEARTBEAT_TTL_MS } from '../../src/relay/local-drains';
 import { LANES } from '../../src/relay/relay-queues';
 import { allDelivered, createStack, OwnRedis, recordResult, Stack, statusSummary, tally, Traffic } from './harness';
 import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
@@ -70,7 +71,8 @@ describe('fault: connector processes', () => {
     await connector.stop('SIGTERM');
   }, 180000);
 
-  // The killed process's active jobs are taken over when their lock expires (LOCK_MS) and a stalled check runs.
+  // The killed process's local drains get new owners once its heartbeat lapses (HEARTBEAT_TTL_MS); its active jobs
+  // are taken over when their lock expires (LOCK_MS) and a stalled check runs.
   it('two processes on one Redis, one SIGKILLed mid-stream: nothing lost, order kept', async () => {
     const survivorPort = await freePort();
     stack = await createStack(redis.url, { webhookPort: survivorPort });
@@ -98,7 +100,7 @@ describe('fault: connector processes', () => {
       inFlight: [...accepted.values()].flat().length + [...agentSent.values()].flat().length,
       ...t,
       statuses: `bot API ${statusSummary(statuses)}`,
-      notes: `every accepted message delivered ${recoveredS.toFixed(1)} s after the kill (the killed process's jobs resume once their ${LOCK_MS / 1000} s lock expires)`,
+      notes: `every accepted message delivered ${recoveredS.toFixed(1)} s after the kill (the killed process's mailboxes get new owners once its ${HEARTBEAT_TTL_MS / 1000} s heartbeat lapses, its jobs once their ${LOCK_MS / 1000} s lock expires)`,
     });
     expect(t.lost).toBe(0);
     expect(t.outOfOrder).toBe(0);

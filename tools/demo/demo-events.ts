@@ -36,7 +36,7 @@ export interface TimelineEntry {
   at: string;
   from: Party;
   to: Party;
-  /** How it travels: "bot API", "Open Messaging API", "webhook", "notification", "job", "callback", "agent desk". */
+  /** How it travels: "bot API", "Open Messaging API", "webhook", "notification", "job" (a drain job: retries, deferrals), "callback", "agent desk". */
   channel: string;
   summary: string;
   outcome: 'ok' | 'retry' | 'error';

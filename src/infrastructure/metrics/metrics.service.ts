@@ -64,6 +64,15 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly localDrains = new Gauge({
+    name: 'hc_local_drains',
+    help:
+      'Mailboxes this process drains itself without a BullMQ job, by lane and state ' +
+      '(running; waiting: for a turn under WORKER_CONCURRENCY)',
+    labelNames: ['lane', 'state'] as const,
+    registers: [this.registry],
+  });
+
   readonly leasesHeld = new Gauge({
     name: 'hc_leases_held',
     help: 'Fleet leases this process holds, by kind (notifications: endpoints whose Genesys notifications it owns; fleet-leader: 0 or 1)',

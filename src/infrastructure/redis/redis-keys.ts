@@ -76,7 +76,10 @@ export class RedisKeys {
     return this.ofSession(`mbox:${lane}`, endpointId, sessionId);
   }
 
-  /** String: the id of the drain job that owns the mailbox. No TTL; deleted when the owner releases it empty. */
+  /**
+   * String: the owner of the mailbox, a drain job's id or a local drain's (mailbox-owners.ts). No TTL; deleted when the
+   * owner releases it empty.
+   */
   mailboxOwner(lane: string, endpointId: string, sessionId: string): string {
     return this.ofSession(`mbox-owner:${lane}`, endpointId, sessionId);
   }
@@ -99,6 +102,19 @@ export class RedisKeys {
   /** Sorted set of every dead-letter id of one shard, by failure time (ms). No TTL. */
   deadLetters(shard: number): string {
     return this.sharded(shard, 'dead-letters');
+  }
+
+  /**
+   * String `1`: one process is alive and drains mailboxes locally (LocalDrains). PX 5 s, renewed every second; deleted
+   * at its shutdown. A local owner whose process has none is recovered by the sweep.
+   */
+  relayProcess(processId: string): string {
+    return this.key('relay-process', processId);
+  }
+
+  /** Set of the process ids that announced a relayProcess key: where the sweep looks for dead ones. No TTL; members leave at shutdown or once recovered. */
+  relayProcesses(): string {
+    return this.key('relay-processes');
   }
 
   /** BullMQ's key prefix of one queue, tagged so that the queue's keys share a slot (BullMQ adds `:<queue>:…`). */
