@@ -39,8 +39,11 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
   /** Every run this process owns (waiting, running, or stranded by a Redis failure): what shutdown passes on. */
   private readonly owned = new Map<string, OwnerRun>();
   private readonly stranded = new Set<OwnerRun>();
-  /** Owners a sweep adopted: their late `take`, if it still comes, is stale (the run may have finished already). */
-  private readonly adopted = new LruCache<string, true>(10_000);
+  /**
+   * Owners whose run finished (the last 10,000: seconds of traffic). A sweep may read one from Redis just before its
+   * run released it, and the late start of an adopted owner may still come: neither starts a run again.
+   */
+  private readonly retired = new LruCache<string, true>(10_000);
   /** Set when a heartbeat succeeds after failing: a start may have been lost meanwhile (see adopt). */
   private recheck = false;
   private heartbeatFailing = false;
@@ -87,15 +90,18 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
   }
 
   take(run: OwnerRun): void {
-    if (!this.owned.has(run.owner) && !this.adopted.get(run.owner)) this.enqueue(run);
+    if (!this.known(run.owner)) this.enqueue(run);
   }
 
   adopt(run: OwnerRun): boolean {
-    if (this.owned.has(run.owner)) return false;
+    if (this.known(run.owner)) return false;
     this.logger.warn(`Mailbox ${run.endpointId}/${run.sessionId} (${run.lane}) had a local owner without its run; starting it`);
-    this.adopted.set(run.owner, true);
     this.enqueue(run);
     return true;
+  }
+
+  private known(owner: string): boolean {
+    return this.owned.has(owner) || this.retired.get(owner) !== undefined;
   }
 
   private enqueue(run: OwnerRun): void {
@@ -194,6 +200,7 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
 
   private finished(run: OwnerRun): void {
     this.owned.delete(run.owner);
+    this.retired.set(run.owner, true);
     if (this.owned.size === 0) for (const resolve of this.settled) resolve();
   }
 
