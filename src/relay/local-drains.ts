@@ -105,12 +105,16 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
   }
 
   private enqueue(run: OwnerRun): void {
-    this.owned.set(run.owner, run);
+    // Only a run that starts at once keeps the head it was given; one that waits for its turn reads it from Redis
+    // then, so a long backlog holds only references in memory.
+    const { head: _head, ...ref } = run;
+    this.owned.set(run.owner, ref);
     // Made local just before shutdown began: a job takes it.
-    if (this.closing) return void this.passToJob(run, 0);
+    if (this.closing) return void this.passToJob(ref, 0);
     const queue = this.waiting.get(run.lane) ?? [];
     this.waiting.set(run.lane, queue);
-    queue.push(run);
+    const startsNow = queue.length === 0 && (this.running.get(run.lane) ?? 0) < this.config.workerConcurrency;
+    queue.push(startsNow ? run : ref);
     this.pump(run.lane);
     this.report(run.lane);
   }
