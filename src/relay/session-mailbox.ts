@@ -52,7 +52,7 @@ export interface DeadLetter {
   failedAt: string;
 }
 
-/** The head entry of a mailbox, `empty` (the mailbox was released) or `not-owner` (another drain job owns it). */
+/** The head entry of a mailbox, `empty` (the mailbox was released) or `not-owner` (another owner has it). */
 export type MailboxHead = { raw: string; entry: MailboxEntry } | 'empty' | 'not-owner';
 
 export function toHead(reply: unknown): MailboxHead {
