@@ -14,6 +14,8 @@ import { LocalOwners, OwnerRun, SessionMailbox, toHead } from './session-mailbox
 /** How often the process renews its heartbeat, and how long one renewal keeps it alive. */
 export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_TTL_MS = 5000;
+/** Waiting runs per lane that keep the head they were given (see enqueue). */
+const WAITING_WITH_HEAD = 1000;
 
 /**
  * Drains that run in the process that took ownership of a mailbox, without a BullMQ job: at the rates where most
@@ -106,16 +108,15 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
   }
 
   private enqueue(run: OwnerRun): void {
-    // Only a run that starts at once keeps the head it was given; one that waits for its turn reads it from Redis
-    // then, so a long backlog holds only references in memory.
     const { head: _head, ...ref } = run;
     this.owned.set(run.owner, ref);
     // Made local just before shutdown began: a job takes it.
     if (this.closing) return void this.passToJob(ref, 0);
     const queue = this.waiting.get(run.lane) ?? [];
     this.waiting.set(run.lane, queue);
-    const startsNow = queue.length === 0 && (this.running.get(run.lane) ?? 0) < this.config.workerConcurrency;
-    queue.push(startsNow ? run : ref);
+    // Past WAITING_WITH_HEAD waiting runs, a run leaves its head in Redis and reads it when its turn comes (one more
+    // round trip), so a long backlog holds only references in memory, while a burst keeps the heads in hand.
+    queue.push(queue.length < WAITING_WITH_HEAD ? run : ref);
     this.pump(run.lane);
     this.report(run.lane);
   }
