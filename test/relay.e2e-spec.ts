@@ -9,6 +9,7 @@ import { ConfigModule } from '../src/config/config.module';
 import { HealthModule } from '../src/infrastructure/health/health.module';
 import { LoggingModule } from '../src/infrastructure/logging/logging.module';
 import { MetricsModule } from '../src/infrastructure/metrics/metrics.module';
+import { MetricsService } from '../src/infrastructure/metrics/metrics.service';
 import { Lane } from '../src/relay/relay-queues';
 import { QueuesModule } from '../src/relay/queues.module';
 import { RedisModule } from '../src/infrastructure/redis/redis.module';
@@ -299,6 +300,9 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     await otherMailbox.push('to-bot', 'ep', 'sd-c', entry(1));
     await inFlight;
     // One run delivers (WORKER_CONCURRENCY 1), two wait for their turn: local owners of the other process.
+    const gauge = await other.get(MetricsService).registry.getSingleMetricAsString('hc_local_drains');
+    expect(gauge).toContain('hc_local_drains{lane="to-bot",state="running"} 1');
+    expect(gauge).toContain('hc_local_drains{lane="to-bot",state="waiting"} 2');
     for (const s of ['sd-a', 'sd-b', 'sd-c'])
       expect(processOfOwner((await redis.get(mailbox.keys('to-bot', 'ep', s).owner)) ?? '')).toBe(other.get(LocalDrains).processId);
 

@@ -62,9 +62,16 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
     private readonly drainer: MailboxDrainer,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
   ) {
     mailbox.useLocalOwners(this);
+    metrics.setLocalDrainsSource(() =>
+      [...this.deliveries.keys()].map((lane) => ({
+        lane,
+        running: this.running.get(lane) ?? 0,
+        waiting: this.waiting.get(lane)?.length ?? 0,
+      })),
+    );
   }
 
   /** A lane's deliveries run locally once its worker registered them (LaneWorker). */
@@ -118,7 +125,6 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
     // round trip), so a long backlog holds only references in memory, while a burst keeps the heads in hand.
     queue.push(queue.length < WAITING_WITH_HEAD ? run : ref);
     this.pump(run.lane);
-    this.report(run.lane);
   }
 
   /** Whether Redis failed since the last call: then the sweep looks for owners of this process whose start was lost. */
@@ -131,9 +137,12 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
   /** The processes that announced a heartbeat and no longer have one (died), this one excepted. */
   async deadProcesses(): Promise<string[]> {
     const members = (await this.redis.client.smembers(this.redis.keys.relayProcesses())).filter((id) => id !== this.processId);
-    if (members.length === 0) return [];
-    const alive = await Promise.all(members.map((id) => this.redis.client.exists(this.redis.keys.relayProcess(id))));
-    return members.filter((_, i) => alive[i] === 0);
+    const alive = await Promise.all(members.map((id) => this.isAlive(id)));
+    return members.filter((_, i) => !alive[i]);
+  }
+
+  async isAlive(processId: string): Promise<boolean> {
+    return (await this.redis.client.exists(this.redis.keys.relayProcess(processId))) === 1;
   }
 
   /** Drops processes whose mailboxes were recovered. */
@@ -149,14 +158,8 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
       void this.run(run).finally(() => {
         this.running.set(lane, (this.running.get(lane) ?? 1) - 1);
         this.pump(lane);
-        this.report(lane);
       });
     }
-  }
-
-  private report(lane: Lane): void {
-    this.metrics.localDrains.set({ lane, state: 'running' }, this.running.get(lane) ?? 0);
-    this.metrics.localDrains.set({ lane, state: 'waiting' }, this.waiting.get(lane)?.length ?? 0);
   }
 
   private async run(run: OwnerRun): Promise<void> {

@@ -100,6 +100,8 @@ export interface OwnerRun {
 export interface LocalOwners {
   /** The process its owner ids name (mailbox-owners.ts). */
   readonly processId: string;
+  /** Whether the process of a local owner still has its heartbeat. */
+  isAlive(processId: string): Promise<boolean>;
   /** A local owner id for a new owner on `lane`, or undefined when this process cannot drain locally now. */
   newOwner(lane: Lane): string | undefined;
   /** Starts (or queues) the run of a local owner that newOwner made. */
@@ -319,7 +321,7 @@ export class SessionMailbox {
     const isAlive = (processId: string) => {
       let known = alive.get(processId);
       if (!known) {
-        known = this.redis.client.exists(this.redis.keys.relayProcess(processId)).then((n) => n === 1);
+        known = this.local?.isAlive(processId) ?? Promise.resolve(true);
         alive.set(processId, known);
       }
       return known;

@@ -14,6 +14,13 @@ export interface LiveStateCount {
   value: number;
 }
 
+/** One lane's local drains, as hc_local_drains reports them. */
+export interface LocalDrainCount {
+  lane: string;
+  running: number;
+  waiting: number;
+}
+
 /** One registry per application instance; every metric the connector exposes is declared here. */
 @Injectable()
 export class MetricsService {
@@ -64,14 +71,23 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly localDrains = new Gauge({
+  /** Read from the relay at scrape time (setLocalDrainsSource), not set on every delivery. */
+  readonly localDrains: Gauge<'lane' | 'state'> = new Gauge({
     name: 'hc_local_drains',
     help:
       'Mailboxes this process drains itself without a BullMQ job, by lane and state ' +
       '(running; waiting: for a turn under WORKER_CONCURRENCY)',
     labelNames: ['lane', 'state'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const { lane, running, waiting } of this.localDrainCounts?.() ?? []) {
+        this.localDrains.set({ lane, state: 'running' }, running);
+        this.localDrains.set({ lane, state: 'waiting' }, waiting);
+      }
+    },
   });
+
+  private localDrainCounts?: () => LocalDrainCount[];
 
   readonly leasesHeld = new Gauge({
     name: 'hc_leases_held',
@@ -147,6 +163,11 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where hc_local_drains reads its values (set by the relay's LocalDrains). */
+  setLocalDrainsSource(source: () => LocalDrainCount[]): void {
+    this.localDrainCounts = source;
   }
 
   /** Where hc_handovers_in_state reads its values (set by the reporting module). */
