@@ -262,6 +262,25 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     await eventually(() => expect(destination.received.get('to-bot:ep/of-live')).toEqual([52]), { timeoutMs: 5000 });
   });
 
+  it('keeps a dead process listed until a sweep went over every lane (Redis failing meanwhile), then takes over', async () => {
+    const k = mailbox.keys('to-bot', 'ep', 'of-dead-later');
+    await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq: 71 })));
+    await redis.sadd(k.active, k.ref);
+    await redis.set(k.owner, 'local:dead-later:1');
+    const failing = jest.spyOn(mailbox, 'sweep').mockRejectedValue(new Error('CLUSTERDOWN The cluster is down'));
+    try {
+      await redis.sadd(keys.relayProcesses(), 'dead-later');
+      // The sweeper looks every second; its sweeps fail, so the process stays listed and its mailbox waits.
+      await eventually(() => expect(failing.mock.calls.length).toBeGreaterThanOrEqual(4), { timeoutMs: 5000 });
+      expect(await redis.smembers(keys.relayProcesses())).toContain('dead-later');
+      expect(destination.received.get('to-bot:ep/of-dead-later')).toBeUndefined();
+    } finally {
+      failing.mockRestore();
+    }
+    await eventually(() => expect(destination.received.get('to-bot:ep/of-dead-later')).toEqual([71]), { timeoutMs: 5000 });
+    await eventually(async () => expect(await redis.smembers(keys.relayProcesses())).not.toContain('dead-later'));
+  });
+
   it('starts a local owner of this process whose start was lost (Redis ran the push, its answer got lost), once', async () => {
     const k = mailbox.keys('to-bot', 'ep', 'lost-start');
     const owner = `local:${local.processId}:lost`;

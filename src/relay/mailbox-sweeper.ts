@@ -17,7 +17,7 @@ const SWEEP_INTERVAL_MS = 15000;
 export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MailboxSweeper.name);
   private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<void>;
+  private running?: Promise<boolean>;
   private recovering = false;
   private leader?: FleetLease;
 
@@ -39,12 +39,15 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
     for (const timer of this.timers) timer.unref();
   }
 
-  private start(): Promise<void> {
+  private start(): Promise<boolean> {
     this.running ??= this.sweep().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  /** Sweeps when a process died, then forgets it: its local owners were handed to new owners. */
+  /**
+   * Sweeps when a process died, then forgets it once a sweep went over every lane: its local owners were handed to
+   * new owners. While Redis fails (a failover) the process stays listed and the next look sweeps again.
+   */
   async recoverDeadProcesses(): Promise<void> {
     if (this.recovering) return;
     this.recovering = true;
@@ -53,8 +56,7 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
       if (dead.length === 0) return;
       this.logger.log(`Process(es) ${dead.join(', ')} stopped their heartbeat; taking over their mailboxes`);
       await this.running;
-      await this.start();
-      await this.localDrains.forget(dead);
+      if (await this.start()) await this.localDrains.forget(dead);
     } catch (err) {
       this.logger.warn(`Looking for dead processes failed: ${(err as Error).message}`);
     } finally {
@@ -62,16 +64,20 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  async sweep(): Promise<void> {
+  /** Whether every lane was swept. */
+  async sweep(): Promise<boolean> {
     const scope = { jobs: this.leader?.held ?? false };
+    let complete = true;
     for (const lane of LANES) {
       try {
         const recovered = await this.mailbox.sweep(lane, scope);
         if (recovered > 0) this.logger.log(`Recovered ${recovered} ${lane} mailbox(es) without a live owner`);
       } catch (err) {
         this.logger.warn(`Mailbox sweep of ${lane} failed: ${(err as Error).message}`);
+        complete = false;
       }
     }
+    return complete;
   }
 
   async onApplicationShutdown(): Promise<void> {
