@@ -298,6 +298,26 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     expect(await redis.exists(k.owner, k.mbox)).toBe(0);
   });
 
+  it('hands on a mailbox that still names a finished local run (a failover lost its release)', async () => {
+    const k = mailbox.keys('to-bot', 'ep', 'lost-release');
+    const owner = `local:${local.processId}:released`;
+    const stale = async (seq: number) => {
+      await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq })));
+      await redis.sadd(k.active, k.ref);
+      await redis.set(k.owner, owner);
+    };
+    await stale(81);
+    expect(await mailbox.sweep('to-bot', { jobs: false })).toBe(1);
+    await waitForJobs(queues, { local });
+    expect(await redis.exists(k.owner)).toBe(0);
+    // The promoted replica never had the release: the owner is back, and a push behind it started nothing.
+    await stale(82);
+    expect(await mailbox.sweep('to-bot', { jobs: false })).toBe(1);
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/lost-release')).toEqual([81, 82]);
+    expect(await redis.exists(k.owner, k.mbox)).toBe(0);
+  });
+
   it('at shutdown, hands the mailboxes of local runs to drain jobs, after the entry in flight', async () => {
     const other = await relayApp(AppConfig.fromEnvironment({ ...env, WORKER_CONCURRENCY: '1' }));
     const otherMailbox = other.get(SessionMailbox);

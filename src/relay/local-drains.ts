@@ -103,11 +103,12 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
     if (!this.known(run.owner)) this.enqueue(run);
   }
 
-  adopt(run: OwnerRun): boolean {
-    if (this.known(run.owner)) return false;
+  adopt(run: OwnerRun): 'started' | 'running' | 'finished' {
+    if (this.owned.has(run.owner)) return 'running';
+    if (this.retired.get(run.owner) !== undefined) return 'finished';
     this.logger.warn(`Mailbox ${run.endpointId}/${run.sessionId} (${run.lane}) had a local owner without its run; starting it`);
     this.enqueue(run);
-    return true;
+    return 'started';
   }
 
   private known(owner: string): boolean {
@@ -184,12 +185,15 @@ export class LocalDrains implements LocalOwners, OnApplicationBootstrap, BeforeA
       attemptsSpent: 0,
       attempts: this.config.deliveryAttempts,
       firstHead: async () => (head === undefined ? this.mailbox.peek(lane, endpointId, sessionId, owner) : toHead(['head', head])),
-      retryLater: (err, attempt) =>
-        this.mailbox.handoff(lane, endpointId, sessionId, owner, {
+      retryLater: async (err, attempt) => {
+        await this.mailbox.handoff(lane, endpointId, sessionId, owner, {
           delayMs: retryDelay(attempt, this.config.deliveryBackoffMs, err),
           priorAttempts: attempt,
-        }),
-      deferFor: (delayMs) => this.mailbox.handoff(lane, endpointId, sessionId, owner, { delayMs }),
+        });
+      },
+      deferFor: async (delayMs) => {
+        await this.mailbox.handoff(lane, endpointId, sessionId, owner, { delayMs });
+      },
       // Stopping, or the heartbeat is late: the rest goes to a drain job before another process could think us dead.
       passOn: () => this.closing || !this.alive(),
     };

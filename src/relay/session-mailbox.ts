@@ -108,9 +108,10 @@ export interface LocalOwners {
   take(run: OwnerRun): void;
   /**
    * Starts the run of an owner of this process that has none (its start was lost: Redis ran the script that made it
-   * but its answer never came back); false when the owner has a run.
+   * but its answer never came back). Answers 'started', 'running' when the owner has a run, or 'finished' when its
+   * run is over: then the mailbox should not name it any more (see sweepShard).
    */
-  adopt(run: OwnerRun): boolean;
+  adopt(run: OwnerRun): 'started' | 'running' | 'finished';
 }
 
 /** What a sweep looks at besides local owners: drain jobs and mailboxes without an owner (the fleet leader's part). */
@@ -302,12 +303,12 @@ export class SessionMailbox {
    * Passes ownership to a fresh owner (a new attempt budget, and a turn for other sessions): a local one when it
    * can be, a drain job when it must wait (`later`: a retry's backoff, a deferral) or this process cannot take it.
    */
-  async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string, later?: Later): Promise<void> {
+  async handoff(lane: Lane, endpointId: string, sessionId: string, ownerId: string, later?: Later): Promise<boolean> {
     const k = this.keys(lane, endpointId, sessionId);
     const next = later ? jobOwnerId() : this.newOwnerId(lane);
-    if ((await this.redis.run(MAILBOX_HANDOFF, { keys: { owner: k.owner }, args: { expected: ownerId, next } })) === 1) {
-      await this.start({ lane, endpointId, sessionId, owner: next }, later);
-    }
+    if ((await this.redis.run(MAILBOX_HANDOFF, { keys: { owner: k.owner }, args: { expected: ownerId, next } })) !== 1) return false;
+    await this.start({ lane, endpointId, sessionId, owner: next }, later);
+    return true;
   }
 
   /**
@@ -362,7 +363,11 @@ export class SessionMailbox {
         const ownerProcess = processOfOwner(owner);
         if (ownerProcess !== undefined) {
           if (ownerProcess === this.local?.processId) {
-            if (this.local.adopt({ lane, endpointId, sessionId, owner })) recovered++;
+            const run = this.local.adopt({ lane, endpointId, sessionId, owner });
+            // A finished run still named: read just before it released the mailbox, or its release was lost (a
+            // Redis failover promotes a replica that had not received the last writes). The hand-off checks the
+            // owner, so it passes the mailbox on only in the second case.
+            if (run === 'started' || (run === 'finished' && (await this.handoff(lane, endpointId, sessionId, owner)))) recovered++;
             continue;
           }
           if (await isAlive(ownerProcess)) continue;
