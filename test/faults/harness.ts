@@ -3,7 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import type { RedisClient } from '../../src/infrastructure/redis/redis-connection';
+import { RedisKeys } from '../../src/infrastructure/redis/redis-keys';
+import { processOfOwner } from '../../src/relay/mailbox-owners';
+import { LANES } from '../../src/relay/relay-queues';
 import { GenesysEmulator } from '../../tools/emulators/genesys-cloud';
 import { BotReceiver } from '../support/bot-receiver';
 import { ConnectorProcess, freePort } from '../support/connector-process';
@@ -286,6 +291,39 @@ export async function allDelivered(
     },
     { timeoutMs, intervalMs: 500 },
   );
+}
+
+/**
+ * For a failure message: what holds the mailboxes of these sessions that still have entries or an owner (the owner,
+ * how many entries, and for a drain job its BullMQ state), and the warnings the connectors logged.
+ */
+export async function describeMailboxes(
+  redis: RedisClient,
+  stack: Stack,
+  sessionIds: string[],
+  connectors: ConnectorProcess[],
+): Promise<string> {
+  const keys = new RedisKeys(stack.prefix);
+  const lines: string[] = [];
+  for (const lane of LANES) {
+    const queue = new Queue(lane, { connection: redis, prefix: keys.bullPrefix(lane) });
+    for (const sessionId of sessionIds) {
+      const owner = await redis.get(keys.mailboxOwner(lane, stack.endpointId, sessionId));
+      const entries = await redis.llen(keys.mailbox(lane, stack.endpointId, sessionId));
+      if (!owner && entries === 0) continue;
+      let holder = owner ? `local run of ${processOfOwner(owner)}` : 'no owner';
+      if (owner && processOfOwner(owner) === undefined) {
+        const job = await queue.getJob(owner);
+        holder = job
+          ? `job ${owner}: ${await job.getState()}, attempts ${job.attemptsMade}, created ${job.timestamp}, processed ${job.processedOn ?? '-'}, ${job.failedReason ?? ''}`
+          : `job ${owner}: missing`;
+      }
+      lines.push(`${sessionId} ${lane}: ${entries} entries, ${holder}`);
+    }
+    await queue.close();
+  }
+  const warnings = connectors.map((c) => `connector ${c.pid}:\n${c.output.split('\n').slice(-40).join('\n')}`);
+  return `mailboxes (now ${Date.now()}):\n${lines.join('\n') || 'none'}\n\n${warnings.join('\n')}`;
 }
 
 /** What a scenario sent, per session: the user messages the bot API accepted, the agent messages, every bot API status. */
