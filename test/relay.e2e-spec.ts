@@ -10,7 +10,7 @@ import { HealthModule } from '../src/infrastructure/health/health.module';
 import { LoggingModule } from '../src/infrastructure/logging/logging.module';
 import { MetricsModule } from '../src/infrastructure/metrics/metrics.module';
 import { MetricsService } from '../src/infrastructure/metrics/metrics.service';
-import { Lane } from '../src/relay/relay-queues';
+import { JobName, Lane } from '../src/relay/relay-queues';
 import { QueuesModule } from '../src/relay/queues.module';
 import { RedisModule } from '../src/infrastructure/redis/redis.module';
 import { RedisService } from '../src/infrastructure/redis/redis.service';
@@ -19,7 +19,7 @@ import { LANE_WORKER_OPTIONS, LaneWorker } from '../src/relay/lane-worker';
 import { LocalDrains } from '../src/relay/local-drains';
 import { processOfOwner } from '../src/relay/mailbox-owners';
 import { RelayModule } from '../src/relay/relay.module';
-import { DeadLetter, MailboxEntry, SessionMailbox } from '../src/relay/session-mailbox';
+import { DeadLetter, MailboxEntry, OVERDUE_JOB_MS, SessionMailbox } from '../src/relay/session-mailbox';
 import { LogCapture } from './support/log-capture';
 import { deleteKeysWithPrefix } from './support/redis-cleanup';
 import { testEnvironment } from './support/test-app';
@@ -109,6 +109,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
   let mailbox: SessionMailbox;
   let local: LocalDrains;
   let destination: RecordingDestination;
+  let toBotLane: ToBotRecordingLane;
   let queues: Queue[];
   let redis: Redis;
   let keys: RedisKeys;
@@ -120,6 +121,7 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     mailbox = app.get(SessionMailbox);
     local = app.get(LocalDrains);
     destination = app.get(RecordingDestination);
+    toBotLane = app.get(ToBotRecordingLane);
     queues = [app.get<Queue>(getQueueToken(Lane.ToBot)), app.get<Queue>(getQueueToken(Lane.ToAgent))];
     redis = app.get(RedisService).client as Redis;
     keys = new RedisKeys(config.redisPrefix);
@@ -295,6 +297,27 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
     local.take({ lane: 'to-bot', endpointId: 'ep', sessionId: 'lost-start', owner, head: raw });
     await waitForJobs(queues, { local });
     expect(destination.received.get('to-bot:ep/lost-start')).toEqual([61]);
+    expect(await redis.exists(k.owner, k.mbox)).toBe(0);
+  });
+
+  it('takes over a drain job that no worker took in time (a worker stalled after a Redis failover)', async () => {
+    const k = mailbox.keys('to-bot', 'ep', 'overdue');
+    const owner = 'drain-overdue';
+    await toBotLane.worker.pause(true);
+    try {
+      await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq: 91 })));
+      await redis.sadd(k.active, k.ref);
+      await redis.set(k.owner, owner);
+      await queues[0].add(JobName.DrainMailbox, { lane: Lane.ToBot, endpointId: 'ep', sessionId: 'overdue' }, { jobId: owner, delay: 10 });
+      expect(await mailbox.takeOverdueJobs(Lane.ToBot)).toBe(0);
+      expect(await mailbox.takeOverdueJobs(Lane.ToBot, Date.now() + OVERDUE_JOB_MS + 1000)).toBe(1);
+      await eventually(() => expect(destination.received.get('to-bot:ep/overdue')).toEqual([91]));
+    } finally {
+      toBotLane.worker.resume();
+    }
+    // The job runs once the worker is back, finds another owner, and ends without delivering again.
+    await waitForJobs(queues, { local });
+    expect(destination.received.get('to-bot:ep/overdue')).toEqual([91]);
     expect(await redis.exists(k.owner, k.mbox)).toBe(0);
   });
 

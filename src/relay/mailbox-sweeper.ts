@@ -11,7 +11,8 @@ const SWEEP_INTERVAL_MS = 15000;
  * another process's heartbeat is gone (so a dead process's local drains are taken over within seconds, whether the
  * leader is alive or not), and after its own heartbeat came back from a Redis failure (a local owner whose start was
  * lost). Only the process holding the fleet-leader lease also looks at drain jobs and unowned mailboxes, at once when
- * it takes the lease and then periodically. Hand-overs are atomic, so sweeps in several processes at once are safe.
+ * it takes the lease and then periodically, and each second for drain jobs overdue without a worker. Hand-overs are
+ * atomic, so sweeps in several processes at once are safe.
  */
 @Injectable()
 export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +20,7 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
   private timers: NodeJS.Timeout[] = [];
   private running?: Promise<boolean>;
   private recovering = false;
+  private takingOverdue = false;
   private leader?: FleetLease;
 
   constructor(
@@ -34,6 +36,7 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
       setInterval(() => {
         if (this.localDrains.takeRecheck()) void this.start();
         void this.recoverDeadProcesses();
+        if (this.leader?.held) void this.takeOverdueJobs();
       }, HEARTBEAT_MS),
     ];
     for (const timer of this.timers) timer.unref();
@@ -61,6 +64,22 @@ export class MailboxSweeper implements OnApplicationBootstrap, OnApplicationShut
       this.logger.warn(`Looking for dead processes failed: ${(err as Error).message}`);
     } finally {
       this.recovering = false;
+    }
+  }
+
+  /** The fleet leader, each second: drain jobs due for a while that no worker took (SessionMailbox.takeOverdueJobs). */
+  async takeOverdueJobs(): Promise<void> {
+    if (this.takingOverdue) return;
+    this.takingOverdue = true;
+    try {
+      for (const lane of LANES) {
+        const taken = await this.mailbox.takeOverdueJobs(lane);
+        if (taken > 0) this.logger.warn(`Took over ${taken} ${lane} drain job(s) that no worker had taken`);
+      }
+    } catch (err) {
+      this.logger.warn(`Looking for overdue drain jobs failed: ${(err as Error).message}`);
+    } finally {
+      this.takingOverdue = false;
     }
   }
 

@@ -126,6 +126,11 @@ export interface Later {
   priorAttempts?: number;
 }
 
+/** How long a drain job may stay due without a worker taking it before its mailbox goes to another owner. */
+export const OVERDUE_JOB_MS = 3000;
+/** Due drain jobs looked at per lane and look (the most overdue first). */
+const OVERDUE_BATCH = 20;
+
 /** How long an intake de-duplication key (a provider message id, a bot messageId) is remembered. */
 export const DEDUPE_TTL_SECONDS = 24 * 3600;
 
@@ -388,6 +393,27 @@ export class SessionMailbox {
       }
     } while (cursor !== '0');
     return recovered;
+  }
+
+  /**
+   * Hands the mailboxes of drain jobs that are due for OVERDUE_JOB_MS (waiting, or delayed past their time) and that
+   * no worker took to a new owner: a local run when this process can take it. After a Redis Cluster failover a BullMQ
+   * worker can stop taking jobs (seen in the three-replicas fault test: a retry job still delayed after a minute),
+   * and the relay does not wait for it. The job, should it still run, finds another owner and ends.
+   */
+  async takeOverdueJobs(lane: Lane, now = Date.now()): Promise<number> {
+    const queue = this.queues[lane];
+    const due = [
+      ...(await queue.getJobs(['delayed'], 0, OVERDUE_BATCH - 1, true)),
+      ...(await queue.getJobs(['waiting'], 0, OVERDUE_BATCH - 1, true)),
+    ];
+    let taken = 0;
+    for (const job of due) {
+      // A deferred job's delay counts from when its run moved it back (processedOn), a new one's from its creation.
+      if (!job?.id || now - ((job.processedOn ?? job.timestamp) + (job.delay ?? 0)) < OVERDUE_JOB_MS) continue;
+      if (await this.handoff(lane, job.data.endpointId, job.data.sessionId, job.id)) taken++;
+    }
+    return taken;
   }
 
   /** Dead letters by failure time, oldest first (the shards' indexes merged). */
