@@ -128,7 +128,7 @@ export interface Later {
 
 /** How long a drain job may stay due without a worker taking it before its mailbox goes to another owner. */
 export const OVERDUE_JOB_MS = 3000;
-/** Due drain jobs looked at per lane and look (the most overdue first). */
+/** Due drain jobs read per lane at each look (the most overdue first). */
 const OVERDUE_BATCH = 20;
 
 /** How long an intake de-duplication key (a provider message id, a bot messageId) is remembered. */
