@@ -303,15 +303,30 @@ describe('per-session mailboxes (real Redis and BullMQ)', () => {
   it('takes over a drain job that no worker took in time (a worker stalled after a Redis failover)', async () => {
     const k = mailbox.keys('to-bot', 'ep', 'overdue');
     const owner = 'drain-overdue';
+    const later = mailbox.keys('to-bot', 'ep', 'in-backoff');
     await toBotLane.worker.pause(true);
     try {
       await redis.rpush(k.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq: 91 })));
       await redis.sadd(k.active, k.ref);
       await redis.set(k.owner, owner);
       await queues[0].add(JobName.DrainMailbox, { lane: Lane.ToBot, endpointId: 'ep', sessionId: 'overdue' }, { jobId: owner, delay: 10 });
+      // A retry still in its backoff is left to its job, even when its last run started long before (a slow failure).
+      await redis.rpush(later.mbox, JSON.stringify(SessionMailbox.entry('evt', { seq: 92 })));
+      await redis.sadd(later.active, later.ref);
+      await redis.set(later.owner, 'drain-backoff');
+      await queues[0].add(
+        JobName.DrainMailbox,
+        { lane: Lane.ToBot, endpointId: 'ep', sessionId: 'in-backoff' },
+        { jobId: 'drain-backoff', delay: 60_000 },
+      );
+      await redis.hset(queues[0].toKey('drain-backoff'), 'processedOn', String(Date.now() - 120_000));
       expect(await mailbox.takeOverdueJobs(Lane.ToBot)).toBe(0);
       expect(await mailbox.takeOverdueJobs(Lane.ToBot, Date.now() + OVERDUE_JOB_MS + 1000)).toBe(1);
       await eventually(() => expect(destination.received.get('to-bot:ep/overdue')).toEqual([91]));
+      expect(await redis.get(later.owner)).toBe('drain-backoff');
+      await (await queues[0].getJob('drain-backoff'))?.remove();
+      await redis.del(later.owner, later.mbox);
+      await redis.srem(later.active, later.ref);
     } finally {
       toBotLane.worker.resume();
     }

@@ -403,14 +403,19 @@ export class SessionMailbox {
    */
   async takeOverdueJobs(lane: Lane, now = Date.now()): Promise<number> {
     const queue = this.queues[lane];
-    const due = [
-      ...(await queue.getJobs(['delayed'], 0, OVERDUE_BATCH - 1, true)),
-      ...(await queue.getJobs(['waiting'], 0, OVERDUE_BATCH - 1, true)),
-    ];
+    const cutoff = now - OVERDUE_JOB_MS;
+    // A delayed job's due time is its score in the delayed set (BullMQ: due ms × 0x1000 + a counter), set when it was
+    // added or moved back (a retry's backoff, a deferral); the job's own fields do not say when that was.
+    const delayedIds = await this.redis.client.zrangebyscore(queue.keys.delayed, 0, cutoff * 0x1000, 'LIMIT', 0, OVERDUE_BATCH);
+    const delayed = await Promise.all(delayedIds.map((id) => queue.getJob(id)));
+    // A waiting job is due. When it became due is known only roughly (its creation, or its last run for a retry, plus
+    // its delay: no later than the truth), which can only make a job that is due anyway count as overdue sooner.
+    const waiting = (await queue.getJobs(['waiting'], 0, OVERDUE_BATCH - 1, true)).filter(
+      (job) => (job.processedOn ?? job.timestamp) + (job.delay ?? 0) < cutoff,
+    );
     let taken = 0;
-    for (const job of due) {
-      // A deferred job's delay counts from when its run moved it back (processedOn), a new one's from its creation.
-      if (!job?.id || now - ((job.processedOn ?? job.timestamp) + (job.delay ?? 0)) < OVERDUE_JOB_MS) continue;
+    for (const job of [...delayed, ...waiting]) {
+      if (!job?.id) continue;
       if (await this.handoff(lane, job.data.endpointId, job.data.sessionId, job.id)) taken++;
     }
     return taken;
