@@ -311,8 +311,9 @@ export async function describeMailboxes(
       const owner = await redis.get(keys.mailboxOwner(lane, stack.endpointId, sessionId));
       const entries = await redis.llen(keys.mailbox(lane, stack.endpointId, sessionId));
       if (!owner && entries === 0) continue;
-      let holder = owner ? `local run of ${processOfOwner(owner)}` : 'no owner';
-      if (owner && processOfOwner(owner) === undefined) {
+      const ownerProcess = owner ? processOfOwner(owner) : undefined;
+      let holder = ownerProcess ? `local run of ${ownerProcess}` : 'no owner';
+      if (owner && !ownerProcess) {
         const job = await queue.getJob(owner);
         holder = job
           ? `job ${owner}: ${await job.getState()}, attempts ${job.attemptsMade}, created ${job.timestamp}, processed ${job.processedOn ?? '-'}, ${job.failedReason ?? ''}`
