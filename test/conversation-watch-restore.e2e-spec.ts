@@ -65,8 +65,9 @@ describe('the next notifications owner watches the live conversations again', ()
       .apiCalls()
       .calls.slice(callsBefore)
       .filter((c) => /\/notifications\/channels\/[^/]+\/subscriptions$/.test(c.path));
-    // One call per conversation (each with the channel's whole topic list) before the restore ran them together.
-    expect(subscriptionCalls.length).toBeLessThanOrEqual(5);
+    // The batch's watches start in one tick and coalesce: at most the channel's opening call and one update, however
+    // slowly the live handovers were read (one call per conversation, each with the whole topic list, before).
+    expect(subscriptionCalls.length).toBeLessThanOrEqual(2);
 
     // Only the replica's watch can tell that the agent answered and ended the conversation.
     f.emulator.joinAgent(conversationIds[0], { agentName: 'Sam' });

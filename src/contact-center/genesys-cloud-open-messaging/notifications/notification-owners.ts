@@ -14,11 +14,12 @@ import { GenesysNotifications } from './genesys-notifications';
 import { notificationLease } from './notification-options';
 
 /**
- * Watches started together: a notification channel coalesces the subscriptions asked for at once into one call, so
- * this many conversations cost a few calls per channel instead of one each (each carrying the channel's whole topic
- * list: one at a time was quadratic, and took minutes for tens of thousands of live handovers).
+ * Conversations read before their watches start, all in the same tick: a notification channel coalesces the
+ * subscriptions asked for at once into one call, so a batch costs a call or two per channel however slowly the live
+ * handovers are read (one at a time, each call carrying the channel's whole topic list, was quadratic, and took
+ * minutes for tens of thousands of live handovers).
  */
-const TAKEOVER_CONCURRENCY = 1000;
+const TAKEOVER_BATCH = 1000;
 /**
  * The share of the endpoint's Genesys rate limit the reconciling reads may take: they go one at a time, paced, so
  * that a take-over of thousands of conversations leaves the rest of the budget to the messages.
@@ -162,19 +163,23 @@ export class NotificationOwners implements OnApplicationBootstrap, OnApplication
     if (!endpoint || !isGenesys(endpoint)) return;
     const stillOwner = () => this.leaseOf(endpointId).token === token;
     const conversations: string[] = [];
-    const inFlight = new Set<Promise<void>>();
+    const batch: string[] = [];
+    const watchBatch = () =>
+      Promise.all(
+        batch.splice(0).map((conversationId) =>
+          this.watchHere(endpoint, conversationId).then(
+            () => void conversations.push(conversationId),
+            (err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`),
+          ),
+        ),
+      );
     for await (const conversationId of this.live.liveConversations(endpoint)) {
       if (!stillOwner()) return;
-      const watching: Promise<void> = this.watchHere(endpoint, conversationId)
-        .then(
-          () => void conversations.push(conversationId),
-          (err: Error) => this.logger.warn(`Cannot watch conversation ${conversationId}: ${err.message}`),
-        )
-        .finally(() => inFlight.delete(watching));
-      inFlight.add(watching);
-      if (inFlight.size >= TAKEOVER_CONCURRENCY) await Promise.race(inFlight);
+      batch.push(conversationId);
+      if (batch.length >= TAKEOVER_BATCH) await watchBatch();
     }
-    await Promise.all(inFlight);
+    if (!stillOwner()) return;
+    await watchBatch();
     if (conversations.length === 0) return;
     this.logger.log(`Watching ${conversations.length} live conversation(s) of endpoint ${endpointId} again (lease token ${token})`);
     const gapMs = 60_000 / (endpoint.provider.rateLimitPerMinute * RECONCILE_SHARE);
