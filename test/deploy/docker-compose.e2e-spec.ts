@@ -34,7 +34,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['redis', 'connector']) expect(services[name].profiles).toBeUndefined();
     expect(services.connector.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379', PORT: '3000' });
     expect(services.connector.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
-    expect(services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
+    expect(services.redis.command).toEqual([
+      'redis-server',
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--hash-max-listpack-value',
+      '1024',
+    ]);
   });
 
   it('puts everything else in the profile `cluster`: 6 Redis nodes, the init, 3 connector replicas and the LB', () => {
@@ -54,6 +62,7 @@ describe('docker-compose.yml', () => {
         'cluster-preferred-endpoint-type hostname',
         'appendonly yes',
         'maxmemory-policy noeviction',
+        'hash-max-listpack-value 1024',
       ])
         expect(conf.split('\n')).toContain(line);
       const data = node.volumes!.find((volume) => volume.endsWith(':/data'))!;
