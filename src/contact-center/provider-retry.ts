@@ -3,7 +3,7 @@
  * retries with its own, longer backoff). Provider-neutral: any provider folder may use it.
  */
 export interface RetryPolicy {
-  /** Attempts in place. */
+  /** Attempts in place (a client's token refresh after a 401, where it has one, is extra). */
   maxAttempts: number;
   /** Wall-clock budget for all attempts and waits of one call. */
   budgetMs: number;

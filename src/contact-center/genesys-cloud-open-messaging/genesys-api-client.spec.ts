@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { OutboundHttp } from '../../infrastructure/http/outbound-http';
 import { AppConfig } from '../../config/app-config';
 import { ProviderError, ProviderThrottledError } from '../provider-errors';
-import { backoffDelay, GenesysApiClient, GenesysEndpoint, RetryPolicy } from './genesys-api-client';
+import type { RetryPolicy } from '../provider-retry';
+import { GenesysApiClient, GenesysEndpoint } from './genesys-api-client';
 import { GenesysAuth } from './genesys-auth';
 import type { ProviderRateLimiter } from '../provider-rate-limiter';
 
@@ -256,16 +257,5 @@ describe('Genesys API client', () => {
     } finally {
       await strict.onApplicationShutdown();
     }
-  });
-});
-
-describe('backoffDelay', () => {
-  const policy = { baseDelayMs: 250, maxDelayMs: 4000 };
-
-  it('draws from [0, base·2^(n-1)] capped at the maximum (full jitter)', () => {
-    expect(backoffDelay(1, policy, () => 0.999)).toBe(249);
-    expect(backoffDelay(3, policy, () => 0.999)).toBe(999);
-    expect(backoffDelay(10, policy, () => 0.999)).toBe(3996);
-    expect(backoffDelay(5, policy, () => 0)).toBe(0);
   });
 });

@@ -7,27 +7,9 @@ import { GenesysAuth } from './genesys-auth';
 import type { MessageConversation } from './genesys-types';
 import { errorFromResponse, errorFromTransport } from './genesys-errors';
 import { ProviderRateLimiter } from '../provider-rate-limiter';
-
-export interface RetryPolicy {
-  /** Attempts in place before the caller's queue takes over (each 401 refresh is extra). */
-  maxAttempts: number;
-  /** Wall-clock budget for all attempts and waits of one call. */
-  budgetMs: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Wait for a rate-limit slot in place when the wait is shorter than this; otherwise hand back to the queue. */
-  maxRateLimitWaitMs: number;
-}
+import { DEFAULT_PROVIDER_RETRY_POLICY, jitteredBackoff, RetryPolicy } from '../provider-retry';
 
 export const GENESYS_RETRY_POLICY = Symbol('GENESYS_RETRY_POLICY');
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 3,
-  budgetMs: 10_000,
-  baseDelayMs: 250,
-  maxDelayMs: 4_000,
-  maxRateLimitWaitMs: 1_000,
-};
 
 /** An endpoint whose provider is Genesys Cloud Open Messaging. */
 export type GenesysEndpoint = Endpoint<GenesysCloudOpenMessagingSettings>;
@@ -42,12 +24,6 @@ export interface GenesysCall {
   operation: string;
   /** Overrides the policy's attempts (e.g. 1 for best-effort lookups). */
   maxAttempts?: number;
-}
-
-/** "Full jitter" exponential backoff: a random delay in [0, min(max, base·2^(attempt-1))]. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random() * ceiling);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -67,7 +43,7 @@ export class GenesysApiClient {
     private readonly limiter: ProviderRateLimiter,
     @Optional() @Inject(GENESYS_RETRY_POLICY) policy?: Partial<RetryPolicy>,
   ) {
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...policy };
+    this.policy = { ...DEFAULT_PROVIDER_RETRY_POLICY, ...policy };
   }
 
   /** Obtains (or reuses) the endpoint's OAuth token: a ProviderError tells why it cannot. */
@@ -99,7 +75,7 @@ export class GenesysApiClient {
         failure = errorFromTransport(call.operation, err);
       }
       if (!(failure instanceof ProviderUnavailableError)) throw failure;
-      const delay = failure.retryAfterMs ?? backoffDelay(attempt, this.policy);
+      const delay = failure.retryAfterMs ?? jitteredBackoff(attempt, this.policy);
       if (attempt >= maxAttempts || Date.now() + delay > deadline) {
         const retryAfterMs = failure.retryAfterMs ?? Math.max(delay, this.policy.baseDelayMs);
         throw new ProviderUnavailableError(failure.message, { status: failure.status, retryAfterMs });

@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { EgressBlockedError, type OutboundHttp } from '../../../infrastructure/http/outbound-http';
 import { ProviderError, ProviderRejectedError, ProviderUnavailableError } from '../../provider-errors';
-import { backoffDelay, GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
+import { jitteredBackoff } from '../../provider-retry';
+import { GenesysApiClient, GenesysEndpoint } from '../genesys-api-client';
 import type { NotificationMessage } from '../genesys-types';
 import type { NotificationOptions } from './notification-options';
 
@@ -238,7 +239,7 @@ export class NotificationChannel {
       for (let attempt = 1; !this.closed; attempt++) {
         if (attempt > 1 || !immediate) {
           const { reconnectBaseMs: baseDelayMs, reconnectMaxMs: maxDelayMs } = this.ctx.options;
-          await this.sleep(backoffDelay(attempt, { baseDelayMs, maxDelayMs }));
+          await this.sleep(jitteredBackoff(attempt, { baseDelayMs, maxDelayMs }));
         }
         if (this.closed) break;
         try {
