@@ -17,7 +17,6 @@ import type {
   AgentMessageInput,
   ApiCallStats,
   ConversationView,
-  DeliveryRecord,
   EmulatorChange,
   EmulatorOptions,
   EmulatorState,
@@ -33,6 +32,7 @@ import type {
   RoutingSettings,
   TransferType,
 } from './types';
+import type { DeliveryRecord } from '../shared/signed-webhooks';
 import { NO_ANSWER_TYPES, TRANSFER_TYPES } from './types';
 
 export const DEFAULT_QUEUE_ID = 'a1f2c3d4-0000-4000-8000-0000000e0001';

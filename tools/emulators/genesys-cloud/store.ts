@@ -4,7 +4,6 @@ import type {
   AcdOutcome,
   ConversationView,
   CustomerAddress,
-  DeliveryRecord,
   DisconnectType,
   EmulatedUser,
   EmulatorChange,
@@ -16,6 +15,7 @@ import type {
   RoutingSettings,
   TransferType,
 } from './types';
+import type { DeliveryRecord } from '../shared/signed-webhooks';
 
 /** Genesys message ids are 32 hex characters; conversation, participant and user ids are UUIDs. */
 export function newMessageId(): string {

@@ -1,3 +1,5 @@
+import type { DeliveryRecord } from '../shared/signed-webhooks';
+
 /** Shapes shared by the emulator's parts: options, in-memory records, and what tests and the control API see. */
 
 export interface EmulatorOptions {
@@ -168,24 +170,6 @@ export interface Participant {
 export type MessageDirection = 'Inbound' | 'Outbound';
 /** Genesys normalized-message `type` (typing is `Event`, quick-reply clicks are `Structured`). */
 export type MessageType = 'Text' | 'Structured' | 'Event' | 'Receipt';
-
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'skipped';
-
-export interface DeliveryAttempt {
-  at: string;
-  status?: number;
-  error?: string;
-}
-
-export interface DeliveryRecord {
-  messageId: string;
-  url?: string;
-  state: DeliveryState;
-  attempts: DeliveryAttempt[];
-  /** The exact `X-Hub-Signature-256` value sent (same on every attempt). */
-  signature?: string;
-  reason?: string;
-}
 
 export interface LogEntry {
   seq: number;
