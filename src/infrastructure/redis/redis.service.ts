@@ -8,6 +8,11 @@ import { RedisScript, runScript, ScriptCall } from './redis-script';
 
 /** How long a readiness probe waits for Redis (a stopped node on a cluster may not answer at all). */
 const READY_TIMEOUT_MS = 1000;
+/**
+ * Below this, a handover's hash with a longer routing JSON is a hashtable instead of a listpack: about twice the
+ * memory (docs/scaling.md, "Redis memory").
+ */
+const RECOMMENDED_HASH_MAX_LISTPACK_VALUE = 1024;
 
 /**
  * The connector's own Redis client (BullMQ opens its own connections from `bullConnection`), on one Redis
@@ -48,6 +53,19 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.client.connect();
+    await this.checkSettings();
+  }
+
+  /** A hint in the log for a setting the connector is sized for; nothing where CONFIG is refused (managed Redis). */
+  private async checkSettings(): Promise<void> {
+    const reply = (await this.client.config('GET', 'hash-max-listpack-value').catch(() => [])) as string[];
+    const value = Number(reply[1]);
+    if (value < RECOMMENDED_HASH_MAX_LISTPACK_VALUE) {
+      this.logger.warn(
+        `Redis hash-max-listpack-value is ${value}: a handover whose routing data is longer is stored as a hashtable, ` +
+          `about twice the memory; ${RECOMMENDED_HASH_MAX_LISTPACK_VALUE} is recommended (docs/scaling.md, "Redis memory")`,
+      );
+    }
   }
 
   /** Runs a script (redis-script.ts) on the connector's client, by SHA. */
