@@ -22,7 +22,9 @@ describe('Redis settings at startup', () => {
       const untuned = await createTestApp({ REDIS_URL: redis.url });
       await untuned.close();
       expect(untuned.logs.lines.filter((l) => l.includes(hint))).toEqual([
-        expect.stringContaining('hash-max-listpack-value is 64: a handover whose routing data is longer is stored as a hashtable'),
+        expect.stringContaining(
+          'hash-max-listpack-value is 64: a handover whose routing JSON is longer than that is stored as a hashtable',
+        ),
       ]);
 
       await admin.config('SET', 'hash-max-listpack-value', '1024');

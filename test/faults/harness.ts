@@ -273,38 +273,62 @@ export function tally(stack: Stack, conversations: Map<string, string>, accepted
   return total;
 }
 
-/** Waits until every accepted user message reached the agent and every agent message reached the bot. */
+/**
+ * Waits until every accepted user message reached the agent and every agent message reached the bot. With
+ * `diagnose`, a failure also tells what holds the sessions still missing messages (describeMailboxes).
+ */
 export async function allDelivered(
   stack: Stack,
   conversations: Map<string, string>,
   accepted: Map<string, string[]>,
   agentSent: Map<string, string[]>,
   timeoutMs: number,
+  diagnose?: { redis: RedisClient; connectors: ConnectorProcess[] },
 ) {
   const { agentReceived, botReceived } = receivedBy(stack, conversations);
-  await eventually(
-    () => {
-      for (const s of conversations.keys()) {
-        expect(new Set(agentReceived(s))).toEqual(new Set(accepted.get(s)));
-        expect(new Set(botReceived(s))).toEqual(new Set(agentSent.get(s)));
-      }
-    },
-    { timeoutMs, intervalMs: 500 },
-  );
+  try {
+    await eventually(
+      () => {
+        for (const s of conversations.keys()) {
+          expect(new Set(agentReceived(s))).toEqual(new Set(accepted.get(s)));
+          expect(new Set(botReceived(s))).toEqual(new Set(agentSent.get(s)));
+        }
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } catch (err) {
+    if (!diagnose) throw err;
+    const missing = new Map<string, string[]>();
+    for (const s of conversations.keys()) {
+      const arrived = new Set([...agentReceived(s), ...botReceived(s)]);
+      const absent = [...(accepted.get(s) ?? []), ...(agentSent.get(s) ?? [])].filter((t) => !arrived.has(t));
+      if (absent.length > 0) missing.set(s, absent);
+    }
+    const description = await describeMailboxes(diagnose.redis, stack, [...missing.keys()], diagnose.connectors, missing);
+    throw new Error(`${(err as Error).message}\n\n${description}`, { cause: err });
+  }
 }
 
 /**
  * For a failure message: what holds the mailboxes of these sessions that still have entries or an owner (the owner,
- * how many entries, and for a drain job its BullMQ state), and the warnings the connectors logged.
+ * how many entries, and for a drain job its BullMQ state), whether the `missing` messages are in their sessions'
+ * timelines, and the warnings the connectors logged.
  */
 export async function describeMailboxes(
   redis: RedisClient,
   stack: Stack,
   sessionIds: string[],
   connectors: ConnectorProcess[],
+  missing?: Map<string, string[]>,
 ): Promise<string> {
   const keys = new RedisKeys(stack.prefix);
   const lines: string[] = [];
+  // A message in the session's timeline was stored by the script that queued it; one absent from it was not stored.
+  for (const [sessionId, texts] of missing ?? []) {
+    const timeline = (await redis.lrange(keys.timeline(stack.endpointId, sessionId), 0, -1)).join('\n');
+    const stored = texts.filter((t) => timeline.includes(t));
+    lines.push(`${sessionId}: missing ${texts.join(', ')}; in its timeline: ${stored.join(', ') || 'none'}`);
+  }
   for (const lane of LANES) {
     const queue = new Queue(lane, { connection: redis, prefix: keys.bullPrefix(lane) });
     for (const sessionId of sessionIds) {

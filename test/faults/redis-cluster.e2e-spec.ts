@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { clusterClient } from '../../src/infrastructure/redis/redis-connection';
 import { RedisCluster } from '../support/redis-cluster';
 import { eventually } from '../support/wait-for-jobs';
 import { allDelivered, createStack, readiness, recordResult, Stack, statusSummary, tally, Traffic } from './harness';
@@ -53,7 +54,12 @@ describe('fault: a Redis Cluster (6 local redis-server nodes) under the relay', 
       await traffic.round(round, () => connector.url);
     }
     const promoted = await failover!;
-    await allDelivered(stack, conversations, accepted, agentSent, 60000);
+    const redis = clusterClient(cluster.seedUrls.split(','), {});
+    try {
+      await allDelivered(stack, conversations, accepted, agentSent, 60000, { redis, connectors: [connector] });
+    } finally {
+      redis.disconnect();
+    }
     const deliveredAfterMs = Date.now() - failedOverAt;
     const total = tally(stack, conversations, accepted, agentSent);
     expect(total.lost).toBe(0);

@@ -62,8 +62,8 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     const value = Number(reply[1]);
     if (value < RECOMMENDED_HASH_MAX_LISTPACK_VALUE) {
       this.logger.warn(
-        `Redis hash-max-listpack-value is ${value}: a handover whose routing data is longer is stored as a hashtable, ` +
-          `about twice the memory; ${RECOMMENDED_HASH_MAX_LISTPACK_VALUE} is recommended (docs/scaling.md, "Redis memory")`,
+        `Redis hash-max-listpack-value is ${value}: a handover whose routing JSON is longer than that is stored as a ` +
+          `hashtable, about twice the memory; ${RECOMMENDED_HASH_MAX_LISTPACK_VALUE} is recommended (docs/scaling.md, "Redis memory")`,
       );
     }
   }
