@@ -310,6 +310,22 @@ export async function allDelivered(
 }
 
 /**
+ * The messages of `sent` (session → texts) missing from their sessions' timelines: the script that queues a message
+ * writes its timeline entry in the same atomic step, so these were not stored. On a Redis Cluster a write that a
+ * master acknowledged just before it was killed can be missing from the replica promoted in its place: replication is
+ * asynchronous (docs/scaling.md, "When a Redis master dies").
+ */
+export async function notStored(redis: RedisClient, stack: Stack, sent: Map<string, string[]>): Promise<string[]> {
+  const keys = new RedisKeys(stack.prefix);
+  const absent: string[] = [];
+  for (const [sessionId, texts] of sent) {
+    const timeline = (await redis.lrange(keys.timeline(stack.endpointId, sessionId), 0, -1)).join('\n');
+    absent.push(...texts.filter((t) => !timeline.includes(JSON.stringify(t))));
+  }
+  return absent;
+}
+
+/**
  * For a failure message: what holds the mailboxes of these sessions that still have entries or an owner (the owner,
  * how many entries, and for a drain job its BullMQ state), whether the `missing` messages are in their sessions'
  * timelines, and the warnings the connectors logged.
@@ -323,11 +339,9 @@ export async function describeMailboxes(
 ): Promise<string> {
   const keys = new RedisKeys(stack.prefix);
   const lines: string[] = [];
-  // A message in the session's timeline was stored by the script that queued it; one absent from it was not stored.
   for (const [sessionId, texts] of missing ?? []) {
-    const timeline = (await redis.lrange(keys.timeline(stack.endpointId, sessionId), 0, -1)).join('\n');
-    const stored = texts.filter((t) => timeline.includes(t));
-    lines.push(`${sessionId}: missing ${texts.join(', ')}; in its timeline: ${stored.join(', ') || 'none'}`);
+    const unstored = await notStored(redis, stack, new Map([[sessionId, texts]]));
+    lines.push(`${sessionId}: missing ${texts.join(', ')}; not stored (absent from its timeline): ${unstored.join(', ') || 'none'}`);
   }
   for (const lane of LANES) {
     const queue = new Queue(lane, { connection: redis, prefix: keys.bullPrefix(lane) });
