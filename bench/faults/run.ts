@@ -70,7 +70,9 @@ ${table}
 - **Redis Cluster** (\`redis-cluster.e2e-spec.ts\`): one connector on a 6-node cluster of its own (\`redis-server
   --cluster-enabled\` on free loopback ports, stopped by pid); a master SIGKILLed mid-stream while traffic flows until
   its replica is promoted; then a master and its replica hung (SIGSTOP): \`/health/ready\` 503 while their slots have no
-  server, 200 after SIGCONT.
+  server, 200 after SIGCONT. Replication is asynchronous: a user message the killed master acknowledged but had not
+  passed on is not on the promoted replica (no timeline entry). The row's notes count those; they are not counted as
+  lost by the relay, and an unstored message from any other round than the kill's fails the test.
 - **Bot down + Genesys 429/503** (\`downstream-faults.e2e-spec.ts\`): endpoint A's bot answers 503 and its Genesys 429
   (Retry-After 1 s) then 503; endpoint B on the same connector is timed before and during. DELIVERY_ATTEMPTS=4,
   DELIVERY_BACKOFF_MS=200: retry gaps grow and vary (jitter), entries are dead-lettered after the budget, replayed in
