@@ -339,9 +339,10 @@ export async function describeMailboxes(
 ): Promise<string> {
   const keys = new RedisKeys(stack.prefix);
   const lines: string[] = [];
+  const unstored = new Set(missing ? await notStored(redis, stack, missing) : []);
   for (const [sessionId, texts] of missing ?? []) {
-    const unstored = await notStored(redis, stack, new Map([[sessionId, texts]]));
-    lines.push(`${sessionId}: missing ${texts.join(', ')}; not stored (absent from its timeline): ${unstored.join(', ') || 'none'}`);
+    const absent = texts.filter((t) => unstored.has(t));
+    lines.push(`${sessionId}: missing ${texts.join(', ')}; not stored (absent from its timeline): ${absent.join(', ') || 'none'}`);
   }
   for (const lane of LANES) {
     const queue = new Queue(lane, { connection: redis, prefix: keys.bullPrefix(lane) });
